@@ -1,0 +1,4 @@
+//! Reusable pieces of UI.
+
+pub mod form;
+pub mod layout;

@@ -1,0 +1,4 @@
+//! Pure rules with no I/O, compiled both into the server and into the browser's WASM, so the
+//! UI and the server validate and compute with the very same code.
+
+pub mod account;

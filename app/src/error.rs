@@ -1,0 +1,61 @@
+//! The one error type every server function returns: typed, serialisable and safe to show.
+//!
+//! Messages are Portuguese because they reach the admin as is; internal details stay in the
+//! server log (see `server::internal`), never in a response.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// No valid session: the server function answered 401.
+    #[error("Sua sessão expirou. Entre novamente.")]
+    Unauthorized,
+    /// Input refused; `field` is the name of the form field it concerns.
+    #[error("{message}")]
+    Field { field: String, message: String },
+    /// Too many failed logins for this user and address.
+    #[error("Muitas tentativas sem sucesso. Tente novamente em {0} segundos.")]
+    RateLimited(u64),
+    #[error("Registro não encontrado.")]
+    NotFound,
+    /// Something failed on the server; the cause is in the server log.
+    #[error("Erro interno do servidor. Consulte os logs.")]
+    Internal,
+    /// The request never reached the server function or its answer could not be read.
+    #[error("Falha de comunicação com o servidor: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        AppError::Field {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    /// The message to show beside `field`, when this error concerns it.
+    pub fn for_field(&self, name: &str) -> Option<String> {
+        match self {
+            AppError::Field { field, message } if field == name => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    /// Whether the error belongs to a specific field (shown there) or to the form as a whole.
+    pub fn is_field(&self) -> bool {
+        matches!(self, AppError::Field { .. })
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

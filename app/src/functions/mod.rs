@@ -1,0 +1,4 @@
+//! Server functions: the typed API between the pages and the server. Every one of them,
+//! except `login`, starts with `require_admin`/`require_session` and validates its input.
+
+pub mod auth;

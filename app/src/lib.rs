@@ -1,0 +1,62 @@
+//! Parabéns: the Leptos app (pages, components, server functions) and, behind the `ssr`
+//! feature, the server-only code those server functions run.
+
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod functions;
+pub mod models;
+pub mod routes;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+use components::layout::AppLayout;
+use routes::*;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="pt-BR">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/parabens.css" />
+        <Title formatter=|text: String| format!("{text} · Parabéns") />
+        <Router>
+            <Routes fallback=not_found::NotFoundPage>
+                <Route path=path!("/login") view=login::LoginPage />
+                <ParentRoute path=path!("") view=AppLayout>
+                    <Route path=path!("") view=dashboard::DashboardPage />
+                    <Route path=path!("mensagens") view=placeholder::MessagesPage />
+                    <Route path=path!("parametros") view=placeholder::ParametersPage />
+                    <Route path=path!("agenda") view=placeholder::AgendaPage />
+                    <Route path=path!("fila") view=placeholder::QueuePage />
+                    <Route path=path!("clientes") view=placeholder::ClientsPage />
+                    <Route path=path!("integracoes") view=placeholder::IntegrationsPage />
+                    <Route path=path!("conta") view=account::AccountPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

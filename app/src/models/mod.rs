@@ -1,0 +1,3 @@
+//! Data shapes shared by the server and the browser (serde only, no I/O).
+
+pub mod account;

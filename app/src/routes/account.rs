@@ -1,0 +1,160 @@
+use leptos::prelude::*;
+
+use crate::components::form::{field_error, form_error, FieldError, FormError, PasswordInput};
+use crate::components::layout::PageHeader;
+use crate::domain::account::{validate_new_password, validate_username};
+use crate::functions::auth::{list_admins, AddAdmin, ChangePassword};
+
+/// The signed-in admin's password, and the list of admins with a form to add one.
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    view! {
+        <PageHeader title="Conta" description="Sua senha e os administradores do Parabéns." />
+        <div class="grid-2">
+            <ChangePasswordForm />
+            <Admins />
+        </div>
+    }
+}
+
+/// Live check of a new password with the server's own validator; the server checks again.
+fn live_password_check(
+    password: RwSignal<String>,
+    confirmation: RwSignal<String>,
+    field: &'static str,
+) -> Signal<Option<String>> {
+    Signal::derive(move || {
+        let (p, c) = (password.get(), confirmation.get());
+        if p.is_empty() || (field == "confirmation" && c.is_empty()) {
+            return None;
+        }
+        match validate_new_password(&p, &c) {
+            Err((f, m)) if f == field => Some(m),
+            _ => None,
+        }
+    })
+}
+
+/// Server error for the field if any, else the live check.
+fn either(a: Signal<Option<String>>, b: Signal<Option<String>>) -> Signal<Option<String>> {
+    Signal::derive(move || a.get().or_else(|| b.get()))
+}
+
+#[component]
+fn ChangePasswordForm() -> impl IntoView {
+    let action = ServerAction::<ChangePassword>::new();
+    let value = action.value();
+    let password = RwSignal::new(String::new());
+    let confirmation = RwSignal::new(String::new());
+    let done = move || matches!(value.get(), Some(Ok(())));
+
+    view! {
+        <section class="card">
+            <h2>"Alterar senha"</h2>
+            <ActionForm action=action attr:class="form">
+                <PasswordInput name="current" id="current" label="Senha atual" error=field_error(value, "current") />
+                <PasswordInput
+                    name="password"
+                    id="new-password"
+                    label="Nova senha"
+                    autocomplete="new-password"
+                    error=either(field_error(value, "password"), live_password_check(password, confirmation, "password"))
+                    on_input=Callback::new(move |v| password.set(v))
+                />
+                <PasswordInput
+                    name="confirmation"
+                    id="new-password-confirmation"
+                    label="Confirme a nova senha"
+                    autocomplete="new-password"
+                    error=either(field_error(value, "confirmation"), live_password_check(password, confirmation, "confirmation"))
+                    on_input=Callback::new(move |v| confirmation.set(v))
+                />
+                <FormError message=form_error(value) />
+                <Show when=done>
+                    <div class="alert alert-success" role="status">"Senha alterada. As outras sessões foram encerradas."</div>
+                </Show>
+                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
+                    "Alterar senha"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Admins() -> impl IntoView {
+    let add = ServerAction::<AddAdmin>::new();
+    let value = add.value();
+    let admins = Resource::new(move || add.version().get(), |_| list_admins());
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let confirmation = RwSignal::new(String::new());
+    let live_username = Signal::derive(move || {
+        let u = username.get();
+        (!u.is_empty()).then(|| validate_username(u.trim()).err()).flatten()
+    });
+
+    view! {
+        <section class="card">
+            <h2>"Administradores"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
+                {move || admins.get().map(|r| match r {
+                    Ok(list) => view! {
+                        <table class="table" aria-label="Administradores">
+                            <thead><tr><th>"Usuário"</th><th>"Criado em"</th><th>"Criado por"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|a| view! {
+                                    <tr>
+                                        <td>{a.username}</td>
+                                        <td>{a.created_at.format("%d/%m/%Y %H:%M").to_string()}</td>
+                                        <td>{a.created_by.unwrap_or_else(|| "—".into())}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                })}
+            </Transition>
+            <h3>"Adicionar administrador"</h3>
+            <ActionForm action=add attr:class="form">
+                <div class="field">
+                    <label for="new-admin">"Usuário"</label>
+                    <input
+                        type="text"
+                        id="new-admin"
+                        name="username"
+                        autocomplete="off"
+                        autocapitalize="none"
+                        required
+                        on:input=move |ev| username.set(event_target_value(&ev))
+                    />
+                    <FieldError message=either(field_error(value, "username"), live_username) id="new-admin-error" />
+                </div>
+                <PasswordInput
+                    name="password"
+                    id="new-admin-password"
+                    label="Senha"
+                    autocomplete="new-password"
+                    error=either(field_error(value, "password"), live_password_check(password, confirmation, "password"))
+                    on_input=Callback::new(move |v| password.set(v))
+                />
+                <PasswordInput
+                    name="confirmation"
+                    id="new-admin-confirmation"
+                    label="Confirme a senha"
+                    autocomplete="new-password"
+                    error=either(field_error(value, "confirmation"), live_password_check(password, confirmation, "confirmation"))
+                    on_input=Callback::new(move |v| confirmation.set(v))
+                />
+                <FormError message=form_error(value) />
+                <Show when=move || matches!(value.get(), Some(Ok(())))>
+                    <div class="alert alert-success" role="status">"Administrador adicionado."</div>
+                </Show>
+                <button type="submit" class="btn btn-primary" disabled=move || add.pending().get()>
+                    "Adicionar"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

@@ -1,0 +1,45 @@
+//! Sections whose pages are built by later work; each says what it will hold.
+
+use leptos::prelude::*;
+
+use crate::components::layout::PageHeader;
+
+#[component]
+fn Upcoming(title: &'static str, description: &'static str) -> impl IntoView {
+    view! {
+        <PageHeader title description />
+        <section class="card empty-state">
+            <p>"Esta seção ainda está em construção."</p>
+        </section>
+    }
+}
+
+#[component]
+pub fn MessagesPage() -> impl IntoView {
+    view! { <Upcoming title="Mensagens Omnichannel" description="Mensagens de WhatsApp com canal, template e variáveis do Opa! Suite." /> }
+}
+
+#[component]
+pub fn ParametersPage() -> impl IntoView {
+    view! { <Upcoming title="Parâmetros" description="CRM: mensagem para clientes aniversariantes e a quem enviar." /> }
+}
+
+#[component]
+pub fn AgendaPage() -> impl IntoView {
+    view! { <Upcoming title="Agenda de tarefas" description="Tarefas agendadas: enfileirar aniversariantes e enviar a fila." /> }
+}
+
+#[component]
+pub fn QueuePage() -> impl IntoView {
+    view! { <Upcoming title="Fila de mensagens" description="Cada mensagem com situação, tentativas e erros." /> }
+}
+
+#[component]
+pub fn ClientsPage() -> impl IntoView {
+    view! { <Upcoming title="Clientes" description="Clientes importados do IXC ou de planilha CSV." /> }
+}
+
+#[component]
+pub fn IntegrationsPage() -> impl IntoView {
+    view! { <Upcoming title="Integrações" description="Conexões com o Opa! Suite e o IXC Provedor." /> }
+}

@@ -1,0 +1,47 @@
+//! Connection to SurrealDB through `engine::any`: the URL decides the engine
+//! (`surrealkv://path` embedded on disk, `mem://` in tests, `ws://host:port` for a server).
+
+use surrealdb::engine::any::Any;
+use surrealdb::Surreal;
+
+pub type Db = Surreal<Any>;
+
+pub const NAMESPACE: &str = "parabens";
+pub const DATABASE: &str = "main";
+
+/// Credentials for a remote SurrealDB (`ws://`); embedded engines need none.
+#[derive(Clone, Default)]
+pub struct DbCredentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for DbCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DbCredentials")
+            .field("username", &self.username)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+pub async fn connect(url: &str, credentials: Option<&DbCredentials>) -> surrealdb::Result<Db> {
+    let db = surrealdb::engine::any::connect(url).await?;
+    if let Some(c) = credentials {
+        db.signin(surrealdb::opt::auth::Root {
+            username: c.username.clone(),
+            password: c.password.clone(),
+        })
+        .await?;
+    }
+    db.use_ns(NAMESPACE).use_db(DATABASE).await?;
+    Ok(db)
+}
+
+/// Whether the database answers a trivial query (used by `/healthz`).
+pub async fn ping(db: &Db) -> bool {
+    match db.query("RETURN 1").await {
+        Ok(mut r) => r.take::<Option<i64>>(0).is_ok(),
+        Err(_) => false,
+    }
+}

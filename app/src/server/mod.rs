@@ -1,0 +1,52 @@
+//! Server-only code (feature `ssr`): database, sessions, state. Never compiled to WASM.
+
+pub mod auth;
+pub mod db;
+pub mod rate_limit;
+pub mod schema;
+pub mod session;
+pub mod state;
+
+pub use state::AppState;
+
+use crate::error::AppError;
+
+/// Logs an unexpected server failure with its cause and returns the opaque error the UI shows.
+pub fn internal(context: &str, err: impl std::fmt::Display) -> AppError {
+    tracing::error!(%err, "{context}");
+    AppError::Internal
+}
+
+/// Sets the HTTP status of a server function's error response from the error's kind.
+pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    use axum::http::StatusCode;
+    if let Err(e) = &result {
+        let status = match e {
+            AppError::Unauthorized => StatusCode::UNAUTHORIZED,
+            AppError::Field { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            res.set_status(status);
+        }
+    }
+    result
+}
+
+/// The peer address of the request (behind a proxy, the proxy's: throttling stays per hop).
+pub async fn client_ip() -> std::net::IpAddr {
+    use axum::extract::ConnectInfo;
+    leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+        .await
+        .map(|ConnectInfo(addr)| addr.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+}
+
+/// Whether the current request came over TLS (directly configured or via the proxy header).
+pub fn request_is_secure(state: &AppState) -> bool {
+    leptos::prelude::use_context::<axum::http::request::Parts>()
+        .map(|p| session::is_secure(&p.headers, &state.settings))
+        .unwrap_or(state.settings.secure_cookies)
+}

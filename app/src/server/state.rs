@@ -1,0 +1,49 @@
+//! Shared server state, handed to axum handlers and (as Leptos context) to server functions.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+
+use super::db::Db;
+use super::rate_limit::LoginLimiter;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Business time zone: birthdays and schedules are read in it.
+    pub time_zone: chrono_tz::Tz,
+    /// Always mark the session cookie `Secure` (set when the public URL is https).
+    pub secure_cookies: bool,
+    /// How long a session lasts without a new login.
+    pub session_hours: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            time_zone: chrono_tz::America::Sao_Paulo,
+            secure_cookies: false,
+            session_hours: 12,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    pub limiter: Arc<LoginLimiter>,
+    pub leptos_options: LeptosOptions,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}
+
+/// The state from Leptos context, inside a server function.
+pub fn app_state() -> Result<AppState, crate::error::AppError> {
+    leptos::prelude::use_context::<AppState>()
+        .ok_or_else(|| super::internal("server state", "AppState missing from context"))
+}

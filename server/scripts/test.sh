@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what is missing and runs every test: unit and integration (cargo), then the
+# end-to-end tests in Debian's Chromium against the real server with a fresh database.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+. server/scripts/toolchain.sh
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+
+echo "== unit and integration tests" >&2
+cargo test -p app -p server --features app/ssr
+
+echo "== site build" >&2
+PROFILE=debug server/scripts/build.sh
+
+echo "== end-to-end tests (Chromium)" >&2
+cd end2end
+PARABENS_BIN="$TARGET_DIR/debug/parabens" PARABENS_ROOT="$ROOT" npx playwright test

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs what building and testing Parabéns needs, then exports the build environment.
+# Idempotent and quick when everything is present. Source it: `. server/scripts/toolchain.sh`.
+#
+# Only package registries are used (Debian, crates.io, npm); see shared/toolchain notes:
+#  - Debian's rustc-web 1.96 builds std for wasm32 with -Zbuild-std (rustup has only the host
+#    target here); rustup's own rust-lld links it.
+#  - wasm-bindgen-cli from crates.io at exactly the Cargo.lock version.
+#  - wasm-opt from npm's binaryen 132 (Debian's binaryen 108 breaks hydration).
+#  - Debian's chromium for the end-to-end tests, Playwright from npm.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+TOOLS_DIR=${PARABENS_TOOLS_DIR:-$HOME/.cache/parabens-tools}
+_t0=$(date +%s)
+tlog() { echo "[toolchain +$(( $(date +%s) - _t0 ))s] $*" >&2; }
+
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# 1. Debian packages.
+_pkgs="rustc-web cargo-web rust-web-src lld-19 chromium"
+_missing=""
+for p in $_pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || _missing="$_missing $p"
+done
+if [ -n "$_missing" ]; then
+  tlog "apt-get install$_missing"
+  _sudo=""; [ "$(id -u)" = 0 ] || _sudo="sudo"
+  $_sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $_sudo apt-get install -y -qq --no-install-recommends $_missing >/dev/null
+fi
+
+# 2. The wasm32 build environment (used only for the frontend crate).
+_sysroot=$(rustc --print sysroot)
+WASM_LINKER="$_sysroot/lib/rustlib/x86_64-unknown-linux-gnu/bin/rust-lld"
+[ -x "$WASM_LINKER" ] || WASM_LINKER=/usr/bin/wasm-ld-19
+export WASM_LINKER
+_std_src="$(/usr/bin/rustc --print sysroot)/lib/rustlib/src/rust/library"
+[ -f "$_std_src/std/Cargo.toml" ] || { echo "std source missing at $_std_src (rust-web-src)" >&2; exit 1; }
+
+# 3. wasm-bindgen CLI at the Cargo.lock version.
+WASM_BINDGEN_VERSION=$(awk '$0=="name = \"wasm-bindgen\"" {getline; gsub(/version = |"/, ""); print; exit}' "$ROOT/Cargo.lock")
+export WASM_BINDGEN_VERSION
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  tlog "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+  cargo install -q wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --locked \
+    || cargo install -q wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION"
+fi
+
+# 4. wasm-opt (npm binaryen) and Playwright (npm, no browser download: Debian's chromium).
+if [ "$("$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | awk '{print $3}')" != "132" ]; then
+  tlog "npm install binaryen@132"
+  mkdir -p "$TOOLS_DIR"
+  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund --silent binaryen@132.0.0
+fi
+export PATH="$TOOLS_DIR/node_modules/.bin:$PATH"
+if [ ! -x "$ROOT/end2end/node_modules/.bin/playwright" ]; then
+  tlog "npm ci (end2end)"
+  (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+fi
+tlog "toolchain ready"

@@ -1,0 +1,95 @@
+//! Configuration from environment variables (documented in the README).
+
+use std::net::SocketAddr;
+
+use app::server::db::DbCredentials;
+use leptos::config::{Env, LeptosOptions};
+
+#[derive(Clone)]
+pub struct Config {
+    /// `PARABENS_DB`: `surrealkv://data/parabens.db` (default), `mem://`, `ws://host:port`.
+    pub db_url: String,
+    /// `PARABENS_DB_USER` / `PARABENS_DB_PASS`: root credentials of a remote SurrealDB.
+    pub db_credentials: Option<DbCredentials>,
+    /// `PARABENS_TZ`: business time zone, default `America/Sao_Paulo`.
+    pub time_zone: chrono_tz::Tz,
+    /// `PARABENS_ADMIN_PASSWORD`: password of the first admin, used only on first start.
+    pub admin_password: Option<String>,
+    /// `PARABENS_SECURE_COOKIES=1`: always mark the session cookie `Secure`.
+    pub secure_cookies: bool,
+    pub leptos: LeptosOptions,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("db_url", &self.db_url)
+            .field("db_credentials", &self.db_credentials)
+            .field("time_zone", &self.time_zone)
+            .field("admin_password", &self.admin_password.as_ref().map(|_| "<redacted>"))
+            .field("secure_cookies", &self.secure_cookies)
+            .field("site_addr", &self.leptos.site_addr)
+            .finish()
+    }
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+impl Config {
+    pub fn from_env() -> anyhow::Result<Self> {
+        let time_zone = match var("PARABENS_TZ") {
+            Some(tz) => tz
+                .parse()
+                .map_err(|_| anyhow::anyhow!("PARABENS_TZ: unknown time zone {tz:?}"))?,
+            None => chrono_tz::America::Sao_Paulo,
+        };
+        let db_credentials = match (var("PARABENS_DB_USER"), var("PARABENS_DB_PASS")) {
+            (Some(username), Some(password)) => Some(DbCredentials { username, password }),
+            (None, None) => None,
+            _ => anyhow::bail!("set both PARABENS_DB_USER and PARABENS_DB_PASS, or neither"),
+        };
+        let site_addr: SocketAddr = var("LEPTOS_SITE_ADDR")
+            .unwrap_or_else(|| "127.0.0.1:3000".into())
+            .parse()
+            .map_err(|e| anyhow::anyhow!("LEPTOS_SITE_ADDR: {e}"))?;
+        let env = match var("LEPTOS_ENV").as_deref() {
+            Some("DEV") | Some("dev") => Env::DEV,
+            _ => Env::PROD,
+        };
+        let leptos = LeptosOptions::builder()
+            .output_name(var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "parabens".into()))
+            .site_root(var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()))
+            .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()))
+            .site_addr(site_addr)
+            .env(env)
+            .build();
+        Ok(Config {
+            db_url: var("PARABENS_DB").unwrap_or_else(|| "surrealkv://data/parabens.db".into()),
+            db_credentials,
+            time_zone,
+            admin_password: var("PARABENS_ADMIN_PASSWORD"),
+            secure_cookies: matches!(var("PARABENS_SECURE_COOKIES").as_deref(), Some("1" | "true")),
+            leptos,
+        })
+    }
+
+    /// A configuration for tests: in-memory database, a free port, a known admin password.
+    pub fn for_tests(admin_password: &str) -> Self {
+        Config {
+            db_url: "mem://".into(),
+            db_credentials: None,
+            time_zone: chrono_tz::America::Sao_Paulo,
+            admin_password: Some(admin_password.into()),
+            secure_cookies: false,
+            leptos: LeptosOptions::builder()
+                .output_name("parabens")
+                .site_root("target/site")
+                .site_pkg_dir("pkg")
+                .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
+                .env(Env::PROD)
+                .build(),
+        }
+    }
+}

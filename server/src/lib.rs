@@ -1,0 +1,75 @@
+//! The Parabéns server: configuration, start-up and the HTTP router around the Leptos app.
+
+pub mod config;
+pub mod router;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::server::{auth, db, rate_limit::LoginLimiter, schema, state::Settings, AppState};
+use config::Config;
+
+/// Opens the database, applies the schema and makes sure the first admin exists.
+pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
+    let db = db::connect(&config.db_url, config.db_credentials.as_ref())
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", config.db_url))?;
+    let version = schema::migrate(&db).await?;
+    tracing::info!(db = %config.db_url, schema = version, "database ready");
+    if let Some(generated) = auth::ensure_first_admin(&db, config.admin_password.as_deref()).await? {
+        // Printed once, on the first start only: the admin needs it to log in.
+        tracing::warn!(
+            "first admin created: user \"admin\", password \"{generated}\" (change it in Conta)"
+        );
+    }
+    Ok(AppState {
+        db,
+        settings: Arc::new(Settings {
+            time_zone: config.time_zone,
+            secure_cookies: config.secure_cookies,
+            ..Settings::default()
+        }),
+        limiter: Arc::new(LoginLimiter::default()),
+        leptos_options: config.leptos.clone(),
+    })
+}
+
+/// A running server: its address and a handle to stop it (used by tests).
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Binds `addr` (port 0 picks a free one) and serves until [`Running::stop`].
+pub async fn start(config: &Config, addr: SocketAddr) -> anyhow::Result<Running> {
+    let state = bootstrap(config).await?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let app = router::router(state.clone());
+    let task = tokio::spawn(async move {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    Ok(Running {
+        addr,
+        state,
+        stop,
+        task,
+    })
+}

@@ -1,0 +1,135 @@
+//! The HTTP surface: health check, the session guard for pages, server functions, the
+//! Leptos pages and the site's static files.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+
+use app::server::{db, session, AppState};
+use app::{shell, App};
+
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let ctx_state = state.clone();
+    let context = move || provide_context(ctx_state.clone());
+    let fn_state = state.clone();
+    let options = state.leptos_options.clone();
+
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route(
+            "/api/{*fn_name}",
+            get(server_fns).post(server_fns),
+        )
+        .leptos_routes_with_context(&state, routes, context.clone(), {
+            let options = options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .layer(middleware::from_fn_with_state(fn_state, guard_pages))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
+    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// `200 {"status":"ok"}` only when the database answers within two seconds.
+async fn healthz(State(state): State<AppState>) -> Response {
+    let ok = tokio::time::timeout(std::time::Duration::from_secs(2), db::ping(&state.db))
+        .await
+        .unwrap_or(false);
+    let body = serde_json::json!({
+        "status": if ok { "ok" } else { "error" },
+        "database": if ok { "ok" } else { "unreachable" },
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+/// Paths anyone may load: the login page, static assets, health and server functions
+/// (each server function checks the session itself and answers 401).
+fn is_public(path: &str) -> bool {
+    path == "/login"
+        || path == "/healthz"
+        || path == "/favicon.ico"
+        || path.starts_with("/pkg/")
+        || path.starts_with("/api/")
+}
+
+/// Pages need a session: without one, a redirect to the login page that comes back here.
+async fn guard_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    if !matches!(*req.method(), Method::GET | Method::HEAD) || is_public(&path) && path != "/login" {
+        return next.run(req).await;
+    }
+    let user = match session::token_from_headers(req.headers()) {
+        Some(token) => match session::lookup(&state.db, &token).await {
+            Ok(user) => user,
+            Err(e) => {
+                tracing::error!(%e, "session lookup failed");
+                return (StatusCode::SERVICE_UNAVAILABLE, "Banco de dados indisponível").into_response();
+            }
+        },
+        None => None,
+    };
+    match (user, path.as_str()) {
+        (Some(_), "/login") => Redirect::to("/").into_response(),
+        (None, "/login") | (Some(_), _) => next.run(req).await,
+        (None, _) => {
+            let target = req
+                .uri()
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into());
+            let location = if target == "/" {
+                "/login".to_string()
+            } else {
+                format!("/login?next={}", urlencode(&target))
+            };
+            Redirect::to(&location).into_response()
+        }
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_parameter_is_encoded() {
+        assert_eq!(urlencode("/fila?status=erro&p=2"), "/fila%3Fstatus%3Derro%26p%3D2");
+    }
+}
