@@ -31,7 +31,7 @@ pub fn router(state: AppState) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
         .layer(middleware::from_fn_with_state(fn_state, guard_pages))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
@@ -59,20 +59,25 @@ async fn healthz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// Paths anyone may load: the login page, static assets, health and server functions
-/// (each server function checks the session itself and answers 401).
+/// Paths anyone may load without a session.
 fn is_public(path: &str) -> bool {
     path == "/login"
+        || path == LOGIN_FN
         || path == "/healthz"
         || path == "/favicon.ico"
+        || path == "/favicon.svg"
         || path.starts_with("/pkg/")
-        || path.starts_with("/api/")
 }
 
-/// Pages need a session: without one, a redirect to the login page that comes back here.
+/// The one server function callable without a session.
+const LOGIN_FN: &str = "/api/login";
+
+/// Everything but the public paths needs a session. Pages without one redirect to the login
+/// page (which comes back here afterwards); server functions answer 401 before their input
+/// is even read. Each server function checks the session again itself.
 async fn guard_pages(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    if !matches!(*req.method(), Method::GET | Method::HEAD) || is_public(&path) && path != "/login" {
+    if is_public(&path) && path != "/login" {
         return next.run(req).await;
     }
     let user = match session::token_from_headers(req.headers()) {
@@ -85,9 +90,18 @@ async fn guard_pages(State(state): State<AppState>, req: Request, next: Next) ->
         },
         None => None,
     };
+    let is_api = path.starts_with("/api/");
     match (user, path.as_str()) {
         (Some(_), "/login") => Redirect::to("/").into_response(),
         (None, "/login") | (Some(_), _) => next.run(req).await,
+        (None, _) if is_api => (
+            StatusCode::UNAUTHORIZED,
+            Json(app::error::AppError::Unauthorized),
+        )
+            .into_response(),
+        (None, _) if !matches!(*req.method(), Method::GET | Method::HEAD) => {
+            StatusCode::UNAUTHORIZED.into_response()
+        }
         (None, _) => {
             let target = req
                 .uri()

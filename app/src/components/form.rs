@@ -3,10 +3,10 @@ use leptos::prelude::*;
 use crate::error::AppError;
 
 /// The error message of `field`, if the last answer concerned it.
-pub fn field_error<T: Send + Sync + 'static>(
-    value: RwSignal<Option<Result<T, AppError>>>,
-    field: &'static str,
-) -> Signal<Option<String>> {
+pub fn field_error<S, T>(value: S, field: &'static str) -> Signal<Option<String>>
+where
+    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
     Signal::derive(move || {
         value.with(|v| match v {
             Some(Err(e)) => e.for_field(field),
@@ -16,9 +16,10 @@ pub fn field_error<T: Send + Sync + 'static>(
 }
 
 /// An error that concerns the whole form (not one field).
-pub fn form_error<T: Send + Sync + 'static>(
-    value: RwSignal<Option<Result<T, AppError>>>,
-) -> Signal<Option<String>> {
+pub fn form_error<S, T>(value: S) -> Signal<Option<String>>
+where
+    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
     Signal::derive(move || {
         value.with(|v| match v {
             Some(Err(e)) if !e.is_field() => Some(e.to_string()),
@@ -32,7 +33,7 @@ pub fn form_error<T: Send + Sync + 'static>(
 pub fn FieldError(#[prop(into)] message: Signal<Option<String>>, #[prop(into)] id: String) -> impl IntoView {
     view! {
         <Show when=move || message.get().is_some()>
-            <p class="field-error" id=id role="alert">
+            <p class="field-error" id=id.clone() role="alert">
                 {move || message.get()}
             </p>
         </Show>

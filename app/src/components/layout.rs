@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::error::AppError;
-use crate::functions::auth::{current_user, Logout};
+use crate::functions::auth::{get_current_user, Logout};
 
 /// The sections of the product, in menu order.
 pub const NAV: &[(&str, &str)] = &[
@@ -18,7 +18,7 @@ pub const NAV: &[(&str, &str)] = &[
 /// Frame of every signed-in page: navigation, the admin's name, logout, and the page.
 #[component]
 pub fn AppLayout() -> impl IntoView {
-    let user = OnceResource::new(current_user());
+    let user = OnceResource::new(get_current_user());
     let logout = ServerAction::<Logout>::new();
     let menu_open = RwSignal::new(false);
 

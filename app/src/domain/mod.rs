@@ -2,3 +2,7 @@
 //! UI and the server validate and compute with the very same code.
 
 pub mod account;
+pub mod birthday;
+pub mod phone;
+pub mod schedule;
+pub mod template;

@@ -72,7 +72,7 @@ pub async fn logout() -> Result<(), AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "current_user")]
-pub async fn current_user() -> Result<CurrentUser, AppError> {
+pub async fn get_current_user() -> Result<CurrentUser, AppError> {
     crate::server::finish(crate::server::session::require_admin().await)
 }
 

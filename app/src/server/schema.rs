@@ -43,7 +43,8 @@ pub async fn current_version(db: &Db) -> surrealdb::Result<i64> {
 /// Applies every migration newer than the recorded version, in order. Returns the version.
 pub async fn migrate(db: &Db) -> surrealdb::Result<i64> {
     let mut version = current_version(db).await.unwrap_or(0);
-    for (v, statements) in MIGRATIONS.iter().filter(|(v, _)| *v > version) {
+    let pending: Vec<_> = MIGRATIONS.iter().filter(|(v, _)| *v > version).collect();
+    for (v, statements) in pending {
         db.query(*statements).await?.check()?;
         db.query("UPSERT schema_meta:current SET version = $v, applied_at = time::now()")
             .bind(("v", *v))
