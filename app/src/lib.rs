@@ -52,7 +52,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("parametros") view=placeholder::ParametersPage />
                     <Route path=path!("agenda") view=placeholder::AgendaPage />
                     <Route path=path!("fila") view=placeholder::QueuePage />
-                    <Route path=path!("clientes") view=placeholder::ClientsPage />
+                    <Route path=path!("clientes") view=clients::ClientsPage />
+                    <Route path=path!("clientes/importar") view=client_import::ClientImportPage />
+                    <Route path=path!("clientes/aniversariantes") view=birthdays::BirthdaysPage />
                     <Route path=path!("integracoes") view=placeholder::IntegrationsPage />
                     <Route path=path!("conta") view=account::AccountPage />
                 </ParentRoute>

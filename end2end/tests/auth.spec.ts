@@ -5,7 +5,7 @@ const SESSION_COOKIE = 'parabens_session';
 
 test('an unauthenticated visit is redirected to the login page', async ({ page }) => {
   const response = await page.goto('/fila');
-  await expect(page).toHaveURL(/\/login\?next=%2Ffila$/);
+  await expect(page).toHaveURL(/\/login\?next=\/fila$/);
   expect(response?.status()).toBe(200);
   await expect(page.getByRole('button', { name: 'Entrar' })).toBeVisible();
 });

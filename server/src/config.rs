@@ -26,7 +26,10 @@ impl std::fmt::Debug for Config {
             .field("db_url", &self.db_url)
             .field("db_credentials", &self.db_credentials)
             .field("time_zone", &self.time_zone)
-            .field("admin_password", &self.admin_password.as_ref().map(|_| "<redacted>"))
+            .field(
+                "admin_password",
+                &self.admin_password.as_ref().map(|_| "<redacted>"),
+            )
             .field("secure_cookies", &self.secure_cookies)
             .field("site_addr", &self.leptos.site_addr)
             .finish()
@@ -70,7 +73,10 @@ impl Config {
             db_credentials,
             time_zone,
             admin_password: var("PARABENS_ADMIN_PASSWORD"),
-            secure_cookies: matches!(var("PARABENS_SECURE_COOKIES").as_deref(), Some("1" | "true")),
+            secure_cookies: matches!(
+                var("PARABENS_SECURE_COOKIES").as_deref(),
+                Some("1" | "true")
+            ),
             leptos,
         })
     }

@@ -1,5 +1,6 @@
 //! The Parabéns server: configuration, start-up and the HTTP router around the Leptos app.
 
+pub mod bench;
 pub mod config;
 pub mod router;
 
@@ -16,7 +17,8 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
         .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", config.db_url))?;
     let version = schema::migrate(&db).await?;
     tracing::info!(db = %config.db_url, schema = version, "database ready");
-    if let Some(generated) = auth::ensure_first_admin(&db, config.admin_password.as_deref()).await? {
+    if let Some(generated) = auth::ensure_first_admin(&db, config.admin_password.as_deref()).await?
+    {
         // Printed once, on the first start only: the admin needs it to log in.
         tracing::warn!(
             "first admin created: user \"admin\", password \"{generated}\" (change it in Conta)"
@@ -30,6 +32,7 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
             ..Settings::default()
         }),
         limiter: Arc::new(LoginLimiter::default()),
+        imports: Default::default(),
         leptos_options: config.leptos.clone(),
     })
 }

@@ -7,9 +7,20 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,surrealdb=warn,surrealkv=warn")),
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new("info,surrealdb=warn,surrealkv=warn")),
         )
         .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        None | Some("serve") => {}
+        Some("bench") if args.get(1).map(String::as_str) == Some("birthdays") => {
+            return server::bench::birthdays(&args[2..]).await;
+        }
+        Some(other) => anyhow::bail!(
+            "unknown command {other:?}; usage: parabens [serve] | parabens bench birthdays --clients N"
+        ),
+    }
     let config = Config::from_env()?;
     tracing::info!(?config, "starting Parabéns");
     let state = bootstrap(&config).await?;

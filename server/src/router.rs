@@ -23,15 +23,15 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
-        .route(
-            "/api/{*fn_name}",
-            get(server_fns).post(server_fns),
-        )
+        .route("/api/{*fn_name}", get(server_fns).post(server_fns))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, shell))
         .layer(middleware::from_fn_with_state(fn_state, guard_pages))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
@@ -85,7 +85,11 @@ async fn guard_pages(State(state): State<AppState>, req: Request, next: Next) ->
             Ok(user) => user,
             Err(e) => {
                 tracing::error!(%e, "session lookup failed");
-                return (StatusCode::SERVICE_UNAVAILABLE, "Banco de dados indisponível").into_response();
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Banco de dados indisponível",
+                )
+                    .into_response();
             }
         },
         None => None,
@@ -132,9 +136,15 @@ fn urlencode(s: &str) -> String {
 async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     res
 }
 
@@ -144,6 +154,9 @@ mod tests {
 
     #[test]
     fn next_parameter_is_encoded() {
-        assert_eq!(urlencode("/fila?status=erro&p=2"), "/fila%3Fstatus%3Derro%26p%3D2");
+        assert_eq!(
+            urlencode("/fila?status=erro&p=2"),
+            "/fila%3Fstatus%3Derro%26p%3D2"
+        );
     }
 }

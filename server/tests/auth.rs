@@ -83,7 +83,10 @@ async fn login_opens_a_session_and_logout_ends_it() {
     assert!(page.text().await.unwrap().contains("Painel"));
     let me = app.call(&c, "current_user", &[]).await;
     assert_eq!(me.status(), StatusCode::OK);
-    assert_eq!(me.json::<serde_json::Value>().await.unwrap()["username"], "admin");
+    assert_eq!(
+        me.json::<serde_json::Value>().await.unwrap()["username"],
+        "admin"
+    );
 
     // A logged-in admin visiting /login goes to the dashboard.
     let login_page = c.get(app.url("/login")).send().await.unwrap();
@@ -91,7 +94,10 @@ async fn login_opens_a_session_and_logout_ends_it() {
 
     let out = app.call(&c, "logout", &[]).await;
     assert_eq!(out.status(), StatusCode::OK);
-    assert!(out.headers()["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+    assert!(out.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("Max-Age=0"));
     // The token itself is dead on the server, not only forgotten by the client.
     let token = cookie.split(';').next().unwrap().to_string();
     let replay = reqwest::Client::new()
@@ -113,7 +119,10 @@ async fn secure_cookie_behind_a_tls_proxy() {
         .send()
         .await
         .unwrap();
-    assert!(res.headers()["set-cookie"].to_str().unwrap().contains("; Secure"));
+    assert!(res.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .contains("; Secure"));
 }
 
 #[tokio::test]
@@ -125,7 +134,10 @@ async fn wrong_passwords_open_nothing_and_are_rate_limited() {
     assert!(res.headers().get("set-cookie").is_none());
     let body = res.text().await.unwrap();
     assert!(body.contains("Usuário ou senha incorretos."), "{body}");
-    assert!(body.contains("\"password\""), "the error names its field: {body}");
+    assert!(
+        body.contains("\"password\""),
+        "the error names its field: {body}"
+    );
     // Unknown users get the very same answer.
     let unknown = app.login(&c, "ninguem", "errada").await;
     assert_eq!(unknown.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -145,42 +157,106 @@ async fn admins_change_their_password_and_add_admins() {
     let c = app.logged_in_client().await;
 
     let short = app
-        .call(&c, "change_password", &[("current", ADMIN_PASSWORD), ("password", "curta"), ("confirmation", "curta")])
+        .call(
+            &c,
+            "change_password",
+            &[
+                ("current", ADMIN_PASSWORD),
+                ("password", "curta"),
+                ("confirmation", "curta"),
+            ],
+        )
         .await;
     assert_eq!(short.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(short.text().await.unwrap().contains("pelo menos 10"));
 
     let wrong = app
-        .call(&c, "change_password", &[("current", "nao-e-ela"), ("password", "nova-senha-456"), ("confirmation", "nova-senha-456")])
+        .call(
+            &c,
+            "change_password",
+            &[
+                ("current", "nao-e-ela"),
+                ("password", "nova-senha-456"),
+                ("confirmation", "nova-senha-456"),
+            ],
+        )
         .await;
     assert_eq!(wrong.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(wrong.text().await.unwrap().contains("\"current\""));
 
     let ok = app
-        .call(&c, "change_password", &[("current", ADMIN_PASSWORD), ("password", "nova-senha-456"), ("confirmation", "nova-senha-456")])
+        .call(
+            &c,
+            "change_password",
+            &[
+                ("current", ADMIN_PASSWORD),
+                ("password", "nova-senha-456"),
+                ("confirmation", "nova-senha-456"),
+            ],
+        )
         .await;
     assert_eq!(ok.status(), StatusCode::OK);
-    assert_eq!(app.login(&client(), "admin", ADMIN_PASSWORD).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(app.login(&client(), "admin", "nova-senha-456").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login(&client(), "admin", ADMIN_PASSWORD).await.status(),
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        app.login(&client(), "admin", "nova-senha-456")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 
     let bad_name = app
-        .call(&c, "add_admin", &[("username", "Maria Silva"), ("password", "senha-da-maria"), ("confirmation", "senha-da-maria")])
+        .call(
+            &c,
+            "add_admin",
+            &[
+                ("username", "Maria Silva"),
+                ("password", "senha-da-maria"),
+                ("confirmation", "senha-da-maria"),
+            ],
+        )
         .await;
     assert_eq!(bad_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad_name.text().await.unwrap().contains("\"username\""));
     let added = app
-        .call(&c, "add_admin", &[("username", "maria"), ("password", "senha-da-maria"), ("confirmation", "senha-da-maria")])
+        .call(
+            &c,
+            "add_admin",
+            &[
+                ("username", "maria"),
+                ("password", "senha-da-maria"),
+                ("confirmation", "senha-da-maria"),
+            ],
+        )
         .await;
     assert_eq!(added.status(), StatusCode::OK);
     let dup = app
-        .call(&c, "add_admin", &[("username", "maria"), ("password", "senha-da-maria"), ("confirmation", "senha-da-maria")])
+        .call(
+            &c,
+            "add_admin",
+            &[
+                ("username", "maria"),
+                ("password", "senha-da-maria"),
+                ("confirmation", "senha-da-maria"),
+            ],
+        )
         .await;
     assert!(dup.text().await.unwrap().contains("Já existe"));
-    assert_eq!(app.login(&client(), "maria", "senha-da-maria").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.login(&client(), "maria", "senha-da-maria")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 
     let list = app.call(&c, "list_admins", &[]).await.text().await.unwrap();
     assert!(list.contains("maria") && list.contains("admin"));
-    assert!(!list.contains("argon2") && !list.contains("password"), "{list}");
+    assert!(
+        !list.contains("argon2") && !list.contains("password"),
+        "{list}"
+    );
 }
 
 #[tokio::test]
@@ -188,7 +264,14 @@ async fn pages_and_responses_carry_no_secret() {
     let app = spawn().await;
     let c = app.logged_in_client().await;
     for path in ["/", "/conta", "/fila", "/integracoes"] {
-        let html = c.get(app.url(path)).send().await.unwrap().text().await.unwrap();
+        let html = c
+            .get(app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         assert!(!html.contains(ADMIN_PASSWORD), "{path}");
         assert!(!html.contains("$argon2"), "{path}");
         assert!(!html.contains("password_hash"), "{path}");

@@ -13,7 +13,11 @@ struct Proc {
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start(db: &str, admin_password: Option<&str>) -> Proc {
@@ -21,7 +25,10 @@ async fn start(db: &str, admin_password: Option<&str>) -> Proc {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_parabens"));
     cmd.env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
         .env("PARABENS_DB", db)
-        .env("RUST_LOG", "debug,surrealdb=info,surrealkv=info,hyper=info,h2=info")
+        .env(
+            "RUST_LOG",
+            "debug,surrealdb=info,surrealkv=info,hyper=info,h2=info",
+        )
         .env_remove("PARABENS_ADMIN_PASSWORD")
         .stderr(Stdio::piped())
         .stdout(Stdio::piped());
@@ -51,7 +58,11 @@ async fn start(db: &str, admin_password: Option<&str>) -> Proc {
                 break;
             }
         }
-        assert!(Instant::now() < deadline, "server did not start:\n{}", log.lock().unwrap());
+        assert!(
+            Instant::now() < deadline,
+            "server did not start:\n{}",
+            log.lock().unwrap()
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Proc { child, log, base }
@@ -82,8 +93,18 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-async fn call(c: &reqwest::Client, base: &str, name: &str, form: &[(&str, &str)]) -> reqwest::StatusCode {
-    c.post(format!("{base}/api/{name}")).form(form).send().await.unwrap().status()
+async fn call(
+    c: &reqwest::Client,
+    base: &str,
+    name: &str,
+    form: &[(&str, &str)],
+) -> reqwest::StatusCode {
+    c.post(format!("{base}/api/{name}"))
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
 #[tokio::test]
@@ -95,33 +116,102 @@ async fn generated_password_is_printed_once_and_no_secret_is_logged() {
     let p = start(&db, None).await;
     let generated = {
         let log = p.log.lock().unwrap().clone();
-        let line = log.lines().find(|l| l.contains("first admin created")).expect("password printed");
-        let start = line.find("password \\\"").map(|i| i + 11).or_else(|| line.find("password \"").map(|i| i + 10)).unwrap();
+        let line = log
+            .lines()
+            .find(|l| l.contains("first admin created"))
+            .expect("password printed");
+        let start = line
+            .find("password \\\"")
+            .map(|i| i + 11)
+            .or_else(|| line.find("password \"").map(|i| i + 10))
+            .unwrap();
         line[start..start + 16].to_string()
     };
     let c = client();
-    assert_eq!(call(&c, &p.base, "login", &[("username", "admin"), ("password", "errada-123")]).await, 422);
-    assert_eq!(call(&c, &p.base, "login", &[("username", "admin"), ("password", &generated)]).await, 200);
+    assert_eq!(
+        call(
+            &c,
+            &p.base,
+            "login",
+            &[("username", "admin"), ("password", "errada-123")]
+        )
+        .await,
+        422
+    );
+    assert_eq!(
+        call(
+            &c,
+            &p.base,
+            "login",
+            &[("username", "admin"), ("password", &generated)]
+        )
+        .await,
+        200
+    );
     let new = "trocada-pelo-admin-789";
     assert_eq!(
-        call(&c, &p.base, "change_password", &[("current", &generated), ("password", new), ("confirmation", new)]).await,
+        call(
+            &c,
+            &p.base,
+            "change_password",
+            &[
+                ("current", &generated),
+                ("password", new),
+                ("confirmation", new)
+            ]
+        )
+        .await,
         200
     );
     assert_eq!(
-        call(&c, &p.base, "add_admin", &[("username", "joana"), ("password", "senha-da-joana"), ("confirmation", "senha-da-joana")]).await,
+        call(
+            &c,
+            &p.base,
+            "add_admin",
+            &[
+                ("username", "joana"),
+                ("password", "senha-da-joana"),
+                ("confirmation", "senha-da-joana")
+            ]
+        )
+        .await,
         200
     );
     let log = p.terminate();
     assert_eq!(log.matches(&generated).count(), 1, "printed exactly once");
-    for secret in [new, "errada-123", "senha-da-joana", "$argon2", "parabens_session="] {
+    for secret in [
+        new,
+        "errada-123",
+        "senha-da-joana",
+        "$argon2",
+        "parabens_session=",
+    ] {
         assert!(!log.contains(secret), "log leaks {secret:?}:\n{log}");
     }
 
     // Restart on the same store: nothing generated again, the changed password still works.
     let p = start(&db, None).await;
     let c = client();
-    assert_eq!(call(&c, &p.base, "login", &[("username", "admin"), ("password", new)]).await, 200);
-    assert_eq!(call(&c, &p.base, "login", &[("username", "joana"), ("password", "senha-da-joana")]).await, 200);
+    assert_eq!(
+        call(
+            &c,
+            &p.base,
+            "login",
+            &[("username", "admin"), ("password", new)]
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        call(
+            &c,
+            &p.base,
+            "login",
+            &[("username", "joana"), ("password", "senha-da-joana")]
+        )
+        .await,
+        200
+    );
     let log = p.terminate();
     assert!(!log.contains("first admin created"), "{log}");
     let _ = std::fs::remove_dir_all(&dir);

@@ -72,7 +72,10 @@ pub fn AppLayout() -> impl IntoView {
 
 /// Page heading with an optional description.
 #[component]
-pub fn PageHeader(title: &'static str, #[prop(optional)] description: &'static str) -> impl IntoView {
+pub fn PageHeader(
+    title: &'static str,
+    #[prop(optional)] description: &'static str,
+) -> impl IntoView {
     view! {
         <leptos_meta::Title text=title />
         <div class="page-header">

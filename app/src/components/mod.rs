@@ -1,4 +1,5 @@
 //! Reusable pieces of UI.
 
+pub mod clients_nav;
 pub mod form;
 pub mod layout;

@@ -22,7 +22,10 @@ pub fn validate_username(username: &str) -> Result<(), String> {
 }
 
 /// A new password and its confirmation.
-pub fn validate_new_password(password: &str, confirmation: &str) -> Result<(), (&'static str, String)> {
+pub fn validate_new_password(
+    password: &str,
+    confirmation: &str,
+) -> Result<(), (&'static str, String)> {
     let len = password.chars().count();
     if len < MIN_PASSWORD_LEN {
         return Err((
@@ -37,7 +40,10 @@ pub fn validate_new_password(password: &str, confirmation: &str) -> Result<(), (
         ));
     }
     if password != confirmation {
-        return Err(("confirmation", "A confirmação não confere com a senha.".into()));
+        return Err((
+            "confirmation",
+            "A confirmação não confere com a senha.".into(),
+        ));
     }
     Ok(())
 }
@@ -59,8 +65,16 @@ mod tests {
     #[test]
     fn passwords() {
         assert!(validate_new_password("curta", "curta").unwrap_err().0 == "password");
-        assert!(validate_new_password("senha-longa-1", "outra").unwrap_err().0 == "confirmation");
+        assert!(
+            validate_new_password("senha-longa-1", "outra")
+                .unwrap_err()
+                .0
+                == "confirmation"
+        );
         assert!(validate_new_password(&"x".repeat(129), &"x".repeat(129)).is_err());
-        assert_eq!(validate_new_password("senha-longa-1", "senha-longa-1"), Ok(()));
+        assert_eq!(
+            validate_new_password("senha-longa-1", "senha-longa-1"),
+            Ok(())
+        );
     }
 }

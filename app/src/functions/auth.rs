@@ -18,57 +18,63 @@ pub async fn login(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use crate::server::{auth, finish, internal, session, state::app_state};
-    finish(async {
-        let state = app_state()?;
-        let username = username.trim().to_lowercase();
-        if username.is_empty() {
-            return Err(AppError::field("username", "Informe o usuário."));
+    finish(
+        async {
+            let state = app_state()?;
+            let username = username.trim().to_lowercase();
+            if username.is_empty() {
+                return Err(AppError::field("username", "Informe o usuário."));
+            }
+            if password.is_empty() {
+                return Err(AppError::field("password", "Informe a senha."));
+            }
+            let ip = crate::server::client_ip().await;
+            if let Err(wait) = state.limiter.check(&username, ip) {
+                tracing::warn!(user = %username, %ip, "login refused: too many failures");
+                return Err(AppError::RateLimited(wait));
+            }
+            let ok = auth::verify_login(&state.db, &username, &password)
+                .await
+                .map_err(|e| internal("login", e))?;
+            if !ok {
+                state.limiter.record_failure(&username, ip);
+                tracing::warn!(user = %username, %ip, "login failed");
+                return Err(AppError::field("password", "Usuário ou senha incorretos."));
+            }
+            state.limiter.record_success(&username, ip);
+            let hours = state.settings.session_hours;
+            let token = session::create(&state.db, &username, hours)
+                .await
+                .map_err(|e| internal("create session", e))?;
+            let secure = crate::server::request_is_secure(&state);
+            session::send_cookie(session::set_cookie(&token, hours * 3600, secure));
+            tracing::info!(user = %username, %ip, "login");
+            leptos_axum::redirect(safe_next(next.as_deref()));
+            Ok(())
         }
-        if password.is_empty() {
-            return Err(AppError::field("password", "Informe a senha."));
-        }
-        let ip = crate::server::client_ip().await;
-        if let Err(wait) = state.limiter.check(&username, ip) {
-            tracing::warn!(user = %username, %ip, "login refused: too many failures");
-            return Err(AppError::RateLimited(wait));
-        }
-        let ok = auth::verify_login(&state.db, &username, &password)
-            .await
-            .map_err(|e| internal("login", e))?;
-        if !ok {
-            state.limiter.record_failure(&username, ip);
-            tracing::warn!(user = %username, %ip, "login failed");
-            return Err(AppError::field("password", "Usuário ou senha incorretos."));
-        }
-        state.limiter.record_success(&username, ip);
-        let hours = state.settings.session_hours;
-        let token = session::create(&state.db, &username, hours)
-            .await
-            .map_err(|e| internal("create session", e))?;
-        let secure = crate::server::request_is_secure(&state);
-        session::send_cookie(session::set_cookie(&token, hours * 3600, secure));
-        tracing::info!(user = %username, %ip, "login");
-        leptos_axum::redirect(safe_next(next.as_deref()));
-        Ok(())
-    }
-    .await)
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
     use crate::server::{finish, internal, session, state::app_state};
-    finish(async {
-        let (token, user) = session::require_session().await?;
-        let state = app_state()?;
-        session::delete(&state.db, &token)
-            .await
-            .map_err(|e| internal("logout", e))?;
-        session::send_cookie(session::clear_cookie(crate::server::request_is_secure(&state)));
-        tracing::info!(user = %user.username, "logout");
-        leptos_axum::redirect("/login");
-        Ok(())
-    }
-    .await)
+    finish(
+        async {
+            let (token, user) = session::require_session().await?;
+            let state = app_state()?;
+            session::delete(&state.db, &token)
+                .await
+                .map_err(|e| internal("logout", e))?;
+            session::send_cookie(session::clear_cookie(crate::server::request_is_secure(
+                &state,
+            )));
+            tracing::info!(user = %user.username, "logout");
+            leptos_axum::redirect("/login");
+            Ok(())
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "current_user")]
@@ -84,43 +90,48 @@ pub async fn change_password(
 ) -> Result<(), AppError> {
     use crate::domain::account::validate_new_password;
     use crate::server::{auth, finish, internal, session, state::app_state};
-    finish(async {
-        let (token, user) = session::require_session().await?;
-        let state = app_state()?;
-        validate_new_password(&password, &confirmation).map_err(|(f, m)| AppError::field(f, m))?;
-        let ip = crate::server::client_ip().await;
-        if let Err(wait) = state.limiter.check(&user.username, ip) {
-            return Err(AppError::RateLimited(wait));
+    finish(
+        async {
+            let (token, user) = session::require_session().await?;
+            let state = app_state()?;
+            validate_new_password(&password, &confirmation)
+                .map_err(|(f, m)| AppError::field(f, m))?;
+            let ip = crate::server::client_ip().await;
+            if let Err(wait) = state.limiter.check(&user.username, ip) {
+                return Err(AppError::RateLimited(wait));
+            }
+            let ok = auth::verify_login(&state.db, &user.username, &current)
+                .await
+                .map_err(|e| internal("change password", e))?;
+            if !ok {
+                state.limiter.record_failure(&user.username, ip);
+                return Err(AppError::field("current", "Senha atual incorreta."));
+            }
+            auth::set_password(&state.db, &user.username, &password)
+                .await
+                .map_err(|e| internal("change password", e))?;
+            session::delete_others(&state.db, &user.username, &token)
+                .await
+                .map_err(|e| internal("end other sessions", e))?;
+            tracing::info!(user = %user.username, "password changed");
+            Ok(())
         }
-        let ok = auth::verify_login(&state.db, &user.username, &current)
-            .await
-            .map_err(|e| internal("change password", e))?;
-        if !ok {
-            state.limiter.record_failure(&user.username, ip);
-            return Err(AppError::field("current", "Senha atual incorreta."));
-        }
-        auth::set_password(&state.db, &user.username, &password)
-            .await
-            .map_err(|e| internal("change password", e))?;
-        session::delete_others(&state.db, &user.username, &token)
-            .await
-            .map_err(|e| internal("end other sessions", e))?;
-        tracing::info!(user = %user.username, "password changed");
-        Ok(())
-    }
-    .await)
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "list_admins")]
 pub async fn list_admins() -> Result<Vec<AdminView>, AppError> {
     use crate::server::{auth, finish, internal, session, state::app_state};
-    finish(async {
-        session::require_admin().await?;
-        auth::list_admins(&app_state()?.db)
-            .await
-            .map_err(|e| internal("list admins", e))
-    }
-    .await)
+    finish(
+        async {
+            session::require_admin().await?;
+            auth::list_admins(&app_state()?.db)
+                .await
+                .map_err(|e| internal("list admins", e))
+        }
+        .await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "add_admin")]
@@ -131,24 +142,29 @@ pub async fn add_admin(
 ) -> Result<(), AppError> {
     use crate::domain::account::{validate_new_password, validate_username};
     use crate::server::{auth, finish, internal, session, state::app_state};
-    finish(async {
-        let me = session::require_admin().await?;
-        let username = username.trim().to_string();
-        validate_username(&username).map_err(|m| AppError::field("username", m))?;
-        validate_new_password(&password, &confirmation).map_err(|(f, m)| AppError::field(f, m))?;
-        match auth::create_user(&app_state()?.db, &username, &password, Some(&me.username)).await {
-            Ok(()) => {
-                tracing::info!(by = %me.username, user = %username, "admin added");
-                Ok(())
+    finish(
+        async {
+            let me = session::require_admin().await?;
+            let username = username.trim().to_string();
+            validate_username(&username).map_err(|m| AppError::field("username", m))?;
+            validate_new_password(&password, &confirmation)
+                .map_err(|(f, m)| AppError::field(f, m))?;
+            match auth::create_user(&app_state()?.db, &username, &password, Some(&me.username))
+                .await
+            {
+                Ok(()) => {
+                    tracing::info!(by = %me.username, user = %username, "admin added");
+                    Ok(())
+                }
+                Err(auth::AccountError::AlreadyExists) => Err(AppError::field(
+                    "username",
+                    "Já existe um administrador com este usuário.",
+                )),
+                Err(e) => Err(internal("add admin", e)),
             }
-            Err(auth::AccountError::AlreadyExists) => Err(AppError::field(
-                "username",
-                "Já existe um administrador com este usuário.",
-            )),
-            Err(e) => Err(internal("add admin", e)),
         }
-    }
-    .await)
+        .await,
+    )
 }
 
 #[cfg(test)]

@@ -2,3 +2,4 @@
 //! except `login`, starts with `require_admin`/`require_session` and validates its input.
 
 pub mod auth;
+pub mod clients;

@@ -1,3 +1,5 @@
 //! Data shapes shared by the server and the browser (serde only, no I/O).
 
 pub mod account;
+pub mod client;
+pub mod settings;

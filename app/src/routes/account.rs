@@ -91,7 +91,9 @@ fn Admins() -> impl IntoView {
     let confirmation = RwSignal::new(String::new());
     let live_username = Signal::derive(move || {
         let u = username.get();
-        (!u.is_empty()).then(|| validate_username(u.trim()).err()).flatten()
+        (!u.is_empty())
+            .then(|| validate_username(u.trim()).err())
+            .flatten()
     });
 
     view! {

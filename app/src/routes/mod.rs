@@ -1,6 +1,9 @@
 //! One file per page.
 
 pub mod account;
+pub mod birthdays;
+pub mod client_import;
+pub mod clients;
 pub mod dashboard;
 pub mod login;
 pub mod not_found;

@@ -35,11 +35,6 @@ pub fn QueuePage() -> impl IntoView {
 }
 
 #[component]
-pub fn ClientsPage() -> impl IntoView {
-    view! { <Upcoming title="Clientes" description="Clientes importados do IXC ou de planilha CSV." /> }
-}
-
-#[component]
 pub fn IntegrationsPage() -> impl IntoView {
     view! { <Upcoming title="Integrações" description="Conexões com o Opa! Suite e o IXC Provedor." /> }
 }

@@ -1,6 +1,8 @@
 //! Admin accounts: argon2 password hashes and the first admin.
 
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{
+    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
+};
 use argon2::Argon2;
 use chrono::{DateTime, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
@@ -182,7 +184,9 @@ mod tests {
     #[tokio::test]
     async fn hashes_are_argon2_and_never_the_password() {
         let db = db().await;
-        ensure_first_admin(&db, Some("s3nha-forte-123")).await.unwrap();
+        ensure_first_admin(&db, Some("s3nha-forte-123"))
+            .await
+            .unwrap();
         let mut res = db
             .query("SELECT password_hash FROM ONLY user:admin")
             .await
@@ -196,7 +200,9 @@ mod tests {
     #[tokio::test]
     async fn duplicate_users_are_refused_and_passwords_change() {
         let db = db().await;
-        create_user(&db, "maria", "senha-da-maria", Some("admin")).await.unwrap();
+        create_user(&db, "maria", "senha-da-maria", Some("admin"))
+            .await
+            .unwrap();
         assert!(matches!(
             create_user(&db, "maria", "outra-senha-123", None).await,
             Err(AccountError::AlreadyExists)

@@ -1,10 +1,14 @@
 //! Server-only code (feature `ssr`): database, sessions, state. Never compiled to WASM.
 
 pub mod auth;
+pub mod clients;
+pub mod csv_import;
 pub mod db;
+pub mod imports;
 pub mod rate_limit;
 pub mod schema;
 pub mod session;
+pub mod settings;
 pub mod state;
 
 pub use state::AppState;

@@ -6,9 +6,10 @@ use super::db::Db;
 use surrealdb::types::SurrealValue;
 
 /// Append only: never edit a migration that has shipped, add the next one.
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 DEFINE TABLE OVERWRITE schema_meta SCHEMAFULL;
 DEFINE FIELD OVERWRITE version ON schema_meta TYPE int;
 DEFINE FIELD OVERWRITE applied_at ON schema_meta TYPE datetime;
@@ -26,7 +27,47 @@ DEFINE FIELD OVERWRITE created_at ON session TYPE datetime;
 DEFINE FIELD OVERWRITE expires_at ON session TYPE datetime;
 DEFINE INDEX OVERWRITE session_user ON session FIELDS user;
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+DEFINE TABLE OVERWRITE client SCHEMAFULL;
+DEFINE FIELD OVERWRITE external_id ON client TYPE string;
+DEFINE FIELD OVERWRITE name ON client TYPE string;
+DEFINE FIELD OVERWRITE trade_name ON client TYPE string;
+DEFINE FIELD OVERWRITE person_type ON client TYPE string ASSERT $value IN ['F', 'J', 'E'];
+DEFINE FIELD OVERWRITE active ON client TYPE bool;
+DEFINE FIELD OVERWRITE birth_date ON client TYPE option<datetime>;
+-- Month-day key, derived by the database so it cannot drift from birth_date; indexed so
+-- that a day's birthdays are found without reading the whole table.
+DEFINE FIELD OVERWRITE birth_md ON client TYPE option<string>
+    VALUE IF birth_date != NONE THEN time::format(birth_date, '%m-%d') ELSE NONE END;
+DEFINE FIELD OVERWRITE whatsapp ON client TYPE string;
+DEFINE FIELD OVERWRITE mobile ON client TYPE string;
+DEFINE FIELD OVERWRITE phone ON client TYPE option<string>;
+DEFINE FIELD OVERWRITE phone_problem ON client TYPE option<string>;
+DEFINE FIELD OVERWRITE email ON client TYPE string;
+DEFINE FIELD OVERWRITE city ON client TYPE string;
+DEFINE FIELD OVERWRITE state ON client TYPE string;
+DEFINE FIELD OVERWRITE search ON client TYPE string;
+DEFINE FIELD OVERWRITE opted_out ON client TYPE bool DEFAULT false;
+DEFINE FIELD OVERWRITE opted_out_at ON client TYPE option<datetime>;
+DEFINE FIELD OVERWRITE source ON client TYPE string;
+DEFINE FIELD OVERWRITE synced_at ON client TYPE option<datetime>;
+DEFINE INDEX OVERWRITE client_external_id ON client FIELDS external_id UNIQUE;
+DEFINE INDEX OVERWRITE client_birth_md ON client FIELDS birth_md;
+
+-- One birthday greeting per client per year: the record id is [client id, year].
+DEFINE TABLE OVERWRITE greeting SCHEMAFULL;
+DEFINE FIELD OVERWRITE client_id ON greeting TYPE string;
+DEFINE FIELD OVERWRITE year ON greeting TYPE int;
+DEFINE FIELD OVERWRITE created_at ON greeting TYPE datetime;
+DEFINE INDEX OVERWRITE greeting_year_client ON greeting FIELDS year, client_id UNIQUE;
+
+DEFINE TABLE OVERWRITE setting SCHEMALESS;
+"#,
+    ),
+];
 
 #[derive(SurrealValue)]
 #[surreal(crate = "surrealdb::types")]

@@ -163,7 +163,10 @@ mod tests {
         let token = create(&db, "admin", 1).await.unwrap();
         assert_eq!(lookup(&db, &token).await.unwrap().as_deref(), Some("admin"));
         assert_eq!(lookup(&db, "forged").await.unwrap(), None);
-        let mut res = db.query("SELECT VALUE record::id(id) FROM session").await.unwrap();
+        let mut res = db
+            .query("SELECT VALUE record::id(id) FROM session")
+            .await
+            .unwrap();
         let ids: Vec<String> = res.take(0).unwrap();
         assert_eq!(ids.len(), 1);
         assert_ne!(ids[0], token);
@@ -184,9 +187,15 @@ mod tests {
         let c = set_cookie("abc", 60, false);
         let s = c.to_str().unwrap();
         assert!(s.contains("HttpOnly") && s.contains("SameSite=Strict") && !s.contains("Secure"));
-        assert!(set_cookie("abc", 60, true).to_str().unwrap().ends_with("; Secure"));
+        assert!(set_cookie("abc", 60, true)
+            .to_str()
+            .unwrap()
+            .ends_with("; Secure"));
         let mut h = HeaderMap::new();
-        h.insert(COOKIE, HeaderValue::from_static("a=1; parabens_session=tok; b=2"));
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("a=1; parabens_session=tok; b=2"),
+        );
         assert_eq!(token_from_headers(&h).as_deref(), Some("tok"));
         h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
         assert!(is_secure(&h, &Settings::default()));

@@ -33,6 +33,7 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub limiter: Arc<LoginLimiter>,
+    pub imports: Arc<super::imports::ImportJobs>,
     pub leptos_options: LeptosOptions,
 }
 

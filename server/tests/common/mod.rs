@@ -53,9 +53,18 @@ impl TestApp {
             .unwrap()
     }
 
-    pub async fn login(&self, client: &reqwest::Client, user: &str, password: &str) -> reqwest::Response {
-        self.call(client, "login", &[("username", user), ("password", password)])
-            .await
+    pub async fn login(
+        &self,
+        client: &reqwest::Client,
+        user: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        self.call(
+            client,
+            "login",
+            &[("username", user), ("password", password)],
+        )
+        .await
     }
 
     pub async fn logged_in_client(&self) -> reqwest::Client {

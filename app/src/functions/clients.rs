@@ -1,0 +1,176 @@
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::models::client::{BirthdaySelection, ClientView};
+
+/// Who would be greeted on `date` (`YYYY-MM-DD`, default today in the business time zone)
+/// under the saved parameters, and who would be skipped and why.
+#[server(prefix = "/api", endpoint = "birthday_preview")]
+pub async fn birthday_preview(date: Option<String>) -> Result<BirthdaySelection, AppError> {
+    use crate::models::settings::BirthdayAudience;
+    use crate::server::{clients, finish, internal, session, settings, state::app_state};
+    finish(
+        async {
+            session::require_admin().await?;
+            let state = app_state()?;
+            let day = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+                Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                    .map_err(|_| AppError::field("date", "Data inválida."))?,
+                None => chrono::Utc::now()
+                    .with_timezone(&state.settings.time_zone)
+                    .date_naive(),
+            };
+            let audience: BirthdayAudience = settings::get(&state.db, settings::BIRTHDAY_AUDIENCE)
+                .await
+                .map_err(|e| internal("read parameters", e))?;
+            clients::select_birthdays(&state.db, day, &audience)
+                .await
+                .map_err(|e| internal("birthday selection", e))
+        }
+        .await,
+    )
+}
+
+/// A page of clients matching the filters.
+#[server(prefix = "/api", endpoint = "list_clients")]
+pub async fn list_clients(
+    text: String,
+    person_type: Option<String>,
+    active: Option<String>,
+    usable_phone: Option<String>,
+    birth_month: Option<String>,
+    opted_out: Option<String>,
+    page: usize,
+) -> Result<(Vec<ClientView>, usize), AppError> {
+    use crate::models::client::PersonType;
+    use crate::server::clients::{search, ClientFilter};
+    use crate::server::{finish, internal, session, state::app_state};
+    fn flag(v: Option<String>, field: &str) -> Result<Option<bool>, AppError> {
+        match v.as_deref().unwrap_or("") {
+            "" => Ok(None),
+            "S" | "sim" | "true" => Ok(Some(true)),
+            "N" | "nao" | "false" => Ok(Some(false)),
+            _ => Err(AppError::field(field, "Valor inválido.")),
+        }
+    }
+    finish(
+        async {
+            session::require_admin().await?;
+            if text.len() > 200 {
+                return Err(AppError::field("text", "Busca longa demais."));
+            }
+            let person_type =
+                match person_type.as_deref().unwrap_or("") {
+                    "" => None,
+                    code => Some(PersonType::from_ixc(code).ok_or_else(|| {
+                        AppError::field("person_type", "Tipo de pessoa inválido.")
+                    })?),
+                };
+            let birth_month = match birth_month.as_deref().unwrap_or("") {
+                "" => None,
+                m => match m.parse::<u32>() {
+                    Ok(m) if (1..=12).contains(&m) => Some(m),
+                    _ => return Err(AppError::field("birth_month", "Mês inválido.")),
+                },
+            };
+            let filter = ClientFilter {
+                text,
+                person_type,
+                active: flag(active, "active")?,
+                usable_phone: flag(usable_phone, "usable_phone")?,
+                birth_month,
+                opted_out: flag(opted_out, "opted_out")?,
+            };
+            search(&app_state()?.db, &filter, page.min(100_000), 50)
+                .await
+                .map_err(|e| internal("list clients", e))
+        }
+        .await,
+    )
+}
+
+/// Opts a client out of birthday greetings, or back in.
+#[server(prefix = "/api", endpoint = "set_client_opt_out")]
+pub async fn set_client_opt_out(external_id: String, opted_out: bool) -> Result<(), AppError> {
+    use crate::server::{clients, finish, internal, session, state::app_state};
+    finish(async {
+        let me = session::require_admin().await?;
+        if external_id.trim().is_empty() || external_id.len() > 64 {
+            return Err(AppError::field("external_id", "Cliente inválido."));
+        }
+        match clients::set_opt_out(&app_state()?.db, external_id.trim(), opted_out).await {
+            Ok(true) => {
+                tracing::info!(by = %me.username, client = %external_id, opted_out, "client opt-out changed");
+                Ok(())
+            }
+            Ok(false) => Err(AppError::NotFound),
+            Err(e) => Err(internal("opt out", e)),
+        }
+    }
+    .await)
+}
+
+/// Largest CSV accepted: 100,000 IXC rows are about 20 MB.
+pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
+
+/// Receives a CSV file (multipart field `file`) and starts importing it; returns the job id
+/// to poll with [`client_import_status`].
+#[server(prefix = "/api", endpoint = "import_clients", input = server_fn::codec::MultipartFormData)]
+pub async fn import_clients(data: server_fn::codec::MultipartData) -> Result<u64, AppError> {
+    use crate::server::{finish, session, state::app_state};
+    finish(
+        async {
+            let me = session::require_admin().await?;
+            let state = app_state()?;
+            let bad = |m: &str| AppError::field("file", m);
+            let mut form = data.into_inner().ok_or_else(|| bad("Envio inválido."))?;
+            let (mut name, mut bytes) = (String::new(), Vec::new());
+            while let Some(mut field) = form
+                .next_field()
+                .await
+                .map_err(|_| bad("Envio interrompido. Tente novamente."))?
+            {
+                if field.name() != Some("file") {
+                    continue;
+                }
+                name = field
+                    .file_name()
+                    .unwrap_or("arquivo.csv")
+                    .chars()
+                    .take(200)
+                    .collect();
+                while let Some(chunk) = field
+                    .chunk()
+                    .await
+                    .map_err(|_| bad("Envio interrompido. Tente novamente."))?
+                {
+                    if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
+                        return Err(bad("Arquivo grande demais (máximo 32 MB)."));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+            if bytes.is_empty() {
+                return Err(bad("Escolha um arquivo CSV que não esteja vazio."));
+            }
+            Ok(state
+                .imports
+                .start(state.db.clone(), name, bytes, me.username))
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "client_import_status")]
+pub async fn client_import_status(
+    job: u64,
+) -> Result<crate::models::client::ImportStatus, AppError> {
+    use crate::server::{finish, session, state::app_state};
+    finish(
+        async {
+            session::require_admin().await?;
+            app_state()?.imports.status(job).ok_or(AppError::NotFound)
+        }
+        .await,
+    )
+}

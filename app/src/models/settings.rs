@@ -1,0 +1,11 @@
+use serde::{Deserialize, Serialize};
+
+use crate::domain::birthday::LeapDayRule;
+
+/// CRM parameters of the birthday routine that decide who is greeted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct BirthdayAudience {
+    /// "Apenas clientes ativos" when true; "Padrão: todos" (active and inactive) when false.
+    pub only_active: bool,
+    pub leap_day_rule: LeapDayRule,
+}

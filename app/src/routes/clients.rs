@@ -1,0 +1,128 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::components::clients_nav::{format_date, ClientsNav};
+use crate::components::layout::PageHeader;
+use crate::domain::phone::format_display;
+use crate::functions::clients::{list_clients, SetClientOptOut};
+
+const PER_PAGE: usize = 50;
+
+/// *Clientes*: search, filters, paging and opt-out.
+#[component]
+pub fn ClientsPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = move |k: &str| query.with(|m| m.get(k).unwrap_or_default());
+    let opt_out = ServerAction::<SetClientOptOut>::new();
+    let clients = Resource::new(
+        move || {
+            (
+                ["busca", "tipo", "ativo", "telefone", "mes", "optout"].map(|k| q(k)),
+                q("pagina").parse::<usize>().unwrap_or(0),
+                opt_out.version().get(),
+            )
+        },
+        |([text, tipo, ativo, tel, mes, optout], page, _)| {
+            list_clients(
+                text,
+                Some(tipo),
+                Some(ativo),
+                Some(tel),
+                Some(mes),
+                Some(optout),
+                page,
+            )
+        },
+    );
+    let select = move |name: &'static str,
+                       label: &'static str,
+                       options: &'static [(&'static str, &'static str)]| {
+        view! {
+            <div class="field">
+                <label for=name>{label}</label>
+                <select id=name name=name>
+                    {options.iter().map(|(v, l)| view! { <option value=*v selected=move || q(name) == *v>{*l}</option> }).collect_view()}
+                </select>
+            </div>
+        }
+    };
+    let page_link = move |page: usize| {
+        let mut params: Vec<String> = ["busca", "tipo", "ativo", "telefone", "mes", "optout"]
+            .iter()
+            .map(|k| format!("{k}={}", q(k)))
+            .collect();
+        params.push(format!("pagina={page}"));
+        format!("/clientes?{}", params.join("&"))
+    };
+
+    view! {
+        <PageHeader title="Clientes" description="Clientes importados do IXC ou de planilha CSV." />
+        <ClientsNav />
+        <form method="get" class="card toolbar filters">
+            <div class="field grow">
+                <label for="busca">"Buscar"</label>
+                <input type="text" id="busca" name="busca" placeholder="Nome, telefone ou id" value=move || q("busca") />
+            </div>
+            {select("tipo", "Tipo de pessoa", &[("", "Todos"), ("F", "Física"), ("J", "Jurídica"), ("E", "Estrangeiro")])}
+            {select("ativo", "Ativo", &[("", "Todos"), ("S", "Sim"), ("N", "Não")])}
+            {select("telefone", "Telefone utilizável", &[("", "Todos"), ("S", "Sim"), ("N", "Não")])}
+            {select("mes", "Mês de aniversário", &[("", "Todos"), ("1", "Janeiro"), ("2", "Fevereiro"), ("3", "Março"), ("4", "Abril"), ("5", "Maio"), ("6", "Junho"), ("7", "Julho"), ("8", "Agosto"), ("9", "Setembro"), ("10", "Outubro"), ("11", "Novembro"), ("12", "Dezembro")])}
+            {select("optout", "Não recebe", &[("", "Todos"), ("S", "Sim"), ("N", "Não")])}
+            <button type="submit" class="btn btn-primary">"Filtrar"</button>
+        </form>
+        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
+            {move || clients.get().map(|r| match r {
+                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                Ok((list, total)) => {
+                    let page = q("pagina").parse::<usize>().unwrap_or(0);
+                    let pages = total.div_ceil(PER_PAGE).max(1);
+                    view! {
+                        <section class="card">
+                            <p class="muted">{format!("{total} clientes")}</p>
+                            <div class="table-scroll">
+                            <table class="table" aria-label="Clientes">
+                                <thead><tr><th>"Id"</th><th>"Nome"</th><th>"Tipo"</th><th>"Ativo"</th><th>"Nascimento"</th><th>"WhatsApp"</th><th>"Cidade"</th><th>"Recebe"</th></tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|c| {
+                                        let id = c.external_id.clone();
+                                        let opted = c.opted_out;
+                                        view! {
+                                            <tr>
+                                                <td>{c.external_id.clone()}</td>
+                                                <td>{c.name.clone()}</td>
+                                                <td>{c.person_type.label()}</td>
+                                                <td>{if c.active { "Sim" } else { "Não" }}</td>
+                                                <td>{format_date(c.birth_date)}</td>
+                                                <td>{match (&c.phone, &c.phone_problem) {
+                                                    (Some(p), _) => format_display(p),
+                                                    (None, Some(why)) => why.clone(),
+                                                    _ => "—".into(),
+                                                }}</td>
+                                                <td>{format!("{} {}", c.city, c.state)}</td>
+                                                <td>
+                                                    <ActionForm action=opt_out attr:class="inline-form">
+                                                        <input type="hidden" name="external_id" value=id />
+                                                        <input type="hidden" name="opted_out" value=(!opted).to_string() />
+                                                        <button type="submit" class="btn btn-ghost">
+                                                            {if opted { "Não recebe · Voltar a enviar" } else { "Recebe · Não enviar" }}
+                                                        </button>
+                                                    </ActionForm>
+                                                </td>
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            </div>
+                            <nav class="pager" aria-label="Páginas">
+                                {(page > 0).then(|| view! { <a href=page_link(page - 1)>"Anterior"</a> })}
+                                <span>{format!("Página {} de {}", page + 1, pages)}</span>
+                                {(page + 1 < pages).then(|| view! { <a href=page_link(page + 1)>"Próxima"</a> })}
+                            </nav>
+                        </section>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}

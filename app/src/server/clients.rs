@@ -1,0 +1,428 @@
+//! The client store: upserts from imports, the birthday selection, search and opt-out.
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use surrealdb::types::{RecordId, SurrealValue};
+
+use super::db::Db;
+use crate::domain::{birthday, phone};
+use crate::models::client::{
+    BirthdaySelection, ClientRecord, ClientView, ImportReport, PersonType, SkipReason,
+};
+use crate::models::settings::BirthdayAudience;
+
+/// Rows per write: larger batches slow down sharply while the month-day index exists.
+pub const BATCH: usize = 200;
+
+/// A client as stored. `birth_md` is computed by the database (see the schema).
+#[derive(Debug, Clone, PartialEq, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct ClientRow {
+    pub external_id: String,
+    pub name: String,
+    pub trade_name: String,
+    pub person_type: String,
+    pub active: bool,
+    pub birth_date: Option<DateTime<Utc>>,
+    pub whatsapp: String,
+    pub mobile: String,
+    pub email: String,
+    pub city: String,
+    pub state: String,
+    pub phone: Option<String>,
+    pub phone_problem: Option<String>,
+    pub search: String,
+}
+
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct StoredClient {
+    external_id: String,
+    name: String,
+    trade_name: String,
+    person_type: String,
+    active: bool,
+    birth_date: Option<DateTime<Utc>>,
+    city: String,
+    state: String,
+    phone: Option<String>,
+    phone_problem: Option<String>,
+    opted_out: bool,
+    source: String,
+    synced_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct WriteRow {
+    id: RecordId,
+    content: ClientRow,
+}
+
+pub fn client_id(external_id: &str) -> RecordId {
+    RecordId::new("client", external_id)
+}
+
+fn to_datetime(d: NaiveDate) -> DateTime<Utc> {
+    d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
+}
+
+impl ClientRow {
+    /// The stored shape of a record: the phone normalised (or the reason it cannot be).
+    pub fn from_record(r: &ClientRecord) -> Self {
+        let (phone, phone_problem) = match phone::best_number(&r.whatsapp, &r.mobile) {
+            Ok(p) => (Some(p), None),
+            Err(why) => (None, Some(why.message().to_string())),
+        };
+        let search = format!(
+            "{} {} {} {} {}",
+            r.name.to_lowercase(),
+            r.trade_name.to_lowercase(),
+            r.external_id,
+            phone.as_deref().unwrap_or(""),
+            digits(&r.whatsapp) + " " + &digits(&r.mobile),
+        );
+        ClientRow {
+            external_id: r.external_id.clone(),
+            name: r.name.clone(),
+            trade_name: r.trade_name.clone(),
+            person_type: r.person_type.code().to_string(),
+            active: r.active,
+            birth_date: r.birth_date.map(to_datetime),
+            whatsapp: r.whatsapp.clone(),
+            mobile: r.mobile.clone(),
+            email: r.email.clone(),
+            city: r.city.clone(),
+            state: r.state.clone(),
+            phone,
+            phone_problem,
+            search,
+        }
+    }
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Creates or updates `records` by external id, in batches, keeping opt-outs. Counts what
+/// changed; `progress(done)` is called after each batch.
+pub async fn upsert(
+    db: &Db,
+    records: &[ClientRecord],
+    source: &str,
+    mut progress: impl FnMut(usize),
+) -> surrealdb::Result<ImportReport> {
+    let mut report = ImportReport {
+        rows: records.len(),
+        ..Default::default()
+    };
+    let mut done = 0;
+    for chunk in records.chunks(BATCH) {
+        let ids: Vec<RecordId> = chunk.iter().map(|r| client_id(&r.external_id)).collect();
+        let mut res = db
+            .query("SELECT external_id, name, trade_name, person_type, active, birth_date, whatsapp, mobile, email, city, state, phone, phone_problem, search FROM $ids")
+            .bind(("ids", ids))
+            .await?;
+        let existing: Vec<ClientRow> = res.take(0)?;
+        let existing: std::collections::HashMap<String, ClientRow> = existing
+            .into_iter()
+            .map(|r| (r.external_id.clone(), r))
+            .collect();
+        let mut writes = Vec::new();
+        for r in chunk {
+            let row = ClientRow::from_record(r);
+            match existing.get(&r.external_id) {
+                Some(old) if *old == row => report.unchanged += 1,
+                Some(_) => {
+                    report.updated += 1;
+                    writes.push(row);
+                }
+                None => {
+                    report.created += 1;
+                    writes.push(row);
+                }
+            }
+        }
+        if !writes.is_empty() {
+            let rows: Vec<WriteRow> = writes
+                .into_iter()
+                .map(|content| WriteRow {
+                    id: client_id(&content.external_id),
+                    content,
+                })
+                .collect();
+            db.query(
+                "FOR $r IN $rows { UPSERT $r.id MERGE $r.content \
+                 SET source = $source, synced_at = time::now() RETURN NONE; };",
+            )
+            .bind(("rows", rows))
+            .bind(("source", source.to_string()))
+            .await?
+            .check()?;
+        }
+        done += chunk.len();
+        progress(done);
+    }
+    Ok(report)
+}
+
+impl StoredClient {
+    fn view(self) -> ClientView {
+        let r = self;
+        ClientView {
+            external_id: r.external_id,
+            name: r.name,
+            trade_name: r.trade_name,
+            person_type: PersonType::from_ixc(&r.person_type).unwrap_or_default(),
+            active: r.active,
+            birth_date: r.birth_date.map(|d| d.date_naive()),
+            phone: r.phone,
+            phone_problem: r.phone_problem,
+            city: r.city,
+            state: r.state,
+            opted_out: r.opted_out,
+            source: r.source,
+            synced_at: r.synced_at,
+        }
+    }
+}
+
+const VIEW_FIELDS: &str = "external_id, name, trade_name, person_type, active, birth_date, \
+    city, state, phone, phone_problem, opted_out, source, synced_at";
+
+/// The clients born on a month-day that `day` greets, through the month-day index.
+pub async fn born_on(
+    db: &Db,
+    day: NaiveDate,
+    rule: birthday::LeapDayRule,
+) -> surrealdb::Result<Vec<ClientView>> {
+    let keys = birthday::birthday_keys(day, rule);
+    let mut res = db
+        .query(format!(
+            "SELECT {VIEW_FIELDS} FROM client WHERE birth_md IN $keys ORDER BY name"
+        ))
+        .bind(("keys", keys))
+        .await?;
+    let rows: Vec<StoredClient> = res.take(0)?;
+    Ok(rows.into_iter().map(StoredClient::view).collect())
+}
+
+/// External ids among `ids` already greeted in `year`.
+pub async fn greeted_in(
+    db: &Db,
+    ids: Vec<String>,
+    year: i32,
+) -> surrealdb::Result<std::collections::HashSet<String>> {
+    let mut res = db
+        .query("SELECT VALUE client_id FROM greeting WHERE year = $year AND client_id IN $ids")
+        .bind(("year", year as i64))
+        .bind(("ids", ids))
+        .await?;
+    let found: Vec<String> = res.take(0)?;
+    Ok(found.into_iter().collect())
+}
+
+/// Why `c` would not be greeted, if anything; `None` means greet. The order is the order of
+/// the checks an admin would make: kind of person, status, consent, phone, then history.
+pub fn skip_reason(
+    c: &ClientView,
+    audience: &BirthdayAudience,
+    greeted: bool,
+    year: i32,
+) -> Option<SkipReason> {
+    if c.person_type != PersonType::Fisica {
+        return Some(SkipReason::NotNaturalPerson(c.person_type));
+    }
+    if audience.only_active && !c.active {
+        return Some(SkipReason::Inactive);
+    }
+    if c.opted_out {
+        return Some(SkipReason::OptedOut);
+    }
+    if c.phone.is_none() {
+        return Some(SkipReason::NoPhone(
+            c.phone_problem
+                .clone()
+                .unwrap_or_else(|| "Sem telefone".into()),
+        ));
+    }
+    if greeted {
+        return Some(SkipReason::AlreadyGreeted(year));
+    }
+    None
+}
+
+/// THE birthday selection: who is greeted on `day` and who is skipped, and why. The preview
+/// page and the enqueue task both call this and nothing else.
+pub async fn select_birthdays(
+    db: &Db,
+    day: NaiveDate,
+    audience: &BirthdayAudience,
+) -> surrealdb::Result<BirthdaySelection> {
+    let candidates = born_on(db, day, audience.leap_day_rule).await?;
+    let ids = candidates.iter().map(|c| c.external_id.clone()).collect();
+    let greeted = greeted_in(db, ids, day.year()).await?;
+    let mut selection = BirthdaySelection {
+        date: Some(day),
+        ..Default::default()
+    };
+    for c in candidates {
+        match skip_reason(&c, audience, greeted.contains(&c.external_id), day.year()) {
+            None => selection.greeted.push(c),
+            Some(reason) => selection.skipped.push((c, reason)),
+        }
+    }
+    Ok(selection)
+}
+
+/// Filters of the clients page.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct ClientFilter {
+    pub text: String,
+    pub person_type: Option<PersonType>,
+    pub active: Option<bool>,
+    pub usable_phone: Option<bool>,
+    pub birth_month: Option<u32>,
+    pub opted_out: Option<bool>,
+}
+
+/// One page of clients matching `f`, and the total.
+pub async fn search(
+    db: &Db,
+    f: &ClientFilter,
+    page: usize,
+    per_page: usize,
+) -> surrealdb::Result<(Vec<ClientView>, usize)> {
+    let mut conds = vec!["true".to_string()];
+    if !f.text.trim().is_empty() {
+        conds.push("string::contains(search, $text)".into());
+    }
+    if f.person_type.is_some() {
+        conds.push("person_type = $person_type".into());
+    }
+    if f.active.is_some() {
+        conds.push("active = $active".into());
+    }
+    match f.usable_phone {
+        Some(true) => conds.push("phone != NONE".into()),
+        Some(false) => conds.push("phone = NONE".into()),
+        None => {}
+    }
+    if f.birth_month.is_some() {
+        conds.push("string::starts_with(birth_md ?? '', $month)".into());
+    }
+    if f.opted_out.is_some() {
+        conds.push("opted_out = $opted_out".into());
+    }
+    // Only fixed SurrealQL fragments are joined; every value is bound.
+    let filter = conds.join(" AND ");
+    let text = f.text.trim().to_lowercase();
+    let text = if text.chars().any(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || "()+- ".contains(c))
+    {
+        digits(&text)
+    } else {
+        text
+    };
+    let mut res = db
+        .query(format!(
+            "SELECT {VIEW_FIELDS} FROM client WHERE {filter} ORDER BY name LIMIT $limit START $start; \
+             SELECT count() AS n FROM client WHERE {filter} GROUP ALL;"
+        ))
+        .bind(("text", text))
+        .bind(("person_type", f.person_type.map(|p| p.code().to_string())))
+        .bind(("active", f.active))
+        .bind(("month", f.birth_month.map(|m| format!("{m:02}-"))))
+        .bind(("opted_out", f.opted_out))
+        .bind(("limit", per_page as i64))
+        .bind(("start", (page * per_page) as i64))
+        .await?;
+    let rows: Vec<StoredClient> = res.take(0)?;
+    let total: Option<i64> = res.take((1, "n"))?;
+    Ok((
+        rows.into_iter().map(StoredClient::view).collect(),
+        total.unwrap_or(0) as usize,
+    ))
+}
+
+/// Opt a client out of greetings (or back in). `false` when the client does not exist.
+pub async fn set_opt_out(db: &Db, external_id: &str, opted_out: bool) -> surrealdb::Result<bool> {
+    let mut res = db
+        .query("UPDATE $id SET opted_out = $o, opted_out_at = IF $o THEN time::now() ELSE NONE END RETURN VALUE external_id")
+        .bind(("id", client_id(external_id)))
+        .bind(("o", opted_out))
+        .await?;
+    let ids: Vec<String> = res.take(0)?;
+    Ok(!ids.is_empty())
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct NewClient {
+    id: RecordId,
+    external_id: String,
+    name: String,
+    trade_name: String,
+    person_type: String,
+    active: bool,
+    birth_date: Option<DateTime<Utc>>,
+    whatsapp: String,
+    mobile: String,
+    email: String,
+    city: String,
+    state: String,
+    phone: Option<String>,
+    phone_problem: Option<String>,
+    search: String,
+    source: String,
+}
+
+/// Bulk insert of clients known to be new (benchmarks, first loads): one `INSERT` per call.
+pub async fn insert_new(db: &Db, records: &[ClientRecord], source: &str) -> surrealdb::Result<()> {
+    let rows: Vec<NewClient> = records
+        .iter()
+        .map(|r| {
+            let c = ClientRow::from_record(r);
+            NewClient {
+                id: client_id(&c.external_id),
+                external_id: c.external_id,
+                name: c.name,
+                trade_name: c.trade_name,
+                person_type: c.person_type,
+                active: c.active,
+                birth_date: c.birth_date,
+                whatsapp: c.whatsapp,
+                mobile: c.mobile,
+                email: c.email,
+                city: c.city,
+                state: c.state,
+                phone: c.phone,
+                phone_problem: c.phone_problem,
+                search: c.search,
+                source: source.to_string(),
+            }
+        })
+        .collect();
+    db.query("INSERT INTO client $rows RETURN NONE")
+        .bind(("rows", rows))
+        .await?
+        .check()?;
+    Ok(())
+}
+
+/// What a store without the month-day index has to do: compute month and day for every row.
+pub async fn born_on_by_scan(
+    db: &Db,
+    day: NaiveDate,
+    rule: birthday::LeapDayRule,
+) -> surrealdb::Result<usize> {
+    let keys = birthday::birthday_keys(day, rule);
+    let mut res = db
+        .query("SELECT count() AS n FROM client WHERE birth_date != NONE AND time::format(birth_date, '%m-%d') IN $keys GROUP ALL")
+        .bind(("keys", keys))
+        .await?;
+    let n: Option<i64> = res.take((0, "n"))?;
+    Ok(n.unwrap_or(0) as usize)
+}
