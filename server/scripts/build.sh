@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the site (WASM front, JS glue, CSS, assets into target/site) and the server binary.
 #   PROFILE=debug (default) | release      server build profile
+#   SKIP_SERVER=1                           build the site only
 # The front is always built with the size-optimised `wasm-release` profile.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -29,6 +30,7 @@ cp style/main.css "$PKG/parabens.css"
 cp -r style/assets/. "$SITE/"
 blog "site: $(du -b "$PKG/parabens_bg.wasm" | cut -f1) bytes wasm, $(gzip -9c "$PKG/parabens_bg.wasm" | wc -c) gzip"
 
+if [ -n "${SKIP_SERVER:-}" ]; then blog "done (front only)"; exit 0; fi
 blog "server: $PROFILE"
 if [ "$PROFILE" = release ]; then
   cargo build -p server --bin parabens --release

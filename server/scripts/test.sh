@@ -10,8 +10,10 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 echo "== unit and integration tests" >&2
 cargo test -p app -p server --features app/ssr
 
+# `cargo test` has just built the `parabens` binary (integration tests run it) with the
+# test build's features; the end-to-end tests use that one rather than building another.
 echo "== site build" >&2
-PROFILE=debug server/scripts/build.sh
+SKIP_SERVER=1 server/scripts/build.sh
 
 echo "== end-to-end tests (Chromium)" >&2
 cd end2end

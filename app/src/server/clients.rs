@@ -31,6 +31,7 @@ pub struct ClientRow {
     pub phone: Option<String>,
     pub phone_problem: Option<String>,
     pub search: String,
+    pub source: String,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
@@ -68,7 +69,7 @@ fn to_datetime(d: NaiveDate) -> DateTime<Utc> {
 
 impl ClientRow {
     /// The stored shape of a record: the phone normalised (or the reason it cannot be).
-    pub fn from_record(r: &ClientRecord) -> Self {
+    pub fn from_record(r: &ClientRecord, source: &str) -> Self {
         let (phone, phone_problem) = match phone::best_number(&r.whatsapp, &r.mobile) {
             Ok(p) => (Some(p), None),
             Err(why) => (None, Some(why.message().to_string())),
@@ -96,6 +97,7 @@ impl ClientRow {
             phone,
             phone_problem,
             search,
+            source: source.to_string(),
         }
     }
 }
@@ -120,8 +122,8 @@ pub async fn upsert(
     for chunk in records.chunks(BATCH) {
         let ids: Vec<RecordId> = chunk.iter().map(|r| client_id(&r.external_id)).collect();
         let mut res = db
-            .query("SELECT external_id, name, trade_name, person_type, active, birth_date, whatsapp, mobile, email, city, state, phone, phone_problem, search FROM $ids")
-            .bind(("ids", ids))
+            .query("SELECT external_id, name, trade_name, person_type, active, birth_date, whatsapp, mobile, email, city, state, phone, phone_problem, search, source FROM $ids")
+            .bind(("ids", ids.clone()))
             .await?;
         let existing: Vec<ClientRow> = res.take(0)?;
         let existing: std::collections::HashMap<String, ClientRow> = existing
@@ -130,7 +132,7 @@ pub async fn upsert(
             .collect();
         let mut writes = Vec::new();
         for r in chunk {
-            let row = ClientRow::from_record(r);
+            let row = ClientRow::from_record(r, source);
             match existing.get(&r.external_id) {
                 Some(old) if *old == row => report.unchanged += 1,
                 Some(_) => {
@@ -151,15 +153,15 @@ pub async fn upsert(
                     content,
                 })
                 .collect();
-            db.query(
-                "FOR $r IN $rows { UPSERT $r.id MERGE $r.content \
-                 SET source = $source, synced_at = time::now() RETURN NONE; };",
-            )
-            .bind(("rows", rows))
-            .bind(("source", source.to_string()))
+            db.query("FOR $r IN $rows { UPSERT $r.id MERGE $r.content RETURN NONE; };")
+                .bind(("rows", rows))
+                .await?
+                .check()?;
+        }
+        db.query("UPDATE $ids SET synced_at = time::now() RETURN NONE")
+            .bind(("ids", ids))
             .await?
             .check()?;
-        }
         done += chunk.len();
         progress(done);
     }
@@ -384,7 +386,7 @@ pub async fn insert_new(db: &Db, records: &[ClientRecord], source: &str) -> surr
     let rows: Vec<NewClient> = records
         .iter()
         .map(|r| {
-            let c = ClientRow::from_record(r);
+            let c = ClientRow::from_record(r, source);
             NewClient {
                 id: client_id(&c.external_id),
                 external_id: c.external_id,
@@ -401,7 +403,7 @@ pub async fn insert_new(db: &Db, records: &[ClientRecord], source: &str) -> surr
                 phone: c.phone,
                 phone_problem: c.phone_problem,
                 search: c.search,
-                source: source.to_string(),
+                source: c.source,
             }
         })
         .collect();
@@ -425,4 +427,146 @@ pub async fn born_on_by_scan(
         .await?;
     let n: Option<i64> = res.take((0, "n"))?;
     Ok(n.unwrap_or(0) as usize)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::birthday::LeapDayRule;
+
+    async fn db() -> Db {
+        let db = super::super::db::connect("mem://", None).await.unwrap();
+        super::super::schema::migrate(&db).await.unwrap();
+        db
+    }
+
+    fn record(id: &str, name: &str, birth: &str, phone: &str) -> ClientRecord {
+        ClientRecord {
+            external_id: id.into(),
+            name: name.into(),
+            active: true,
+            birth_date: NaiveDate::parse_from_str(birth, "%Y-%m-%d").ok(),
+            whatsapp: phone.into(),
+            ..Default::default()
+        }
+    }
+
+    fn date(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    #[tokio::test]
+    async fn upsert_counts_and_keeps_opt_outs() {
+        let db = db().await;
+        let mut rows = vec![
+            record("1", "Ana", "1990-11-28", "(11) 98765-4321"),
+            record("2", "Bia", "1992-02-29", "(11) 3456-7890"),
+        ];
+        let r = upsert(&db, &rows, "csv", |_| {}).await.unwrap();
+        assert_eq!((r.created, r.updated, r.unchanged), (2, 0, 0));
+        assert!(set_opt_out(&db, "1", true).await.unwrap());
+        rows[1].name = "Beatriz".into();
+        let r = upsert(&db, &rows, "csv", |_| {}).await.unwrap();
+        assert_eq!((r.created, r.updated, r.unchanged), (0, 1, 1));
+        let found = born_on(&db, date("2026-11-28"), LeapDayRule::Feb28)
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert!(found[0].opted_out, "an import does not undo an opt-out");
+    }
+
+    #[tokio::test]
+    async fn selection_uses_the_leap_day_rule_and_the_index() {
+        let db = db().await;
+        let rows = vec![
+            record("1", "Ana", "1990-11-28", "(11) 98765-4321"),
+            record("2", "Bia", "1992-02-29", "(11) 98765-1111"),
+            record("3", "Caio", "1980-02-28", "(11) 3456-7890"),
+        ];
+        upsert(&db, &rows, "csv", |_| {}).await.unwrap();
+        let audience = BirthdayAudience::default();
+        let feb28 = select_birthdays(&db, date("2027-02-28"), &audience)
+            .await
+            .unwrap();
+        let names: Vec<_> = feb28.greeted.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, vec!["Bia"]);
+        assert!(matches!(feb28.skipped[0].1, SkipReason::NoPhone(_)));
+        let mar1 = BirthdayAudience {
+            leap_day_rule: LeapDayRule::Mar1,
+            ..audience
+        };
+        let sel = select_birthdays(&db, date("2027-03-01"), &mar1)
+            .await
+            .unwrap();
+        assert_eq!(sel.greeted.len(), 1);
+        assert_eq!(
+            born_on_by_scan(&db, date("2026-11-28"), LeapDayRule::Feb28)
+                .await
+                .unwrap(),
+            1
+        );
+
+        let mut explain = db
+            .query("SELECT * FROM client WHERE birth_md IN $keys EXPLAIN")
+            .bind(("keys", vec!["11-28".to_string()]))
+            .await
+            .unwrap();
+        let plan: Vec<serde_json::Value> = explain.take(0).unwrap();
+        let plan = serde_json::Value::Array(plan);
+        assert!(plan.to_string().contains("client_birth_md"), "{plan}");
+    }
+
+    #[test]
+    fn skip_reasons_in_order() {
+        let c = |pt, active, opted, phone: Option<&str>| ClientView {
+            external_id: "1".into(),
+            name: "X".into(),
+            trade_name: String::new(),
+            person_type: pt,
+            active,
+            birth_date: None,
+            phone: phone.map(str::to_string),
+            phone_problem: Some("Telefone fixo (sem WhatsApp)".into()),
+            city: String::new(),
+            state: String::new(),
+            opted_out: opted,
+            source: "csv".into(),
+            synced_at: None,
+        };
+        let all = BirthdayAudience::default();
+        let active_only = BirthdayAudience {
+            only_active: true,
+            ..all
+        };
+        let p = Some("+5511987654321");
+        assert_eq!(
+            skip_reason(&c(PersonType::Juridica, true, false, p), &all, false, 2026),
+            Some(SkipReason::NotNaturalPerson(PersonType::Juridica))
+        );
+        assert_eq!(
+            skip_reason(
+                &c(PersonType::Fisica, false, false, p),
+                &active_only,
+                false,
+                2026
+            ),
+            Some(SkipReason::Inactive)
+        );
+        assert_eq!(
+            skip_reason(&c(PersonType::Fisica, false, false, p), &all, false, 2026),
+            None
+        );
+        assert_eq!(
+            skip_reason(&c(PersonType::Fisica, true, true, p), &all, false, 2026),
+            Some(SkipReason::OptedOut)
+        );
+        assert!(matches!(
+            skip_reason(&c(PersonType::Fisica, true, false, None), &all, false, 2026),
+            Some(SkipReason::NoPhone(_))
+        ));
+        assert_eq!(
+            skip_reason(&c(PersonType::Fisica, true, false, p), &all, true, 2026),
+            Some(SkipReason::AlreadyGreeted(2026))
+        );
+    }
 }
