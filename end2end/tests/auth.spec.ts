@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { ADMIN, hydrated, login } from './helpers';
+import { ADMIN, hydrated, login, submitLogin } from './helpers';
 
 const SESSION_COOKIE = 'parabens_session';
 
@@ -30,7 +30,7 @@ test('the first admin logs in and lands where they were going', async ({ page, c
 });
 
 test('a wrong password shows an error and opens no session', async ({ page, context }) => {
-  await login(page, ADMIN.username, 'senha-errada-999');
+  await submitLogin(page, ADMIN.username, 'senha-errada-999');
   await expect(page.getByRole('alert')).toHaveText('Usuário ou senha incorretos.');
   await expect(page).toHaveURL(/\/login$/);
   expect((await context.cookies()).find((c) => c.name === SESSION_COOKIE)).toBeUndefined();

@@ -7,10 +7,17 @@ export async function hydrated(page: Page) {
   await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(1);
 }
 
-export async function login(page: Page, username = ADMIN.username, password = ADMIN.password) {
+/** Fills and submits the login form, without waiting for the outcome. */
+export async function submitLogin(page: Page, username: string, password: string) {
   await page.goto('/login');
   await hydrated(page);
   await page.getByLabel('Usuário').fill(username);
   await page.getByLabel('Senha', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Entrar' }).click();
+}
+
+/** Logs in and waits until the signed-in layout shows the admin's name. */
+export async function login(page: Page, username = ADMIN.username, password = ADMIN.password) {
+  await submitLogin(page, username, password);
+  await expect(page.getByTestId('user-name')).toHaveText(username);
 }
