@@ -55,7 +55,7 @@ pub fn AppLayout() -> impl IntoView {
                         .iter()
                         .map(|(href, label)| view! {
                             <li>
-                                <A href=*href exact=true on:click=move |_| menu_open.set(false)>
+                                <A href=*href exact={*href == "/"} on:click=move |_| menu_open.set(false)>
                                     {*label}
                                 </A>
                             </li>

@@ -118,11 +118,7 @@ pub fn ClientImportPage() -> impl IntoView {
 
 #[component]
 fn ImportProgress(status: ImportStatus) -> impl IntoView {
-    let percent = if status.total == 0 {
-        0
-    } else {
-        status.done * 100 / status.total
-    };
+    let percent = (status.done * 100).checked_div(status.total).unwrap_or(0);
     view! {
         <section class="card" aria-live="polite">
             <h2>{status.file_name.clone()}</h2>

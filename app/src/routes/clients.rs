@@ -17,7 +17,7 @@ pub fn ClientsPage() -> impl IntoView {
     let clients = Resource::new(
         move || {
             (
-                ["busca", "tipo", "ativo", "telefone", "mes", "optout"].map(|k| q(k)),
+                ["busca", "tipo", "ativo", "telefone", "mes", "optout"].map(q),
                 q("pagina").parse::<usize>().unwrap_or(0),
                 opt_out.version().get(),
             )
