@@ -11,6 +11,7 @@ use axum::{Json, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 
+use app::domain::url::percent_encode;
 use app::server::{db, session, AppState};
 use app::{shell, App};
 
@@ -115,22 +116,11 @@ async fn guard_pages(State(state): State<AppState>, req: Request, next: Next) ->
             let location = if target == "/" {
                 "/login".to_string()
             } else {
-                format!("/login?next={}", urlencode(&target))
+                format!("/login?next={}", percent_encode(&target, b"/"))
             };
             Redirect::to(&location).into_response()
         }
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {
@@ -155,7 +145,7 @@ mod tests {
     #[test]
     fn next_parameter_is_encoded() {
         assert_eq!(
-            urlencode("/fila?status=erro&p=2"),
+            percent_encode("/fila?status=erro&p=2", b"/"),
             "/fila%3Fstatus%3Derro%26p%3D2"
         );
     }

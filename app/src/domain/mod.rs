@@ -6,3 +6,4 @@ pub mod birthday;
 pub mod phone;
 pub mod schedule;
 pub mod template;
+pub mod url;

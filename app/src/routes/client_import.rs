@@ -6,6 +6,7 @@ use web_sys::{FormData, HtmlFormElement, SubmitEvent};
 
 use crate::components::clients_nav::ClientsNav;
 use crate::components::layout::PageHeader;
+use crate::domain::url::percent_encode;
 use crate::functions::clients::{client_import_status, import_clients};
 use crate::models::client::{ImportReport, ImportStatus};
 
@@ -24,14 +25,7 @@ fn rejected_csv(report: &ImportReport) -> String {
 }
 
 fn data_url(csv: &str) -> String {
-    let encoded: String = csv
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    format!("data:text/csv;charset=utf-8,{encoded}")
+    format!("data:text/csv;charset=utf-8,{}", percent_encode(csv, b""))
 }
 
 /// *Clientes > Importar*: upload an IXC CSV export, watch the progress, read the report.

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::clients_nav::{format_date, ClientsNav};
 use crate::components::layout::PageHeader;
 use crate::domain::phone::format_display;
+use crate::domain::url::percent_encode;
 use crate::functions::clients::{list_clients, SetClientOptOut};
 
 const PER_PAGE: usize = 50;
@@ -49,7 +50,7 @@ pub fn ClientsPage() -> impl IntoView {
     let page_link = move |page: usize| {
         let mut params: Vec<String> = ["busca", "tipo", "ativo", "telefone", "mes", "optout"]
             .iter()
-            .map(|k| format!("{k}={}", q(k)))
+            .map(|k| format!("{k}={}", percent_encode(&q(k), b"")))
             .collect();
         params.push(format!("pagina={page}"));
         format!("/clientes?{}", params.join("&"))

@@ -13,10 +13,12 @@ use crate::models::settings::BirthdayAudience;
 /// Rows per write: larger batches slow down sharply while the month-day index exists.
 pub const BATCH: usize = 200;
 
-/// A client as stored. `birth_md` is computed by the database (see the schema).
+/// A client as written by imports (and compared with what is stored to count changes).
+/// `birth_md` is computed by the database (see the schema); `opted_out` is never written here.
 #[derive(Debug, Clone, PartialEq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 pub struct ClientRow {
+    pub id: RecordId,
     pub external_id: String,
     pub name: String,
     pub trade_name: String,
@@ -52,13 +54,6 @@ struct StoredClient {
     synced_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct WriteRow {
-    id: RecordId,
-    content: ClientRow,
-}
-
 pub fn client_id(external_id: &str) -> RecordId {
     RecordId::new("client", external_id)
 }
@@ -83,6 +78,7 @@ impl ClientRow {
             digits(&r.whatsapp) + " " + &digits(&r.mobile),
         );
         ClientRow {
+            id: client_id(&r.external_id),
             external_id: r.external_id.clone(),
             name: r.name.clone(),
             trade_name: r.trade_name.clone(),
@@ -122,7 +118,7 @@ pub async fn upsert(
     for chunk in records.chunks(BATCH) {
         let ids: Vec<RecordId> = chunk.iter().map(|r| client_id(&r.external_id)).collect();
         let mut res = db
-            .query("SELECT external_id, name, trade_name, person_type, active, birth_date, whatsapp, mobile, email, city, state, phone, phone_problem, search, source FROM $ids")
+            .query("SELECT id, external_id, name, trade_name, person_type, active, birth_date, whatsapp, mobile, email, city, state, phone, phone_problem, search, source FROM $ids")
             .bind(("ids", ids.clone()))
             .await?;
         let existing: Vec<ClientRow> = res.take(0)?;
@@ -146,15 +142,8 @@ pub async fn upsert(
             }
         }
         if !writes.is_empty() {
-            let rows: Vec<WriteRow> = writes
-                .into_iter()
-                .map(|content| WriteRow {
-                    id: client_id(&content.external_id),
-                    content,
-                })
-                .collect();
-            db.query("FOR $r IN $rows { UPSERT $r.id MERGE $r.content RETURN NONE; };")
-                .bind(("rows", rows))
+            db.query("FOR $r IN $rows { UPSERT $r.id MERGE $r RETURN NONE; };")
+                .bind(("rows", writes))
                 .await?
                 .check()?;
         }
@@ -170,21 +159,20 @@ pub async fn upsert(
 
 impl StoredClient {
     fn view(self) -> ClientView {
-        let r = self;
         ClientView {
-            external_id: r.external_id,
-            name: r.name,
-            trade_name: r.trade_name,
-            person_type: PersonType::from_ixc(&r.person_type).unwrap_or_default(),
-            active: r.active,
-            birth_date: r.birth_date.map(|d| d.date_naive()),
-            phone: r.phone,
-            phone_problem: r.phone_problem,
-            city: r.city,
-            state: r.state,
-            opted_out: r.opted_out,
-            source: r.source,
-            synced_at: r.synced_at,
+            external_id: self.external_id,
+            name: self.name,
+            trade_name: self.trade_name,
+            person_type: PersonType::from_ixc(&self.person_type).unwrap_or_default(),
+            active: self.active,
+            birth_date: self.birth_date.map(|d| d.date_naive()),
+            phone: self.phone,
+            phone_problem: self.phone_problem,
+            city: self.city,
+            state: self.state,
+            opted_out: self.opted_out,
+            source: self.source,
+            synced_at: self.synced_at,
         }
     }
 }
@@ -360,52 +348,11 @@ pub async fn set_opt_out(db: &Db, external_id: &str, opted_out: bool) -> surreal
     Ok(!ids.is_empty())
 }
 
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct NewClient {
-    id: RecordId,
-    external_id: String,
-    name: String,
-    trade_name: String,
-    person_type: String,
-    active: bool,
-    birth_date: Option<DateTime<Utc>>,
-    whatsapp: String,
-    mobile: String,
-    email: String,
-    city: String,
-    state: String,
-    phone: Option<String>,
-    phone_problem: Option<String>,
-    search: String,
-    source: String,
-}
-
 /// Bulk insert of clients known to be new (benchmarks, first loads): one `INSERT` per call.
 pub async fn insert_new(db: &Db, records: &[ClientRecord], source: &str) -> surrealdb::Result<()> {
-    let rows: Vec<NewClient> = records
+    let rows: Vec<ClientRow> = records
         .iter()
-        .map(|r| {
-            let c = ClientRow::from_record(r, source);
-            NewClient {
-                id: client_id(&c.external_id),
-                external_id: c.external_id,
-                name: c.name,
-                trade_name: c.trade_name,
-                person_type: c.person_type,
-                active: c.active,
-                birth_date: c.birth_date,
-                whatsapp: c.whatsapp,
-                mobile: c.mobile,
-                email: c.email,
-                city: c.city,
-                state: c.state,
-                phone: c.phone,
-                phone_problem: c.phone_problem,
-                search: c.search,
-                source: c.source,
-            }
-        })
+        .map(|r| ClientRow::from_record(r, source))
         .collect();
     db.query("INSERT INTO client $rows RETURN NONE")
         .bind(("rows", rows))

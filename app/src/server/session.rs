@@ -2,7 +2,7 @@
 //! holds only its SHA-256, so a copy of the database does not yield live sessions.
 
 use axum::http::header::{COOKIE, SET_COOKIE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, HeaderValue};
 use sha2::{Digest, Sha256};
 use surrealdb::types::{RecordId, SurrealValue};
 
@@ -129,17 +129,10 @@ pub async fn require_admin() -> Result<CurrentUser, AppError> {
     require_session().await.map(|(_, user)| user)
 }
 
-/// Like [`require_admin`], also returning the session token.
+/// Like [`require_admin`], also returning the session token. The 401 status is set by
+/// [`super::finish`], which wraps every server function.
 pub async fn require_session() -> Result<(String, CurrentUser), AppError> {
-    match current().await? {
-        Some(found) => Ok(found),
-        None => {
-            if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                res.set_status(StatusCode::UNAUTHORIZED);
-            }
-            Err(AppError::Unauthorized)
-        }
-    }
+    current().await?.ok_or(AppError::Unauthorized)
 }
 
 /// Adds a `Set-Cookie` header to the server function's response.
