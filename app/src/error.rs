@@ -20,6 +20,9 @@ pub enum AppError {
     RateLimited(u64),
     #[error("Registro não encontrado.")]
     NotFound,
+    /// An external system (IXC, Opa! Suite) failed; the message says how, for the admin.
+    #[error("{0}")]
+    External(String),
     /// Something failed on the server; the cause is in the server log.
     #[error("Erro interno do servidor. Consulte os logs.")]
     Internal,

@@ -55,7 +55,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("clientes") view=clients::ClientsPage />
                     <Route path=path!("clientes/importar") view=client_import::ClientImportPage />
                     <Route path=path!("clientes/aniversariantes") view=birthdays::BirthdaysPage />
-                    <Route path=path!("integracoes") view=placeholder::IntegrationsPage />
+                    <Route path=path!("integracoes") view=integrations::IntegrationsPage />
+                    <Route path=path!("integracoes/ixc") view=integrations::IxcPage />
                     <Route path=path!("conta") view=account::AccountPage />
                 </ParentRoute>
             </Routes>

@@ -2,4 +2,5 @@
 
 pub mod clients_nav;
 pub mod form;
+pub mod import_progress;
 pub mod layout;

@@ -153,9 +153,12 @@ pub async fn import_clients(data: server_fn::codec::MultipartData) -> Result<u64
             if bytes.is_empty() {
                 return Err(bad("Escolha um arquivo CSV que não esteja vazio."));
             }
+            let db = state.db.clone();
             Ok(state
                 .imports
-                .start(state.db.clone(), name, bytes, me.username))
+                .spawn(name, me.username, move |progress| async move {
+                    crate::server::imports::import_csv(&db, &bytes, &progress).await
+                }))
         }
         .await,
     )

@@ -9,3 +9,11 @@ pub struct BirthdayAudience {
     pub only_active: bool,
     pub leap_day_rule: LeapDayRule,
 }
+
+/// The IXC connection as the settings page sees it: the token only as "is set".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct IxcSettingsView {
+    pub url: String,
+    pub user_id: String,
+    pub token_set: bool,
+}

@@ -5,6 +5,7 @@ pub mod birthdays;
 pub mod client_import;
 pub mod clients;
 pub mod dashboard;
+pub mod integrations;
 pub mod login;
 pub mod not_found;
 pub mod placeholder;

@@ -33,8 +33,3 @@ pub fn AgendaPage() -> impl IntoView {
 pub fn QueuePage() -> impl IntoView {
     view! { <Upcoming title="Fila de mensagens" description="Cada mensagem com situação, tentativas e erros." /> }
 }
-
-#[component]
-pub fn IntegrationsPage() -> impl IntoView {
-    view! { <Upcoming title="Integrações" description="Conexões com o Opa! Suite e o IXC Provedor." /> }
-}

@@ -281,6 +281,24 @@ struct Columns {
 }
 
 impl Columns {
+    /// Position of an IXC column in this file, if it has it.
+    fn index_of(&self, column: &str) -> Option<usize> {
+        match column {
+            "id" => Some(self.id),
+            "razao" => Some(self.razao),
+            "data_nascimento" => Some(self.data_nascimento),
+            "fantasia" => self.fantasia,
+            "tipo_pessoa" => self.tipo_pessoa,
+            "ativo" => self.ativo,
+            "whatsapp" => self.whatsapp,
+            "telefone_celular" => self.telefone_celular,
+            "email" => self.email,
+            "cidade" => self.cidade,
+            "uf" => self.uf,
+            _ => None,
+        }
+    }
+
     fn from_header(fields: &[Cow<'_, str>]) -> Result<Self, CsvError> {
         let names: Vec<String> = fields.iter().map(|f| column_name(f)).collect();
         let find = |name: &str| names.iter().position(|n| n == name);
@@ -354,8 +372,15 @@ fn to_record(rec: &RawRecord<'_>, cols: &Columns) -> Result<ClientRecord, String
             .map(|s| s.trim())
             .unwrap_or("")
     };
+    record_from_fields(|column| get(cols.index_of(column)))
+}
 
-    let raw_id = get(Some(cols.id));
+/// One IXC client — a CSV row or a webservice record — from its fields by IXC column name
+/// (`""` for a missing one), or the Portuguese reason it cannot be imported. The one place
+/// where both sources are validated.
+pub fn record_from_fields<'a>(get: impl Fn(&str) -> &'a str) -> Result<ClientRecord, String> {
+    let get = |column: &str| get(column).trim();
+    let raw_id = get("id");
     if raw_id.is_empty() {
         return Err("Sem id".to_owned());
     }
@@ -364,12 +389,12 @@ fn to_record(rec: &RawRecord<'_>, cols: &Columns) -> Result<ClientRecord, String
         _ => return Err(format!("Id inválido: '{}'", excerpt(raw_id))),
     };
 
-    let name = collapse_spaces(get(Some(cols.razao)));
+    let name = collapse_spaces(get("razao"));
     if name.is_empty() {
         return Err("Sem nome (razao)".to_owned());
     }
 
-    let tipo = get(cols.tipo_pessoa);
+    let tipo = get("tipo_pessoa");
     let person_type = if tipo.is_empty() {
         PersonType::Fisica
     } else {
@@ -377,27 +402,27 @@ fn to_record(rec: &RawRecord<'_>, cols: &Columns) -> Result<ClientRecord, String
             .ok_or_else(|| format!("Tipo de pessoa inválido: '{}'", excerpt(tipo)))?
     };
 
-    let ativo = get(cols.ativo);
+    let ativo = get("ativo");
     let active = match ativo.to_lowercase().as_str() {
         "" | "s" | "sim" | "1" | "true" => true,
         "n" | "não" | "nao" | "0" | "false" => false,
         _ => return Err(format!("Campo ativo inválido: '{}'", excerpt(ativo))),
     };
 
-    let birth_date = parse_date(get(Some(cols.data_nascimento)))?;
+    let birth_date = parse_date(get("data_nascimento"))?;
 
     Ok(ClientRecord {
         external_id,
         name,
-        trade_name: collapse_spaces(get(cols.fantasia)),
+        trade_name: collapse_spaces(get("fantasia")),
         person_type,
         active,
         birth_date,
-        whatsapp: get(cols.whatsapp).to_owned(),
-        mobile: get(cols.telefone_celular).to_owned(),
-        email: get(cols.email).to_owned(),
-        city: collapse_spaces(get(cols.cidade)),
-        state: get(cols.uf).to_uppercase(),
+        whatsapp: get("whatsapp").to_owned(),
+        mobile: get("telefone_celular").to_owned(),
+        email: get("email").to_owned(),
+        city: collapse_spaces(get("cidade")),
+        state: get("uf").to_uppercase(),
     })
 }
 

@@ -5,6 +5,7 @@ pub mod clients;
 pub mod csv_import;
 pub mod db;
 pub mod imports;
+pub mod ixc;
 pub mod rate_limit;
 pub mod schema;
 pub mod session;
@@ -30,6 +31,7 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             AppError::Field { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::External(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {

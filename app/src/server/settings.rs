@@ -32,3 +32,4 @@ pub async fn put<T: Serialize>(db: &Db, key: &str, value: &T) -> surrealdb::Resu
 }
 
 pub const BIRTHDAY_AUDIENCE: &str = "birthday_audience";
+pub const IXC: &str = "ixc";
