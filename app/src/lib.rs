@@ -1,6 +1,9 @@
 //! Parabéns: the Leptos app (pages, components, server functions) and, behind the `ssr`
 //! feature, the server-only code those server functions run.
 
+// Leptos view types of the larger pages nest deeper than the default limit.
+#![recursion_limit = "256"]
+
 pub mod components;
 pub mod domain;
 pub mod error;
@@ -48,15 +51,18 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=login::LoginPage />
                 <ParentRoute path=path!("") view=AppLayout>
                     <Route path=path!("") view=dashboard::DashboardPage />
-                    <Route path=path!("mensagens") view=placeholder::MessagesPage />
-                    <Route path=path!("parametros") view=placeholder::ParametersPage />
+                    <Route path=path!("mensagens") view=messages::MessagesPage />
+                    <Route path=path!("mensagens/:id") view=messages::MessageEditorPage />
+                    <Route path=path!("parametros") view=parameters::ParametersPage />
                     <Route path=path!("agenda") view=placeholder::AgendaPage />
                     <Route path=path!("fila") view=placeholder::QueuePage />
                     <Route path=path!("clientes") view=clients::ClientsPage />
                     <Route path=path!("clientes/importar") view=client_import::ClientImportPage />
                     <Route path=path!("clientes/aniversariantes") view=birthdays::BirthdaysPage />
+                    <Route path=path!("clientes/:id") view=client_detail::ClientDetailPage />
                     <Route path=path!("integracoes") view=integrations::IntegrationsPage />
                     <Route path=path!("integracoes/ixc") view=integrations::IxcPage />
+                    <Route path=path!("integracoes/opa") view=integrations::OpaPage />
                     <Route path=path!("conta") view=account::AccountPage />
                 </ParentRoute>
             </Routes>

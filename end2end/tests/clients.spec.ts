@@ -21,6 +21,18 @@ test('importing the sample CSV shows the report, then the preview shows a known 
   const skipped = page.getByRole('table', { name: 'Não recebem' });
   await expect(skipped.getByRole('row', { name: /ACME Telecom/ })).toContainText('Pessoa jurídica');
   await expect(skipped.getByRole('row', { name: /Carlos Eduardo Lima/ })).toContainText('Sem telefone utilizável');
+
+  // From the list to the client's page, and opting them out there.
+  await page.goto('/clientes?busca=maria%20aparecida');
+  await page.getByRole('link', { name: 'Maria Aparecida da Silva' }).click();
+  await expect(page.getByTestId('client-name')).toHaveText('Maria Aparecida da Silva');
+  await expect(page.getByText('(19) 99876-5432')).toBeVisible();
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Não enviar mais' }).click();
+  await expect(page.getByText('Não recebe (pediu para sair)')).toBeVisible();
+  await page.goto('/clientes/aniversariantes?data=2026-11-28');
+  await expect(page.getByRole('table', { name: 'Não recebem' }).getByRole('row', { name: /Maria Aparecida/ }))
+    .toContainText('Cliente pediu para não receber');
 });
 
 test('a malformed file gets a clear error and changes nothing', async ({ page }) => {

@@ -1,5 +1,8 @@
 //! The hydrate entry: the WASM bundle that takes over the server-rendered page.
 
+// Leptos view types of the larger pages nest deeper than the default limit.
+#![recursion_limit = "256"]
+
 use wasm_bindgen::prelude::wasm_bindgen;
 
 #[wasm_bindgen]

@@ -17,6 +17,10 @@ pub struct Config {
     pub admin_password: Option<String>,
     /// `PARABENS_SECURE_COOKIES=1`: always mark the session cookie `Secure`.
     pub secure_cookies: bool,
+    /// `PARABENS_OPA_URL`: a real Opa! Suite (`https://host/api/v1`); unset, the sandbox.
+    pub opa_url: Option<String>,
+    /// `PARABENS_OPA_TOKEN`: its token; without a URL, the sandbox's token (default `sandbox`).
+    pub opa_token: Option<String>,
     pub leptos: LeptosOptions,
 }
 
@@ -31,6 +35,8 @@ impl std::fmt::Debug for Config {
                 &self.admin_password.as_ref().map(|_| "<redacted>"),
             )
             .field("secure_cookies", &self.secure_cookies)
+            .field("opa_url", &self.opa_url)
+            .field("opa_token", &self.opa_token.as_ref().map(|_| "<redacted>"))
             .field("site_addr", &self.leptos.site_addr)
             .finish()
     }
@@ -77,6 +83,8 @@ impl Config {
                 var("PARABENS_SECURE_COOKIES").as_deref(),
                 Some("1" | "true")
             ),
+            opa_url: var("PARABENS_OPA_URL"),
+            opa_token: var("PARABENS_OPA_TOKEN"),
             leptos,
         })
     }
@@ -89,6 +97,8 @@ impl Config {
             time_zone: chrono_tz::America::Sao_Paulo,
             admin_password: Some(admin_password.into()),
             secure_cookies: false,
+            opa_url: None,
+            opa_token: None,
             leptos: LeptosOptions::builder()
                 .output_name("parabens")
                 .site_root("target/site")

@@ -1,5 +1,8 @@
 //! The Parabéns server: configuration, start-up and the HTTP router around the Leptos app.
 
+// Leptos view types of the larger pages nest deeper than the default limit.
+#![recursion_limit = "256"]
+
 pub mod bench;
 pub mod config;
 pub mod router;
@@ -7,6 +10,7 @@ pub mod router;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use app::server::opa::connection::OpaConnection;
 use app::server::{auth, db, rate_limit::LoginLimiter, schema, state::Settings, AppState};
 use config::Config;
 
@@ -33,6 +37,10 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
         }),
         limiter: Arc::new(LoginLimiter::default()),
         imports: Default::default(),
+        opa: Arc::new(OpaConnection::new(
+            config.opa_url.clone(),
+            config.opa_token.clone(),
+        )),
         leptos_options: config.leptos.clone(),
     })
 }
@@ -57,6 +65,7 @@ pub async fn start(config: &Config, addr: SocketAddr) -> anyhow::Result<Running>
     let state = bootstrap(config).await?;
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
+    state.opa.set_listen_addr(addr);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = router::router(state.clone());
     let task = tokio::spawn(async move {

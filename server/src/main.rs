@@ -1,3 +1,5 @@
+// Leptos view types of the larger pages nest deeper than the default limit.
+#![recursion_limit = "256"]
 use std::net::SocketAddr;
 
 use server::{bootstrap, config::Config, router};
@@ -28,7 +30,12 @@ async fn main() -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    tracing::info!("listening on http://{}", listener.local_addr()?);
+    let local = listener.local_addr()?;
+    state.opa.set_listen_addr(local);
+    if state.opa.env_overrides() {
+        tracing::info!("Opa! Suite from PARABENS_OPA_URL");
+    }
+    tracing::info!("listening on http://{local}");
     axum::serve(
         listener,
         router::router(state).into_make_service_with_connect_info::<SocketAddr>(),

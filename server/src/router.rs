@@ -12,6 +12,8 @@ use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 
 use app::domain::url::percent_encode;
+use app::server::opa::connection::SANDBOX_PATH;
+use app::server::opa::sandbox;
 use app::server::{db, session, AppState};
 use app::{shell, App};
 
@@ -24,6 +26,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
+        .nest(SANDBOX_PATH, sandbox::router(state.opa.sandbox.clone()))
         .route("/api/{*fn_name}", get(server_fns).post(server_fns))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
@@ -68,6 +71,8 @@ fn is_public(path: &str) -> bool {
         || path == "/favicon.ico"
         || path == "/favicon.svg"
         || path.starts_with("/pkg/")
+        // The sandbox Opa! Suite checks its own bearer token, like the real one.
+        || path.starts_with("/sandbox/opa/api/")
 }
 
 /// The one server function callable without a session.

@@ -3,6 +3,7 @@ use leptos_router::components::{Outlet, Redirect, A};
 
 use crate::error::AppError;
 use crate::functions::auth::{get_current_user, Logout};
+use crate::functions::integrations::opa_uses_sandbox;
 
 /// The sections of the product, in menu order.
 pub const NAV: &[(&str, &str)] = &[
@@ -19,6 +20,7 @@ pub const NAV: &[(&str, &str)] = &[
 #[component]
 pub fn AppLayout() -> impl IntoView {
     let user = OnceResource::new(get_current_user());
+    let sandbox = OnceResource::new(opa_uses_sandbox());
     let logout = ServerAction::<Logout>::new();
     let menu_open = RwSignal::new(false);
 
@@ -64,6 +66,14 @@ pub fn AppLayout() -> impl IntoView {
                 </ul>
             </nav>
             <main class="content">
+                <Transition fallback=|| ()>
+                    {move || matches!(sandbox.get(), Some(Ok(true))).then(|| view! {
+                        <div class="alert alert-warning sandbox-banner" role="status" data-testid="sandbox-banner">
+                            "Modo sandbox: nenhum Opa! Suite configurado, as mensagens não são entregues a ninguém. "
+                            <a href="/integracoes/opa">"Configurar"</a>
+                        </div>
+                    })}
+                </Transition>
                 <Outlet />
             </main>
         </div>

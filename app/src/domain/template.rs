@@ -230,6 +230,25 @@ pub fn render_variables(
         .collect()
 }
 
+/// Like [`render_variables`] for a mapping still being edited: `None` where no variable is
+/// chosen yet. The preview calls this; for a complete mapping it equals what is sent.
+pub fn render_mapping(
+    mapping: &[Option<Variable>],
+    client: &ClientFields,
+    today: NaiveDate,
+) -> Vec<Option<String>> {
+    mapping
+        .iter()
+        .map(|m| {
+            m.as_ref().and_then(|v| {
+                render_variables(std::slice::from_ref(v), client, today)
+                    .pop()
+                    .flatten()
+            })
+        })
+        .collect()
+}
+
 /// A piece of rendered template, so the preview can highlight values and gaps.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Segment {

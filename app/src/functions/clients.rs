@@ -7,22 +7,20 @@ use crate::models::client::{BirthdaySelection, ClientView};
 /// under the saved parameters, and who would be skipped and why.
 #[server(prefix = "/api", endpoint = "birthday_preview")]
 pub async fn birthday_preview(date: Option<String>) -> Result<BirthdaySelection, AppError> {
-    use crate::models::settings::BirthdayAudience;
-    use crate::server::{clients, finish, internal, session, settings, state::app_state};
+    use crate::server::{clients, finish, internal, session, state::app_state};
     finish(
         async {
             session::require_admin().await?;
             let state = app_state()?;
+            let params = crate::server::params::birthday_params(&state.db)
+                .await
+                .map_err(|e| internal("read parameters", e))?;
             let day = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
                 Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
                     .map_err(|_| AppError::field("date", "Data inválida."))?,
-                None => chrono::Utc::now()
-                    .with_timezone(&state.settings.time_zone)
-                    .date_naive(),
+                None => crate::server::params::today(&params, &state.settings),
             };
-            let audience: BirthdayAudience = settings::get(&state.db, settings::BIRTHDAY_AUDIENCE)
-                .await
-                .map_err(|e| internal("read parameters", e))?;
+            let audience = params.clone().unwrap_or_default().audience();
             clients::select_birthdays(&state.db, day, &audience)
                 .await
                 .map_err(|e| internal("birthday selection", e))
@@ -173,6 +171,26 @@ pub async fn client_import_status(
         async {
             session::require_admin().await?;
             app_state()?.imports.status(job).ok_or(AppError::NotFound)
+        }
+        .await,
+    )
+}
+
+/// One client, for the detail page.
+#[server(prefix = "/api", endpoint = "get_client")]
+pub async fn get_client(external_id: String) -> Result<ClientView, AppError> {
+    use crate::server::{clients, finish, internal, session, state::app_state};
+    finish(
+        async {
+            session::require_admin().await?;
+            let id = external_id.trim();
+            if id.is_empty() || id.len() > 64 {
+                return Err(AppError::NotFound);
+            }
+            clients::get(&app_state()?.db, id)
+                .await
+                .map_err(|e| internal("get client", e))?
+                .ok_or(AppError::NotFound)
         }
         .await,
     )

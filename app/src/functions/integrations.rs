@@ -119,3 +119,155 @@ pub async fn sync_ixc_now() -> Result<u64, AppError> {
         .await,
     )
 }
+
+/// The Opa! Suite connection in force, without its token.
+#[server(prefix = "/api", endpoint = "opa_settings")]
+pub async fn opa_settings() -> Result<crate::models::opa::OpaSettingsView, AppError> {
+    use crate::server::opa::connection::{OpaConfig, OpaSource};
+    use crate::server::{finish, internal, session, settings, state::app_state};
+    finish(
+        async {
+            session::require_admin().await?;
+            let state = app_state()?;
+            let saved: OpaConfig = settings::get(&state.db, settings::OPA)
+                .await
+                .map_err(|e| internal("read Opa settings", e))?;
+            let (effective, source) = state
+                .opa
+                .resolve(&state.db)
+                .await
+                .map_err(|e| internal("resolve Opa settings", e))?;
+            Ok(crate::models::opa::OpaSettingsView {
+                url: saved.url,
+                token_set: !saved.token.is_empty(),
+                env_overrides: source == OpaSource::Environment,
+                effective_url: effective.url,
+                sandbox: source == OpaSource::Sandbox,
+            })
+        }
+        .await,
+    )
+}
+
+/// Saves the Opa! Suite base URL and token (write-only: empty keeps the saved one). An empty
+/// URL goes back to the built-in sandbox.
+#[server(prefix = "/api", endpoint = "save_opa_settings")]
+pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppError> {
+    use crate::domain::url::validate_base_url;
+    use crate::server::opa::connection::OpaConfig;
+    use crate::server::{finish, internal, session, settings, state::app_state};
+    finish(
+        async {
+            let me = session::require_admin().await?;
+            let state = app_state()?;
+            let url = url.trim().trim_end_matches('/').to_string();
+            let token = token.trim().to_string();
+            let mut config: OpaConfig = settings::get(&state.db, settings::OPA)
+                .await
+                .map_err(|e| internal("read Opa settings", e))?;
+            if url.is_empty() {
+                config = OpaConfig::default();
+            } else {
+                validate_base_url(&url).map_err(|m| AppError::field("url", m))?;
+                if token.is_empty() && config.token.is_empty() {
+                    return Err(AppError::field(
+                        "token",
+                        "Informe o token da API do Opa! Suite.",
+                    ));
+                }
+                if token.len() > 500 {
+                    return Err(AppError::field("token", "Token longo demais."));
+                }
+                config.url = url;
+                if !token.is_empty() {
+                    config.token = token;
+                }
+            }
+            settings::put(&state.db, settings::OPA, &config)
+                .await
+                .map_err(|e| internal("save Opa settings", e))?;
+            tracing::info!(by = %me.username, url = %config.url, "Opa! Suite settings saved");
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// "Testar conexão": the channels the Opa! Suite in force lists, or its exact error.
+#[server(prefix = "/api", endpoint = "test_opa_connection")]
+pub async fn test_opa_connection() -> Result<Vec<crate::models::opa::ChannelView>, AppError> {
+    use crate::server::{finish, session, state::app_state};
+    finish(
+        async {
+            session::require_admin().await?;
+            let state = app_state()?;
+            let external = |e: crate::server::opa::OpaError| {
+                tracing::warn!(error = %e, status = ?e.status, "Opa! Suite connection test failed");
+                AppError::External(e.to_string())
+            };
+            let (opa, _) = state.opa.client(&state.db).await.map_err(external)?;
+            let channels = opa
+                .list_channels(serde_json::json!({}))
+                .await
+                .map_err(external)?;
+            Ok(channels
+                .into_iter()
+                .map(|c| crate::models::opa::ChannelView {
+                    active: c.is_active(),
+                    id: c.id,
+                    name: c.nome,
+                    kind: c.canal,
+                })
+                .collect())
+        }
+        .await,
+    )
+}
+
+/// Whether messages currently go to the built-in sandbox (every page says so).
+#[server(prefix = "/api", endpoint = "opa_uses_sandbox")]
+pub async fn opa_uses_sandbox() -> Result<bool, AppError> {
+    use crate::server::opa::connection::OpaSource;
+    use crate::server::{finish, internal, session, state::app_state};
+    finish(
+        async {
+            session::require_admin().await?;
+            let state = app_state()?;
+            let (_, source) = state
+                .opa
+                .resolve(&state.db)
+                .await
+                .map_err(|e| internal("resolve Opa settings", e))?;
+            Ok(source == OpaSource::Sandbox)
+        }
+        .await,
+    )
+}
+
+/// *Caixa de saída do sandbox*: what the sandbox accepted, newest first.
+#[server(prefix = "/api", endpoint = "sandbox_outbox")]
+pub async fn sandbox_outbox() -> Result<Vec<crate::models::opa::OutboxMessage>, AppError> {
+    use crate::server::{finish, session, state::app_state};
+    finish(
+        async {
+            session::require_admin().await?;
+            let mut list: Vec<_> = app_state()?
+                .opa
+                .sandbox
+                .inbox()
+                .into_iter()
+                .map(|m| crate::models::opa::OutboxMessage {
+                    id: m.id,
+                    at: m.at,
+                    phone: m.phone,
+                    channel: m.channel,
+                    text: m.text,
+                })
+                .collect();
+            list.reverse();
+            list.truncate(500);
+            Ok(list)
+        }
+        .await,
+    )
+}

@@ -4,3 +4,4 @@
 pub mod auth;
 pub mod clients;
 pub mod integrations;
+pub mod messages;

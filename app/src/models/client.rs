@@ -70,6 +70,10 @@ pub struct ClientView {
     pub phone: Option<String>,
     /// Why there is no usable number (Portuguese, for the UI).
     pub phone_problem: Option<String>,
+    /// The numbers as the source had them.
+    pub whatsapp: String,
+    pub mobile: String,
+    pub email: String,
     pub city: String,
     pub state: String,
     pub opted_out: bool,
@@ -136,4 +140,15 @@ pub struct ImportStatus {
     pub report: Option<ImportReport>,
     /// Why the whole file was refused (nothing was changed then).
     pub error: Option<String>,
+}
+
+impl From<&ClientView> for crate::domain::template::ClientFields {
+    fn from(c: &ClientView) -> Self {
+        Self {
+            full_name: c.name.clone(),
+            trade_name: c.trade_name.clone(),
+            birth_date: c.birth_date,
+            city: c.city.clone(),
+        }
+    }
 }

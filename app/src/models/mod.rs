@@ -2,4 +2,6 @@
 
 pub mod account;
 pub mod client;
+pub mod message;
+pub mod opa;
 pub mod settings;

@@ -17,3 +17,82 @@ pub struct IxcSettingsView {
     pub user_id: String,
     pub token_set: bool,
 }
+
+/// Time zones offered for the business (Brazil's).
+pub const TIME_ZONES: &[&str] = &[
+    "America/Sao_Paulo",
+    "America/Bahia",
+    "America/Fortaleza",
+    "America/Recife",
+    "America/Belem",
+    "America/Manaus",
+    "America/Cuiaba",
+    "America/Porto_Velho",
+    "America/Boa_Vista",
+    "America/Rio_Branco",
+    "America/Noronha",
+];
+
+/// *Parâmetros > CRM > Mensagens para clientes aniversariantes*.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BirthdayParams {
+    /// The omnichannel message sent on birthdays.
+    pub message_id: Option<String>,
+    /// *Enviar mensagens para*: only active clients (true) or all (false, the default).
+    pub only_active: bool,
+    pub leap_day_rule: LeapDayRule,
+    pub time_zone: String,
+    /// Messages go out only from `window_from:00` until before `window_to:00`.
+    pub window_from: u32,
+    pub window_to: u32,
+    pub per_minute: u32,
+}
+
+impl Default for BirthdayParams {
+    fn default() -> Self {
+        Self {
+            message_id: None,
+            only_active: false,
+            leap_day_rule: LeapDayRule::Feb28,
+            time_zone: TIME_ZONES[0].into(),
+            window_from: 8,
+            window_to: 20,
+            per_minute: 60,
+        }
+    }
+}
+
+impl BirthdayParams {
+    pub fn audience(&self) -> BirthdayAudience {
+        BirthdayAudience {
+            only_active: self.only_active,
+            leap_day_rule: self.leap_day_rule,
+        }
+    }
+
+    /// Field errors, by form field name; the same check runs in the form and on the server.
+    pub fn validate(&self) -> Vec<(&'static str, String)> {
+        let mut errors = Vec::new();
+        if !TIME_ZONES.contains(&self.time_zone.as_str()) {
+            errors.push(("time_zone", "Fuso horário inválido.".to_string()));
+        }
+        if self.window_from > 23 {
+            errors.push(("window_from", "Hora entre 0 e 23.".to_string()));
+        }
+        if !(1..=24).contains(&self.window_to) {
+            errors.push(("window_to", "Hora entre 1 e 24.".to_string()));
+        } else if self.window_to <= self.window_from {
+            errors.push((
+                "window_to",
+                "O fim da janela deve ser depois do início.".to_string(),
+            ));
+        }
+        if !(1..=6000).contains(&self.per_minute) {
+            errors.push((
+                "per_minute",
+                "Entre 1 e 6.000 mensagens por minuto.".to_string(),
+            ));
+        }
+        errors
+    }
+}

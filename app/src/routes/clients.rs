@@ -90,7 +90,7 @@ pub fn ClientsPage() -> impl IntoView {
                                         view! {
                                             <tr>
                                                 <td>{c.external_id.clone()}</td>
-                                                <td>{c.name.clone()}</td>
+                                                <td><a href=format!("/clientes/{}", percent_encode(&c.external_id, b""))>{c.name.clone()}</a></td>
                                                 <td>{c.person_type.label()}</td>
                                                 <td>{if c.active { "Sim" } else { "Não" }}</td>
                                                 <td>{format_date(c.birth_date)}</td>

@@ -5,7 +5,8 @@ use crate::components::form::{field_error, form_error, FieldError, FormError};
 use crate::components::import_progress::{watch_import, ImportProgress};
 use crate::components::layout::PageHeader;
 use crate::functions::integrations::{
-    ixc_settings, sync_ixc_now, test_ixc_connection, SaveIxcSettings,
+    ixc_settings, opa_settings, sandbox_outbox, sync_ixc_now, test_ixc_connection,
+    test_opa_connection, SaveIxcSettings, SaveOpaSettings,
 };
 
 /// *Integrações*: the systems Parabéns talks to.
@@ -21,7 +22,8 @@ pub fn IntegrationsPage() -> impl IntoView {
             </section>
             <section class="card">
                 <h2>"Opa! Suite"</h2>
-                <p class="muted">"Canais, templates e envio das mensagens de WhatsApp (em construção)."</p>
+                <p class="muted">"Canais, templates e envio das mensagens de WhatsApp."</p>
+                <A href="/integracoes/opa" attr:class="btn btn-primary">"Configurar Opa! Suite"</A>
             </section>
         </div>
     }
@@ -97,5 +99,111 @@ pub fn IxcPage() -> impl IntoView {
             </section>
         </div>
         {move || status.get().map(|s| view! { <ImportProgress status=s /> })}
+    }
+}
+
+/// *Integrações > Opa! Suite*: base URL and token (write-only), the connection test, and the
+/// sandbox's outbox while the sandbox is in use.
+#[component]
+pub fn OpaPage() -> impl IntoView {
+    let save = ServerAction::<SaveOpaSettings>::new();
+    let value = save.value();
+    let settings = Resource::new(move || save.version().get(), |_| opa_settings());
+    let test = Action::new(|_: &()| test_opa_connection());
+    let outbox = Resource::new(
+        move || (save.version().get(), test.version().get()),
+        |_| sandbox_outbox(),
+    );
+
+    view! {
+        <PageHeader title="Opa! Suite" description="Instância do Opa! Suite usada para enviar as mensagens: URL da API (https://seudominio/api/v1) e token de um usuário com perfil API." />
+        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
+            {move || settings.get().map(|r| match r {
+                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                Ok(s) => view! {
+                    <div class="grid-2">
+                        <section class="card">
+                            <h2>"Conexão"</h2>
+                            {s.env_overrides.then(|| view! {
+                                <div class="alert alert-warning" role="status">
+                                    {format!("PARABENS_OPA_URL está definida no servidor e tem precedência: {}", s.effective_url)}
+                                </div>
+                            })}
+                            {s.sandbox.then(|| view! {
+                                <div class="alert alert-warning" role="status">
+                                    "Nenhum Opa! Suite configurado: as mensagens vão para o sandbox embutido e não chegam a ninguém."
+                                </div>
+                            })}
+                            <ActionForm action=save attr:class="form">
+                                <div class="field">
+                                    <label for="opa-url">"URL da API"</label>
+                                    <input type="text" id="opa-url" name="url" value=s.url.clone() placeholder="https://seudominio.com.br/api/v1" />
+                                    <FieldError message=field_error(value, "url") id="opa-url-error" />
+                                </div>
+                                <div class="field">
+                                    <label for="opa-token">"Token"</label>
+                                    <input type="password" id="opa-token" name="token" autocomplete="off"
+                                        placeholder=if s.token_set { "Definido — deixe em branco para manter" } else { "Token da API" } />
+                                    <FieldError message=field_error(value, "token") id="opa-token-error" />
+                                </div>
+                                <p class="muted">"Deixe a URL em branco para usar o sandbox."</p>
+                                <FormError message=form_error(value) />
+                                <Show when=move || matches!(value.get(), Some(Ok(())))>
+                                    <div class="alert alert-success" role="status">"Configuração salva."</div>
+                                </Show>
+                                <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>"Salvar"</button>
+                            </ActionForm>
+                        </section>
+                        <section class="card">
+                            <h2>"Testar conexão"</h2>
+                            <p class="muted">{format!("Em uso: {}", s.effective_url)}</p>
+                            <button type="button" class="btn btn-secondary" disabled=move || test.pending().get() on:click=move |_| { test.dispatch(()); }>
+                                {move || if test.pending().get() { "Testando…" } else { "Testar conexão" }}
+                            </button>
+                            {move || test.value().get().map(|r| match r {
+                                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                                Ok(channels) => view! {
+                                    <div class="alert alert-success" role="status">{format!("Conexão OK: {} canais.", channels.len())}</div>
+                                    <table class="table" aria-label="Canais">
+                                        <thead><tr><th>"Canal"</th><th>"Tipo"</th><th>"Situação"</th></tr></thead>
+                                        <tbody>
+                                            {channels.into_iter().map(|c| view! {
+                                                <tr><td>{c.name}</td><td>{c.kind}</td><td>{if c.active { "Ativo" } else { "Inativo" }}</td></tr>
+                                            }).collect_view()}
+                                        </tbody>
+                                    </table>
+                                }.into_any(),
+                            })}
+                        </section>
+                    </div>
+                    {s.sandbox.then(|| view! {
+                        <section class="card">
+                            <h2>"Caixa de saída do sandbox"</h2>
+                            <Transition fallback=|| ()>
+                                {move || outbox.get().map(|r| match r {
+                                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                                    Ok(list) if list.is_empty() => view! { <p class="muted">"Nenhuma mensagem recebida pelo sandbox."</p> }.into_any(),
+                                    Ok(list) => view! {
+                                        <table class="table" aria-label="Caixa de saída do sandbox">
+                                            <thead><tr><th>"Quando"</th><th>"Para"</th><th>"Canal"</th><th>"Mensagem"</th></tr></thead>
+                                            <tbody>
+                                                {list.into_iter().map(|m| view! {
+                                                    <tr>
+                                                        <td>{m.at.format("%d/%m/%Y %H:%M:%S").to_string()}</td>
+                                                        <td>{m.phone}</td>
+                                                        <td>{m.channel}</td>
+                                                        <td>{m.text}</td>
+                                                    </tr>
+                                                }).collect_view()}
+                                            </tbody>
+                                        </table>
+                                    }.into_any(),
+                                })}
+                            </Transition>
+                        </section>
+                    })}
+                }.into_any(),
+            })}
+        </Transition>
     }
 }

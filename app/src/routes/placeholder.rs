@@ -15,16 +15,6 @@ fn Upcoming(title: &'static str, description: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn MessagesPage() -> impl IntoView {
-    view! { <Upcoming title="Mensagens Omnichannel" description="Mensagens de WhatsApp com canal, template e variáveis do Opa! Suite." /> }
-}
-
-#[component]
-pub fn ParametersPage() -> impl IntoView {
-    view! { <Upcoming title="Parâmetros" description="CRM: mensagem para clientes aniversariantes e a quem enviar." /> }
-}
-
-#[component]
 pub fn AgendaPage() -> impl IntoView {
     view! { <Upcoming title="Agenda de tarefas" description="Tarefas agendadas: enfileirar aniversariantes e enviar a fila." /> }
 }

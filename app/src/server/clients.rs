@@ -49,6 +49,9 @@ struct StoredClient {
     state: String,
     phone: Option<String>,
     phone_problem: Option<String>,
+    whatsapp: String,
+    mobile: String,
+    email: String,
     opted_out: bool,
     source: String,
     synced_at: Option<DateTime<Utc>>,
@@ -168,6 +171,9 @@ impl StoredClient {
             birth_date: self.birth_date.map(|d| d.date_naive()),
             phone: self.phone,
             phone_problem: self.phone_problem,
+            whatsapp: self.whatsapp,
+            mobile: self.mobile,
+            email: self.email,
             city: self.city,
             state: self.state,
             opted_out: self.opted_out,
@@ -178,7 +184,7 @@ impl StoredClient {
 }
 
 const VIEW_FIELDS: &str = "external_id, name, trade_name, person_type, active, birth_date, \
-    city, state, phone, phone_problem, opted_out, source, synced_at";
+    city, state, phone, phone_problem, whatsapp, mobile, email, opted_out, source, synced_at";
 
 /// The clients born on a month-day that `day` greets, through the month-day index.
 pub async fn born_on(
@@ -337,6 +343,16 @@ pub async fn search(
     ))
 }
 
+/// One client by external id.
+pub async fn get(db: &Db, external_id: &str) -> surrealdb::Result<Option<ClientView>> {
+    let mut res = db
+        .query(format!("SELECT {VIEW_FIELDS} FROM ONLY $id"))
+        .bind(("id", client_id(external_id)))
+        .await?;
+    let row: Option<StoredClient> = res.take(0)?;
+    Ok(row.map(StoredClient::view))
+}
+
 /// Opt a client out of greetings (or back in). `false` when the client does not exist.
 pub async fn set_opt_out(db: &Db, external_id: &str, opted_out: bool) -> surrealdb::Result<bool> {
     let mut res = db
@@ -474,6 +490,9 @@ mod tests {
             birth_date: None,
             phone: phone.map(str::to_string),
             phone_problem: Some("Telefone fixo (sem WhatsApp)".into()),
+            whatsapp: String::new(),
+            mobile: String::new(),
+            email: String::new(),
             city: String::new(),
             state: String::new(),
             opted_out: opted,

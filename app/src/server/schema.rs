@@ -67,6 +67,22 @@ DEFINE INDEX OVERWRITE greeting_year_client ON greeting FIELDS year, client_id U
 DEFINE TABLE OVERWRITE setting SCHEMALESS;
 "#,
     ),
+    (
+        3,
+        r#"
+DEFINE TABLE OVERWRITE omni_message SCHEMAFULL;
+DEFINE FIELD OVERWRITE kind ON omni_message TYPE string;
+DEFINE FIELD OVERWRITE description ON omni_message TYPE string;
+DEFINE FIELD OVERWRITE channel_id ON omni_message TYPE string;
+DEFINE FIELD OVERWRITE channel_name ON omni_message TYPE string;
+DEFINE FIELD OVERWRITE template_id ON omni_message TYPE string;
+DEFINE FIELD OVERWRITE template_name ON omni_message TYPE string;
+DEFINE FIELD OVERWRITE template_text ON omni_message TYPE string;
+-- JSON of the placeholder variables, in order (enum values with fixed texts).
+DEFINE FIELD OVERWRITE variables ON omni_message TYPE string;
+DEFINE FIELD OVERWRITE updated_at ON omni_message TYPE datetime;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]

@@ -31,5 +31,6 @@ pub async fn put<T: Serialize>(db: &Db, key: &str, value: &T) -> surrealdb::Resu
     Ok(())
 }
 
-pub const BIRTHDAY_AUDIENCE: &str = "birthday_audience";
 pub const IXC: &str = "ixc";
+pub const OPA: &str = "opa";
+pub const BIRTHDAY_PARAMS: &str = "birthday_params";

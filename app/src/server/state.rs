@@ -34,6 +34,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub limiter: Arc<LoginLimiter>,
     pub imports: Arc<super::imports::ImportJobs>,
+    pub opa: Arc<super::opa::connection::OpaConnection>,
     pub leptos_options: LeptosOptions,
 }
 

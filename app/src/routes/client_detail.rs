@@ -1,0 +1,77 @@
+use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
+
+use crate::components::clients_nav::{format_date, ClientsNav};
+use crate::components::layout::PageHeader;
+use crate::domain::birthday::age_on;
+use crate::domain::phone::format_display;
+use crate::functions::clients::{get_client, SetClientOptOut};
+
+/// *Clientes > (cliente)*: a client's data, phone status, consent and (later) their messages.
+#[component]
+pub fn ClientDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let opt_out = ServerAction::<SetClientOptOut>::new();
+    let client = Resource::new(
+        move || {
+            (
+                params.with(|p| p.get("id").unwrap_or_default()),
+                opt_out.version().get(),
+            )
+        },
+        |(id, _)| get_client(id),
+    );
+    let today = chrono::Utc::now().date_naive();
+
+    view! {
+        <PageHeader title="Cliente" />
+        <ClientsNav />
+        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
+            {move || client.get().map(|r| match r {
+                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                Ok(c) => {
+                    let opted = c.opted_out;
+                    let row = |label: &'static str, value: String| view! { <div><dt>{label}</dt><dd>{value}</dd></div> };
+                    view! {
+                        <section class="card">
+                            <h2 data-testid="client-name">{c.name.clone()}</h2>
+                            <dl class="details">
+                                {row("Id no IXC", c.external_id.clone())}
+                                {row("Nome fantasia", if c.trade_name.is_empty() { "—".into() } else { c.trade_name.clone() })}
+                                {row("Tipo de pessoa", c.person_type.label().into())}
+                                {row("Ativo", if c.active { "Sim".into() } else { "Não".into() })}
+                                {row("Nascimento", match c.birth_date.and_then(|b| age_on(b, today).map(|a| (b, a))) {
+                                    Some((b, age)) => format!("{} ({age} anos)", format_date(Some(b))),
+                                    None => format_date(c.birth_date),
+                                })}
+                                {row("WhatsApp para envio", match (&c.phone, &c.phone_problem) {
+                                    (Some(p), _) => format_display(p),
+                                    (None, Some(why)) => format!("Nenhum — {why}"),
+                                    _ => "—".into(),
+                                })}
+                                {row("WhatsApp (cadastro)", c.whatsapp.clone())}
+                                {row("Celular (cadastro)", c.mobile.clone())}
+                                {row("E-mail", c.email.clone())}
+                                {row("Cidade", format!("{} {}", c.city, c.state))}
+                                {row("Origem", c.source.to_uppercase())}
+                                {row("Última sincronização", c.synced_at.map(|t| t.format("%d/%m/%Y %H:%M UTC").to_string()).unwrap_or_else(|| "—".into()))}
+                                {row("Mensagens de aniversário", if opted { "Não recebe (pediu para sair)".into() } else { "Recebe".into() })}
+                            </dl>
+                            <ActionForm action=opt_out attr:class="inline-form">
+                                <input type="hidden" name="external_id" value=c.external_id.clone() />
+                                <input type="hidden" name="opted_out" value=(!opted).to_string() />
+                                <button type="submit" class="btn btn-secondary">
+                                    {if opted { "Voltar a enviar" } else { "Não enviar mais" }}
+                                </button>
+                            </ActionForm>
+                        </section>
+                        <section class="card">
+                            <h2>"Mensagens"</h2>
+                            <p class="muted">"Nenhuma mensagem enviada a este cliente."</p>
+                        </section>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}

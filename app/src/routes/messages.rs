@@ -1,0 +1,378 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+
+use crate::components::form::field_error;
+use crate::components::layout::PageHeader;
+use crate::domain::template::{
+    placeholders, render_mapping, render_preview, sample_client, ClientFields, Segment, Variable,
+    CATALOGUE,
+};
+use crate::functions::messages::{
+    delete_message, get_message, list_messages, opa_channels, opa_templates, preview_clients,
+    save_message,
+};
+use crate::models::message::{MessageInput, TemplateView};
+use crate::models::opa::ChannelView;
+
+/// *Mensagens Omnichannel*: the saved messages.
+#[component]
+pub fn MessagesPage() -> impl IntoView {
+    let delete = Action::new(|id: &String| delete_message(id.clone()));
+    let list = Resource::new(move || delete.version().get(), |_| list_messages());
+    let delete_error = move || match delete.value().get() {
+        Some(Err(e)) => Some(e.to_string()),
+        _ => None,
+    };
+    view! {
+        <PageHeader title="Mensagens Omnichannel" description="Mensagens de WhatsApp: canal e template do Opa! Suite, com as variáveis ligadas aos dados do cliente." />
+        <div class="toolbar">
+            <A href="/mensagens/nova" attr:class="btn btn-primary">"Nova mensagem"</A>
+        </div>
+        <Show when=move || delete_error().is_some()>
+            <div class="alert alert-error" role="alert">{delete_error}</div>
+        </Show>
+        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
+            {move || list.get().map(|r| match r {
+                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                Ok(list) if list.is_empty() => view! { <section class="card empty-state"><p>"Nenhuma mensagem cadastrada."</p></section> }.into_any(),
+                Ok(list) => view! {
+                    <section class="card table-scroll">
+                        <table class="table" aria-label="Mensagens">
+                            <thead><tr><th>"Descrição"</th><th>"Tipo"</th><th>"Canal"</th><th>"Template"</th><th></th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|m| {
+                                    let id = m.id.clone();
+                                    view! {
+                                        <tr>
+                                            <td><a href=format!("/mensagens/{}", m.id)>{m.description.clone()}</a></td>
+                                            <td>{m.kind.clone()}</td>
+                                            <td>{m.channel_name.clone()}</td>
+                                            <td>{m.template_name.clone()}</td>
+                                            <td>
+                                                <button type="button" class="btn btn-ghost" on:click=move |_| { delete.dispatch(id.clone()); }>"Excluir"</button>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </section>
+                }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+/// Create or edit a message, with the live preview beside the form.
+#[component]
+pub fn MessageEditorPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || {
+        params
+            .with(|p| p.get("id"))
+            .filter(|id| id != "nova")
+            .unwrap_or_default()
+    };
+    let description = RwSignal::new(String::new());
+    let channel = RwSignal::new(None::<(String, String)>);
+    let template = RwSignal::new(None::<TemplateView>);
+    let mapping = RwSignal::new(Vec::<Option<Variable>>::new());
+    let preview_client = RwSignal::new((String::from("Cliente de exemplo"), sample_client()));
+
+    // Editing: load the saved message once.
+    let existing = Resource::new(id, |id| async move {
+        if id.is_empty() {
+            Ok(None)
+        } else {
+            get_message(id).await.map(Some)
+        }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(Some(m))) = existing.get() {
+            description.set(m.description.clone());
+            channel.set(Some((m.channel_id.clone(), m.channel_name.clone())));
+            template.set(Some(TemplateView {
+                id: m.template_id.clone(),
+                name: m.template_name.clone(),
+                text: m.template_text.clone(),
+                language: String::new(),
+                category: String::new(),
+            }));
+            mapping.set(m.variables.iter().cloned().map(Some).collect());
+        }
+    });
+
+    let save = Action::new(|input: &MessageInput| save_message(input.clone()));
+    let value = save.value();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = value.get() {
+            navigate("/mensagens", Default::default());
+        }
+    });
+    let on_save = move |_| {
+        save.dispatch(MessageInput {
+            id: id(),
+            description: description.get(),
+            channel_id: channel.get().map(|c| c.0).unwrap_or_default(),
+            template_id: template.get().map(|t| t.id).unwrap_or_default(),
+            variables: mapping.get(),
+        });
+    };
+    let form_error = move || match value.get() {
+        Some(Err(e)) if !e.is_field() => Some(e.to_string()),
+        _ => None,
+    };
+
+    let choose_template = move |t: TemplateView| {
+        mapping.set(vec![None; placeholders(&t.text).len()]);
+        template.set(Some(t));
+    };
+    let segments = Memo::new(move |_| {
+        let text = template.with(|t| t.as_ref().map(|t| t.text.clone()).unwrap_or_default());
+        // The admin's own date (the browser's clock) decides ages in the preview.
+        let today = chrono::Local::now().date_naive();
+        let values = mapping.with(|m| preview_client.with(|(_, c)| render_mapping(m, c, today)));
+        render_preview(&text, &values)
+    });
+
+    view! {
+        <PageHeader title="Mensagem omnichannel" description="Escolha o canal e o template do Opa! Suite e ligue cada variável a um dado do cliente." />
+        <div class="editor">
+            <section class="card">
+                <div class="form">
+                    <div class="field">
+                        <label for="kind">"Tipo comunicação"</label>
+                        <select id="kind" disabled><option>"WhatsApp"</option></select>
+                    </div>
+                    <div class="field">
+                        <label for="description">"Descrição"</label>
+                        <input type="text" id="description" maxlength="100" prop:value=move || description.get()
+                            on:input=move |ev| description.set(event_target_value(&ev)) />
+                        <FieldMessage message=field_error(value, "description") />
+                    </div>
+                    <ChannelPicker channel on_pick=Callback::new(move |c: ChannelView| {
+                        channel.set(Some((c.id, c.name)));
+                        template.set(None);
+                        mapping.set(vec![]);
+                    }) />
+                    <FieldMessage message=field_error(value, "channel_id") />
+                    <TemplatePicker channel on_pick=Callback::new(choose_template) />
+                    <FieldMessage message=field_error(value, "template_id") />
+                    <div class="field">
+                        <label for="template-text">"Texto do template"</label>
+                        <textarea id="template-text" readonly rows="4" prop:value=move || template.get().map(|t| t.text).unwrap_or_default()></textarea>
+                    </div>
+                    <fieldset class="field">
+                        <legend>"Variáveis template"</legend>
+                        {move || {
+                            let text = template.get().map(|t| t.text).unwrap_or_default();
+                            let names = placeholders(&text);
+                            if names.is_empty() {
+                                return view! { <p class="muted">"O template escolhido não tem variáveis."</p> }.into_any();
+                            }
+                            names.into_iter().enumerate().map(|(i, p)| view! {
+                                <VariablePicker index=i name=p.name mapping />
+                            }).collect_view().into_any()
+                        }}
+                        <FieldMessage message=field_error(value, "variables") />
+                    </fieldset>
+                    <Show when=move || form_error().is_some()>
+                        <div class="alert alert-error" role="alert">{form_error}</div>
+                    </Show>
+                    <div class="toolbar">
+                        <button type="button" class="btn btn-primary" on:click=on_save disabled=move || save.pending().get()>
+                            {move || if save.pending().get() { "Salvando…" } else { "Salvar" }}
+                        </button>
+                        <A href="/mensagens" attr:class="btn btn-secondary">"Cancelar"</A>
+                    </div>
+                </div>
+            </section>
+            <section class="card preview" aria-label="Pré-visualização">
+                <h2>"Pré-visualização"</h2>
+                <PreviewClientPicker preview_client />
+                <div class="bubble" data-testid="preview">
+                    {move || segments.get().into_iter().map(|s| match s {
+                        Segment::Text(t) => view! { <span>{t}</span> }.into_any(),
+                        Segment::Value(v) => view! { <mark class="value">{v}</mark> }.into_any(),
+                        Segment::Missing(name) => view! { <mark class="missing" title="Sem valor">{format!("{{{{{name}}}}}")}</mark> }.into_any(),
+                    }).collect_view()}
+                </div>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn FieldMessage(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
+    view! {
+        <Show when=move || message.get().is_some()>
+            <p class="field-error" role="alert">{move || message.get()}</p>
+        </Show>
+    }
+}
+
+/// One placeholder's variable: a client field or a fixed text.
+#[component]
+fn VariablePicker(
+    index: usize,
+    name: String,
+    mapping: RwSignal<Vec<Option<Variable>>>,
+) -> impl IntoView {
+    let current = move || mapping.with(|m| m.get(index).cloned().flatten());
+    let set = move |v: Option<Variable>| {
+        mapping.update(|m| {
+            if m.len() <= index {
+                m.resize(index + 1, None);
+            }
+            m[index] = v;
+        })
+    };
+    let select_id = format!("var-{index}");
+    view! {
+        <div class="field variable">
+            <label for=select_id.clone()>{format!("{{{{{name}}}}}")}</label>
+            <select id=select_id on:change=move |ev| set(Variable::from_key(&event_target_value(&ev)))>
+                <option value="" selected=move || current().is_none()>"Escolha…"</option>
+                {CATALOGUE.iter().map(|v| {
+                    let key = v.key();
+                    view! { <option value=key selected=move || current().is_some_and(|c| c.key() == key)>{v.label()}</option> }
+                }).collect_view()}
+                <option value="fixo" selected=move || matches!(current(), Some(Variable::Fixed(_)))>"Texto fixo"</option>
+            </select>
+            <Show when=move || matches!(current(), Some(Variable::Fixed(_)))>
+                <input type="text" aria-label=format!("Texto fixo de {{{{{name}}}}}")
+                    prop:value=move || match current() { Some(Variable::Fixed(t)) => t, _ => String::new() }
+                    on:input=move |ev| set(Some(Variable::Fixed(event_target_value(&ev)))) />
+            </Show>
+        </div>
+    }
+}
+
+/// "Canal comunicação" with "Buscar canais": a dialog of the active WhatsApp channels.
+#[component]
+fn ChannelPicker(
+    channel: RwSignal<Option<(String, String)>>,
+    on_pick: Callback<ChannelView>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let load = Action::new(|_: &()| opa_channels());
+    view! {
+        <div class="field">
+            <label for="channel">"Canal comunicação"</label>
+            <div class="password-input">
+                <input type="text" id="channel" readonly prop:value=move || channel.get().map(|c| c.1).unwrap_or_default() placeholder="Nenhum canal escolhido" />
+                <button type="button" class="btn btn-secondary" on:click=move |_| { open.set(true); load.dispatch(()); }>"Buscar canais"</button>
+            </div>
+        </div>
+        <Show when=move || open.get()>
+            <div class="modal-backdrop">
+                <div class="modal card" role="dialog" aria-modal="true" aria-label="Canais de comunicação">
+                    <h2>"Canais de WhatsApp ativos"</h2>
+                    {move || match (load.pending().get(), load.value().get()) {
+                        (true, _) | (_, None) => view! { <p class="muted">"Carregando canais do Opa! Suite…"</p> }.into_any(),
+                        (_, Some(Err(e))) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        (_, Some(Ok(list))) if list.is_empty() => view! { <p class="muted">"Nenhum canal de WhatsApp ativo."</p> }.into_any(),
+                        (_, Some(Ok(list))) => view! {
+                            <ul class="pick-list">
+                                {list.into_iter().map(|c| {
+                                    let name = c.name.clone();
+                                    view! {
+                                        <li><button type="button" class="btn btn-ghost" on:click=move |_| { on_pick.run(c.clone()); open.set(false); }>{name}</button></li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    }}
+                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Fechar"</button>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+/// "Template" with "Buscar template": the chosen channel's templates, searchable.
+#[component]
+fn TemplatePicker(
+    channel: RwSignal<Option<(String, String)>>,
+    on_pick: Callback<TemplateView>,
+) -> impl IntoView {
+    let open = RwSignal::new(false);
+    let search = RwSignal::new(String::new());
+    let load = Action::new(|channel_id: &String| opa_templates(channel_id.clone()));
+    let current = RwSignal::new(String::new());
+    view! {
+        <div class="field">
+            <label for="template">"Template"</label>
+            <div class="password-input">
+                <input type="text" id="template" readonly prop:value=move || current.get() placeholder="Nenhum template escolhido" />
+                <button type="button" class="btn btn-secondary" disabled=move || channel.get().is_none()
+                    on:click=move |_| {
+                        if let Some((id, _)) = channel.get() {
+                            search.set(String::new());
+                            open.set(true);
+                            load.dispatch(id);
+                        }
+                    }>"Buscar template"</button>
+            </div>
+        </div>
+        <Show when=move || open.get()>
+            <div class="modal-backdrop">
+                <div class="modal card" role="dialog" aria-modal="true" aria-label="Templates do canal">
+                    <h2>"Templates do canal"</h2>
+                    <input type="search" aria-label="Buscar template" placeholder="Buscar por nome ou texto"
+                        on:input=move |ev| search.set(event_target_value(&ev).to_lowercase()) />
+                    {move || match (load.pending().get(), load.value().get()) {
+                        (true, _) | (_, None) => view! { <p class="muted">"Carregando templates…"</p> }.into_any(),
+                        (_, Some(Err(e))) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        (_, Some(Ok(list))) => {
+                            let q = search.get();
+                            let shown: Vec<_> = list.into_iter().filter(|t| q.is_empty() || t.name.to_lowercase().contains(&q) || t.text.to_lowercase().contains(&q)).collect();
+                            if shown.is_empty() {
+                                return view! { <p class="muted">"Nenhum template encontrado."</p> }.into_any();
+                            }
+                            view! {
+                                <ul class="pick-list">
+                                    {shown.into_iter().map(|t| {
+                                        let (name, text) = (t.name.clone(), t.text.clone());
+                                        view! {
+                                            <li>
+                                                <button type="button" class="btn btn-ghost" on:click=move |_| { current.set(t.name.clone()); on_pick.run(t.clone()); open.set(false); }>{name}</button>
+                                                <p class="muted">{text}</p>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
+                    }}
+                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Fechar"</button>
+                </div>
+            </div>
+        </Show>
+    }
+}
+
+/// Which client the preview shows: a searched client or the sample one.
+#[component]
+fn PreviewClientPicker(preview_client: RwSignal<(String, ClientFields)>) -> impl IntoView {
+    let search = Action::new(|text: &String| preview_clients(text.clone()));
+    view! {
+        <div class="field">
+            <label for="preview-client">"Cliente da pré-visualização"</label>
+            <input type="search" id="preview-client" placeholder="Buscar cliente (nome, telefone ou id)"
+                on:input=move |ev| { search.dispatch(event_target_value(&ev)); } />
+            <p class="muted" data-testid="preview-client">{move || preview_client.get().0}</p>
+            <button type="button" class="btn btn-ghost" on:click=move |_| preview_client.set(("Cliente de exemplo".into(), sample_client()))>"Usar cliente de exemplo"</button>
+            {move || search.value().get().and_then(Result::ok).map(|list| view! {
+                <ul class="pick-list">
+                    {list.into_iter().map(|(id, name, fields)| {
+                        let label = format!("{name} ({id})");
+                        view! { <li><button type="button" class="btn btn-ghost" on:click=move |_| preview_client.set((name.clone(), fields.clone()))>{label}</button></li> }
+                    }).collect_view()}
+                </ul>
+            })}
+        </div>
+    }
+}

@@ -1,0 +1,198 @@
+//! The Opa! Suite client: bearer token, `GET` with a JSON body for listings, the success
+//! envelope, paging; every failure typed and classified (see [`OpaError`]).
+
+use std::time::Duration;
+
+use reqwest::header::RETRY_AFTER;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use super::error::OpaError;
+use super::types::{
+    Channel, Contact, DailyLimit, Envelope, SendRequest, SendResult, Template, TemplateRef,
+};
+
+/// Largest page the API accepts.
+pub const PAGE_LIMIT: usize = 1000;
+
+#[derive(Clone)]
+pub struct OpaClient {
+    http: reqwest::Client,
+    base: String,
+    token: String,
+}
+
+impl std::fmt::Debug for OpaClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpaClient")
+            .field("base", &self.base)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+impl OpaClient {
+    /// `base` is the instance's `.../api/v1` URL.
+    pub fn new(base: &str, token: &str, timeout: Duration) -> Result<Self, OpaError> {
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .connect_timeout(timeout.min(Duration::from_secs(10)))
+            .build()
+            .map_err(|e| OpaError::network(e.to_string()))?;
+        Ok(Self {
+            http,
+            base: base.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+        })
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/{}", self.base, path.trim_start_matches('/'))
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<T, OpaError> {
+        let mut req = self
+            .http
+            .request(method, self.url(path))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let res = req.send().await.map_err(|e| {
+            OpaError::network(if e.is_timeout() {
+                "O Opa! Suite não respondeu a tempo.".to_string()
+            } else {
+                format!(
+                    "Não foi possível conectar ao Opa! Suite: {}",
+                    e.without_url()
+                )
+            })
+        })?;
+        let status = res.status().as_u16();
+        let retry_after = res
+            .headers()
+            .get(RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let text = res.text().await.map_err(|e| {
+            OpaError::network(format!(
+                "Resposta do Opa! Suite interrompida: {}",
+                e.without_url()
+            ))
+        })?;
+        if !(200..300).contains(&status) {
+            return Err(OpaError::from_response(status, retry_after, &text));
+        }
+        let envelope: Envelope<T> =
+            serde_json::from_str(&text).map_err(|e| OpaError::invalid_response(status, e))?;
+        if envelope.status != "success" {
+            return Err(OpaError::from_response(
+                if status == 200 { 400 } else { status },
+                retry_after,
+                &text,
+            ));
+        }
+        envelope
+            .data
+            .ok_or_else(|| OpaError::invalid_response(status, "sem o campo data"))
+    }
+
+    /// Every channel matching `filter` (e.g. `{"canal":"Whatsapp"}`), page by page.
+    pub async fn list_channels(&self, filter: serde_json::Value) -> Result<Vec<Channel>, OpaError> {
+        let mut all = Vec::new();
+        loop {
+            let body =
+                json!({ "filter": filter, "options": { "skip": all.len(), "limit": PAGE_LIMIT } });
+            let page: Vec<Channel> = self
+                .call(reqwest::Method::GET, "canal-comunicacao/", Some(body))
+                .await?;
+            let n = page.len();
+            all.extend(page);
+            if n < PAGE_LIMIT {
+                return Ok(all);
+            }
+        }
+    }
+
+    pub async fn channel_templates(&self, channel_id: &str) -> Result<Vec<Template>, OpaError> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("canal-comunicacao/{}/template", segment(channel_id)?),
+            None,
+        )
+        .await
+    }
+
+    pub async fn template(&self, id: &str) -> Result<Template, OpaError> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("template/{}", segment(id)?),
+            None,
+        )
+        .await
+    }
+
+    /// The channel's daily limit for templates; `None` fields when it has none.
+    pub async fn daily_limit(&self, channel_id: &str) -> Result<DailyLimit, OpaError> {
+        self.call(
+            reqwest::Method::GET,
+            &format!(
+                "canal-comunicacao/{}/template/limites-diarios-envio",
+                segment(channel_id)?
+            ),
+            None,
+        )
+        .await
+    }
+
+    /// Sends template `template_id` with `variables` (in placeholder order) to `phone`
+    /// (`+55DD9XXXXXXXX`) through `channel_id`; the provider's message id.
+    pub async fn send(
+        &self,
+        phone: &str,
+        channel_id: &str,
+        template_id: &str,
+        variables: Vec<String>,
+        metadata: Option<serde_json::Value>,
+    ) -> Result<String, OpaError> {
+        let body = SendRequest {
+            contato: Contact {
+                canal_cliente: phone.to_string(),
+            },
+            template: TemplateRef {
+                id: template_id.to_string(),
+                variaveis: variables,
+            },
+            canal: channel_id.to_string(),
+            // Birthday greetings go out even to a contact with an open conversation.
+            allow_sending_to_started_customer_service: true,
+            metadata,
+        };
+        let body = serde_json::to_value(body).map_err(|e| OpaError::network(e.to_string()))?;
+        let result: SendResult = self
+            .call(reqwest::Method::POST, "template/send", Some(body))
+            .await?;
+        Ok(result.message_sent_id)
+    }
+}
+
+/// Ids go into URL paths: only the 24-hex ObjectIds (and similar) Opa uses.
+fn segment(id: &str) -> Result<&str, OpaError> {
+    if !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        Ok(id)
+    } else {
+        Err(OpaError {
+            kind: super::OpaErrorKind::Final,
+            status: None,
+            meta_code: None,
+            retry_after: None,
+            message: format!("Identificador inválido: {id:?}"),
+        })
+    }
+}

@@ -1,0 +1,120 @@
+//! Which Opa! Suite Parabéns talks to: the one in `PARABENS_OPA_URL`/`PARABENS_OPA_TOKEN`
+//! (deployments), else the one saved in *Integrações > Opa! Suite*, else the built-in sandbox
+//! served by this very server — so the default run uses the real client over real HTTP.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::sandbox::Sandbox;
+use super::{OpaClient, OpaError};
+use crate::server::db::Db;
+use crate::server::settings;
+
+/// Where the sandbox is mounted inside this server.
+pub const SANDBOX_PATH: &str = "/sandbox/opa/api/v1";
+pub const DEFAULT_SANDBOX_TOKEN: &str = "sandbox";
+/// Per-request timeout of calls to Opa! Suite.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct OpaConfig {
+    pub url: String,
+    pub token: String,
+}
+
+impl std::fmt::Debug for OpaConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OpaConfig")
+            .field("url", &self.url)
+            .field("token", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OpaSource {
+    /// `PARABENS_OPA_URL` is set: it wins over the saved settings.
+    Environment,
+    Saved,
+    Sandbox,
+}
+
+pub struct OpaConnection {
+    pub sandbox: Arc<Sandbox>,
+    sandbox_token: String,
+    env: Option<OpaConfig>,
+    self_base: OnceLock<String>,
+}
+
+impl OpaConnection {
+    /// `env_url`/`env_token` from the environment; without a URL, the token guards the sandbox.
+    pub fn new(env_url: Option<String>, env_token: Option<String>) -> Self {
+        let (env, sandbox_token) = match env_url {
+            Some(url) => (
+                Some(OpaConfig {
+                    url,
+                    token: env_token.unwrap_or_default(),
+                }),
+                DEFAULT_SANDBOX_TOKEN.to_string(),
+            ),
+            None => (
+                None,
+                env_token.unwrap_or_else(|| DEFAULT_SANDBOX_TOKEN.into()),
+            ),
+        };
+        Self {
+            sandbox: Sandbox::new(&sandbox_token),
+            sandbox_token,
+            env,
+            self_base: OnceLock::new(),
+        }
+    }
+
+    /// Tells the connection where this server listens (the sandbox's address).
+    pub fn set_listen_addr(&self, addr: SocketAddr) {
+        let host = if addr.ip().is_unspecified() {
+            "127.0.0.1".to_string()
+        } else if addr.is_ipv6() {
+            format!("[{}]", addr.ip())
+        } else {
+            addr.ip().to_string()
+        };
+        let _ = self
+            .self_base
+            .set(format!("http://{host}:{}{SANDBOX_PATH}", addr.port()));
+    }
+
+    pub fn env_overrides(&self) -> bool {
+        self.env.is_some()
+    }
+
+    /// The configuration in force and where it comes from.
+    pub async fn resolve(&self, db: &Db) -> surrealdb::Result<(OpaConfig, OpaSource)> {
+        if let Some(env) = &self.env {
+            return Ok((env.clone(), OpaSource::Environment));
+        }
+        let saved: OpaConfig = settings::get(db, settings::OPA).await?;
+        if !saved.url.is_empty() {
+            return Ok((saved, OpaSource::Saved));
+        }
+        Ok((
+            OpaConfig {
+                url: self.self_base.get().cloned().unwrap_or_default(),
+                token: self.sandbox_token.clone(),
+            },
+            OpaSource::Sandbox,
+        ))
+    }
+
+    /// A client for the Opa! Suite in force.
+    pub async fn client(&self, db: &Db) -> Result<(OpaClient, OpaSource), OpaError> {
+        let (config, source) = self
+            .resolve(db)
+            .await
+            .map_err(|e| OpaError::network(format!("Falha ao ler a configuração: {e}")))?;
+        Ok((OpaClient::new(&config.url, &config.token, TIMEOUT)?, source))
+    }
+}

@@ -1,0 +1,224 @@
+//! Every Opa! Suite failure, classified: retry later, or give up and show why.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpaErrorKind {
+    /// Network error, timeout, 5xx, 429, Meta throughput limits: try again later.
+    Retryable,
+    /// 400/401/403/404/409 and Meta's final codes: retrying cannot help.
+    Final,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct OpaError {
+    pub kind: OpaErrorKind,
+    /// HTTP status, when there was a response.
+    pub status: Option<u16>,
+    /// Meta/WhatsApp error code passed through by Opa! Suite, when present.
+    pub meta_code: Option<u64>,
+    /// The wait the provider asked for (`Retry-After`, or Meta's pair limit).
+    pub retry_after: Option<Duration>,
+    /// The provider's own message (or ours, in Portuguese), for the UI.
+    pub message: String,
+}
+
+/// Meta codes that mean "slow down" rather than "never".
+const META_RETRYABLE: &[u64] = &[130429, 131056, 131048, 80007];
+/// Meta's pair rate limit asks for at least six seconds between messages to one number.
+const PAIR_LIMIT_WAIT: Duration = Duration::from_secs(6);
+
+impl OpaError {
+    pub fn is_retryable(&self) -> bool {
+        self.kind == OpaErrorKind::Retryable
+    }
+
+    pub fn network(message: impl Into<String>) -> Self {
+        Self {
+            kind: OpaErrorKind::Retryable,
+            status: None,
+            meta_code: None,
+            retry_after: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid_response(status: u16, detail: impl std::fmt::Display) -> Self {
+        Self {
+            kind: if status >= 500 {
+                OpaErrorKind::Retryable
+            } else {
+                OpaErrorKind::Final
+            },
+            status: Some(status),
+            meta_code: None,
+            retry_after: None,
+            message: format!("Resposta inesperada do Opa! Suite (HTTP {status}): {detail}"),
+        }
+    }
+
+    /// Classifies an error response from its status, `Retry-After` and body.
+    pub fn from_response(status: u16, retry_after: Option<Duration>, body: &str) -> Self {
+        let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        let meta_code = find_meta_code(&json);
+        let message = provider_message(&json)
+            .unwrap_or_else(|| body.chars().take(300).collect::<String>())
+            .trim()
+            .to_string();
+        let message = if message.is_empty() {
+            format!("HTTP {status}")
+        } else {
+            message
+        };
+        let kind = match (status, meta_code) {
+            (_, Some(code)) if META_RETRYABLE.contains(&code) => OpaErrorKind::Retryable,
+            (_, Some(_)) => OpaErrorKind::Final,
+            (429, _) | (500..=599, _) | (408, _) => OpaErrorKind::Retryable,
+            _ => OpaErrorKind::Final,
+        };
+        let retry_after = match meta_code {
+            Some(131056) => Some(retry_after.unwrap_or(PAIR_LIMIT_WAIT).max(PAIR_LIMIT_WAIT)),
+            _ => retry_after,
+        };
+        Self {
+            kind,
+            status: Some(status),
+            meta_code,
+            retry_after,
+            message,
+        }
+    }
+}
+
+fn provider_message(json: &serde_json::Value) -> Option<String> {
+    for key in ["message", "mensagem", "error_description"] {
+        if let Some(s) = json.get(key).and_then(|v| v.as_str()) {
+            return Some(s.to_string());
+        }
+    }
+    match json.get("error") {
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(obj @ serde_json::Value::Object(_)) => provider_message(obj),
+        _ => None,
+    }
+}
+
+/// Meta's numeric code, wherever Opa! Suite put it (`code`, `error.code`, `data.code`...),
+/// ignoring values that are just the HTTP status.
+fn find_meta_code(json: &serde_json::Value) -> Option<u64> {
+    let as_code = |v: &serde_json::Value| {
+        v.as_u64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .filter(|c| *c >= 1000 || *c == 100)
+    };
+    for path in [
+        &["code"][..],
+        &["error", "code"],
+        &["data", "code"],
+        &["error", "error", "code"],
+    ] {
+        let mut v = json;
+        for key in path {
+            match v.get(key) {
+                Some(next) => v = next,
+                None => {
+                    v = &serde_json::Value::Null;
+                    break;
+                }
+            }
+        }
+        if let Some(code) = as_code(v) {
+            return Some(code);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classification_table() {
+        let cases: &[(u16, &str, OpaErrorKind, Option<u64>)] = &[
+            (
+                500,
+                r#"{"status":"error","message":"boom"}"#,
+                OpaErrorKind::Retryable,
+                None,
+            ),
+            (
+                502,
+                "<html>bad gateway</html>",
+                OpaErrorKind::Retryable,
+                None,
+            ),
+            (
+                429,
+                r#"{"status":"error","code":130429,"message":"Rate limit hit"}"#,
+                OpaErrorKind::Retryable,
+                Some(130429),
+            ),
+            (
+                400,
+                r#"{"status":"error","error":{"code":131056,"message":"pair rate limit"}}"#,
+                OpaErrorKind::Retryable,
+                Some(131056),
+            ),
+            (
+                400,
+                r#"{"status":"error","code":400,"message":"Contato já está em atendimento"}"#,
+                OpaErrorKind::Final,
+                None,
+            ),
+            (
+                400,
+                r#"{"status":"error","error":{"code":132018,"message":"param issue"}}"#,
+                OpaErrorKind::Final,
+                Some(132018),
+            ),
+            (
+                400,
+                r#"{"status":"error","code":131026,"message":"undeliverable"}"#,
+                OpaErrorKind::Final,
+                Some(131026),
+            ),
+            (
+                401,
+                r#"{"status":"error","message":"Token inválido"}"#,
+                OpaErrorKind::Final,
+                None,
+            ),
+            (403, "", OpaErrorKind::Final, None),
+            (
+                404,
+                r#"{"error":"NOT_FOUND_ERROR","message":"Communication channel not found."}"#,
+                OpaErrorKind::Final,
+                None,
+            ),
+            (409, "{}", OpaErrorKind::Final, None),
+        ];
+        for (status, body, kind, meta) in cases {
+            let e = OpaError::from_response(*status, None, body);
+            assert_eq!(e.kind, *kind, "{status} {body}");
+            assert_eq!(e.meta_code, *meta, "{status} {body}");
+            assert!(!e.message.is_empty());
+        }
+        let nf = OpaError::from_response(
+            404,
+            None,
+            r#"{"error":"NOT_FOUND_ERROR","message":"Communication channel not found."}"#,
+        );
+        assert_eq!(nf.message, "Communication channel not found.");
+    }
+
+    #[test]
+    fn waits() {
+        let e = OpaError::from_response(429, Some(Duration::from_secs(3)), "{}");
+        assert_eq!(e.retry_after, Some(Duration::from_secs(3)));
+        let pair = OpaError::from_response(400, Some(Duration::from_secs(1)), r#"{"code":131056}"#);
+        assert_eq!(pair.retry_after, Some(Duration::from_secs(6)));
+        assert!(OpaError::network("x").is_retryable());
+    }
+}

@@ -1,0 +1,511 @@
+//! A stand-in Opa! Suite speaking the same HTTP API (the contract is Opa Suite's own Postman
+//! collection), so the default run and the tests exercise the real client over HTTP. Seeded
+//! with realistic channels and templates; records every accepted message in an inbox; can be
+//! told to fail on purpose (latency, 429, 500, timeouts, "já está em atendimento", final
+//! errors for chosen numbers).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::types::{Channel, DailyLimit, SendRequest, Template};
+use crate::domain::template::{placeholders, render_text};
+
+/// Faults to inject into `POST /template/send`; shares are probabilities in 0..=1.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Faults {
+    pub latency_ms: u64,
+    pub share_429: f64,
+    pub retry_after_secs: u64,
+    pub share_500: f64,
+    /// Share of sends that hang for `timeout_ms` and then fail with 504.
+    pub share_timeout: f64,
+    pub timeout_ms: u64,
+    /// Share of sends refused with "Contato já está em atendimento" (400).
+    pub share_in_service: f64,
+    /// Numbers (`+55...`) that always get Meta's final 131026 "undeliverable".
+    pub final_numbers: Vec<String>,
+}
+
+/// A message the sandbox accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InboxMessage {
+    pub id: String,
+    pub at: DateTime<Utc>,
+    pub phone: String,
+    pub channel_id: String,
+    pub channel: String,
+    pub template_id: String,
+    pub variables: Vec<String>,
+    /// The template text with the variables filled in, as the client would read it.
+    pub text: String,
+}
+
+pub struct Sandbox {
+    token: String,
+    channels: Vec<Channel>,
+    templates: HashMap<String, Vec<Template>>,
+    limits: HashMap<String, u64>,
+    inbox: Mutex<Vec<InboxMessage>>,
+    faults: Mutex<Faults>,
+}
+
+fn channel(id: &str, nome: &str, status: &str, canal: &str) -> Channel {
+    Channel {
+        id: id.into(),
+        nome: nome.into(),
+        id_atendente: Some(json!("65a0c1d2e3f4a5b6c7d8e9f0")),
+        status: status.into(),
+        canal: canal.into(),
+        integracao: "dialog360".into(),
+    }
+}
+
+fn template(id: &str, atalho: &str, texto: &str, category: &str) -> Template {
+    Template {
+        id: id.into(),
+        texto: texto.into(),
+        atalho: atalho.into(),
+        tipo_mensagem: "dialog360".into(),
+        dados: json!({ "element_name": atalho, "idioma": "pt_BR", "category": category })
+            .to_string(),
+    }
+}
+
+pub const CHANNEL_MAIN: &str = "64f1a2b3c4d5e6f708192a3b";
+pub const CHANNEL_BILLING: &str = "64f1a2b3c4d5e6f708192a3c";
+pub const CHANNEL_INACTIVE: &str = "64f1a2b3c4d5e6f708192a3d";
+pub const TEMPLATE_BIRTHDAY: &str = "6501b2c3d4e5f60718293a4b";
+pub const TEMPLATE_BIRTHDAY_NUMBERED: &str = "6501b2c3d4e5f60718293a4c";
+
+impl Sandbox {
+    pub fn new(token: &str) -> Arc<Self> {
+        let channels = vec![
+            channel(CHANNEL_MAIN, "WhatsApp Atendimento", "A", "Whatsapp"),
+            channel(CHANNEL_BILLING, "WhatsApp Financeiro", "A", "Whatsapp"),
+            channel(
+                CHANNEL_INACTIVE,
+                "WhatsApp Antigo (desativado)",
+                "I",
+                "Whatsapp",
+            ),
+            channel(
+                "64f1a2b3c4d5e6f708192a3e",
+                "Instagram Provedor",
+                "A",
+                "Instagram",
+            ),
+        ];
+        let mut templates = HashMap::new();
+        templates.insert(
+            CHANNEL_MAIN.to_string(),
+            vec![
+                template(TEMPLATE_BIRTHDAY, "feliz_aniversario",
+                    "Olá {{nome_cliente}}! 🎉 A equipe {{empresa}} deseja um feliz aniversário. Que seus {{idade}} anos sejam incríveis!", "MARKETING"),
+                template(TEMPLATE_BIRTHDAY_NUMBERED, "parabens_cliente",
+                    "Parabéns, {{1}}! Hoje é o seu dia. Um abraço de toda a equipe de {{2}}.", "MARKETING"),
+                template("6501b2c3d4e5f60718293a4d", "aviso_manutencao",
+                    "Olá {{1}}, haverá manutenção na sua região em {{2}}, das {{3}} às {{4}}.", "UTILITY"),
+            ],
+        );
+        templates.insert(
+            CHANNEL_BILLING.to_string(),
+            vec![template(
+                "6501b2c3d4e5f60718293a4e",
+                "lembrete_fatura",
+                "Olá {{nome_usuario}}, sua fatura de {{mes}} vence em {{vencimento}}.",
+                "UTILITY",
+            )],
+        );
+        templates.insert(
+            CHANNEL_INACTIVE.to_string(),
+            vec![template(
+                "6501b2c3d4e5f60718293a4f",
+                "aniversario_antigo",
+                "Feliz aniversário, {{1}}!",
+                "MARKETING",
+            )],
+        );
+        Arc::new(Self {
+            token: token.to_string(),
+            channels,
+            templates,
+            limits: HashMap::from([(CHANNEL_MAIN.to_string(), 50_000)]),
+            inbox: Mutex::new(Vec::new()),
+            faults: Mutex::new(Faults::default()),
+        })
+    }
+
+    pub fn inbox(&self) -> Vec<InboxMessage> {
+        self.inbox.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn faults(&self) -> Faults {
+        self.faults
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    pub fn set_faults(&self, faults: Faults) {
+        *self.faults.lock().unwrap_or_else(|e| e.into_inner()) = faults;
+    }
+
+    fn sent_today(&self, channel_id: &str) -> u64 {
+        let today = Utc::now().date_naive();
+        self.inbox
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|m| m.channel_id == channel_id && m.at.date_naive() == today)
+            .count() as u64
+    }
+
+    fn find_template(&self, id: &str) -> Option<(&str, &Template)> {
+        self.templates
+            .iter()
+            .find_map(|(ch, list)| list.iter().find(|t| t.id == id).map(|t| (ch.as_str(), t)))
+    }
+}
+
+/// The API under `.../api/v1`: nest it where the real one would be.
+pub fn router<S: Clone + Send + Sync + 'static>(sandbox: Arc<Sandbox>) -> Router<S> {
+    Router::new()
+        .route("/canal-comunicacao", get(list_channels))
+        .route("/canal-comunicacao/", get(list_channels))
+        .route("/canal-comunicacao/{id}", get(get_channel))
+        .route("/canal-comunicacao/{id}/template", get(channel_templates))
+        .route(
+            "/canal-comunicacao/{id}/template/limites-diarios-envio",
+            get(daily_limit),
+        )
+        .route("/template", get(list_templates))
+        .route("/template/", get(list_templates))
+        .route("/template/send", post(send))
+        .route("/template/{id}", get(get_template))
+        .with_state(sandbox)
+}
+
+fn ok(data: impl Serialize) -> Response {
+    Json(json!({ "status": "success", "code": 200, "data": data })).into_response()
+}
+
+fn fail(status: StatusCode, body: Value) -> Response {
+    (status, Json(body)).into_response()
+}
+
+fn error(status: StatusCode, message: &str) -> Response {
+    fail(
+        status,
+        json!({ "status": "error", "code": status.as_u16(), "message": message }),
+    )
+}
+
+fn not_found(what: &str) -> Response {
+    fail(
+        StatusCode::NOT_FOUND,
+        json!({ "error": "NOT_FOUND_ERROR", "message": format!("{what} not found.") }),
+    )
+}
+
+fn authorized(s: &Sandbox, headers: &HeaderMap) -> Result<(), Response> {
+    let expected = format!("Bearer {}", s.token);
+    match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(v) if v == expected => Ok(()),
+        _ => Err(error(
+            StatusCode::UNAUTHORIZED,
+            "Token de acesso inválido ou ausente.",
+        )),
+    }
+}
+
+/// The `{"filter":{...},"options":{"skip":N,"limit":N}}` body of a listing.
+struct Listing {
+    filter: serde_json::Map<String, Value>,
+    skip: usize,
+    limit: usize,
+}
+
+fn listing(body: &Bytes) -> Result<Listing, Response> {
+    let v: Value = if body.is_empty() {
+        json!({})
+    } else {
+        serde_json::from_slice(body).map_err(|_| {
+            error(
+                StatusCode::BAD_REQUEST,
+                "JSON inválido no corpo da requisição.",
+            )
+        })?
+    };
+    let limit = v["options"]["limit"].as_u64().unwrap_or(100);
+    if !(1..=1000).contains(&limit) {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "options.limit deve estar entre 1 e 1000.",
+        ));
+    }
+    Ok(Listing {
+        filter: v["filter"].as_object().cloned().unwrap_or_default(),
+        skip: v["options"]["skip"].as_u64().unwrap_or(0) as usize,
+        limit: limit as usize,
+    })
+}
+
+fn matches(item: &Value, filter: &serde_json::Map<String, Value>) -> bool {
+    filter.iter().all(|(k, want)| match (item.get(k), want) {
+        (Some(Value::String(have)), Value::String(want)) if k == "nome" => {
+            have.to_lowercase().contains(&want.to_lowercase())
+        }
+        (Some(have), want) => have == want,
+        (None, _) => false,
+    })
+}
+
+fn page<T: Serialize>(items: &[T], l: &Listing) -> Vec<Value> {
+    items
+        .iter()
+        .map(|i| serde_json::to_value(i).unwrap_or_default())
+        .filter(|v| matches(v, &l.filter))
+        .skip(l.skip)
+        .take(l.limit)
+        .collect()
+}
+
+async fn list_channels(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = authorized(&s, &headers) {
+        return r;
+    }
+    match listing(&body) {
+        Ok(l) => ok(page(&s.channels, &l)),
+        Err(r) => r,
+    }
+}
+
+async fn get_channel(
+    State(s): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = authorized(&s, &headers) {
+        return r;
+    }
+    match s.channels.iter().find(|c| c.id == id) {
+        Some(c) => ok(c),
+        None => not_found("Communication channel"),
+    }
+}
+
+async fn channel_templates(
+    State(s): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = authorized(&s, &headers) {
+        return r;
+    }
+    if !s.channels.iter().any(|c| c.id == id) {
+        return not_found("Communication channel");
+    }
+    ok(s.templates.get(&id).cloned().unwrap_or_default())
+}
+
+async fn daily_limit(
+    State(s): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = authorized(&s, &headers) {
+        return r;
+    }
+    if !s.channels.iter().any(|c| c.id == id) {
+        return not_found("Communication channel");
+    }
+    match s.limits.get(&id) {
+        Some(limit) => {
+            let sent = s.sent_today(&id);
+            ok(DailyLimit {
+                messages_sent: Some(sent),
+                daily_limit: Some(*limit),
+                available_amount: Some(limit.saturating_sub(sent)),
+            })
+        }
+        None => ok(json!({})),
+    }
+}
+
+async fn list_templates(
+    State(s): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if let Err(r) = authorized(&s, &headers) {
+        return r;
+    }
+    let all: Vec<Template> = s.templates.values().flatten().cloned().collect();
+    match listing(&body) {
+        Ok(l) => ok(page(&all, &l)),
+        Err(r) => r,
+    }
+}
+
+async fn get_template(
+    State(s): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = authorized(&s, &headers) {
+        return r;
+    }
+    match s.find_template(&id) {
+        Some((_, t)) => ok(t),
+        None => not_found("Template"),
+    }
+}
+
+fn meta_error(status: StatusCode, code: u64, message: &str) -> Response {
+    fail(
+        status,
+        json!({ "status": "error", "code": code, "message": message, "error": { "code": code, "message": message } }),
+    )
+}
+
+async fn send(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
+    if let Err(r) = authorized(&s, &headers) {
+        return r;
+    }
+    let faults = s.faults();
+    if faults.latency_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
+    }
+    let roll = |share: f64| share > 0.0 && rand::rng().random::<f64>() < share;
+    if roll(faults.share_timeout) {
+        tokio::time::sleep(Duration::from_millis(faults.timeout_ms.max(1))).await;
+        return error(StatusCode::GATEWAY_TIMEOUT, "Tempo esgotado.");
+    }
+    if roll(faults.share_429) {
+        let mut r = meta_error(
+            StatusCode::TOO_MANY_REQUESTS,
+            130429,
+            "Rate limit hit: too many messages sent from this phone number.",
+        );
+        if let Ok(v) = HeaderValue::from_str(&faults.retry_after_secs.max(1).to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return r;
+    }
+    if roll(faults.share_500) {
+        return error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "Erro interno do servidor.",
+        );
+    }
+
+    let Ok(req) = serde_json::from_slice::<SendRequest>(&body) else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Campos obrigatórios: contato.canalCliente, template._id, canal.",
+        );
+    };
+    let Some(ch) = s.channels.iter().find(|c| c.id == req.canal) else {
+        return not_found("Communication channel");
+    };
+    if !ch.is_active() {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "O canal de comunicação está inativo.",
+        );
+    }
+    let Some((owner, tpl)) = s.find_template(&req.template.id) else {
+        return not_found("Template");
+    };
+    if owner != ch.id {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "O template não pertence a este canal.",
+        );
+    }
+    let phone = &req.contato.canal_cliente;
+    if !(phone.starts_with('+')
+        && (13..=14).contains(&phone.len())
+        && phone[1..].chars().all(|c| c.is_ascii_digit()))
+    {
+        return meta_error(
+            StatusCode::BAD_REQUEST,
+            131008,
+            "Número de contato inválido.",
+        );
+    }
+    if faults.final_numbers.iter().any(|n| n == phone) {
+        return meta_error(StatusCode::BAD_REQUEST, 131026, "Message undeliverable.");
+    }
+    if roll(faults.share_in_service) {
+        return error(StatusCode::BAD_REQUEST, "Contato já está em atendimento.");
+    }
+    let expected = placeholders(&tpl.texto).len();
+    if req.template.variaveis.len() != expected {
+        return meta_error(
+            StatusCode::BAD_REQUEST,
+            131008,
+            &format!(
+                "O template espera {expected} variáveis; recebeu {}.",
+                req.template.variaveis.len()
+            ),
+        );
+    }
+    if req
+        .template
+        .variaveis
+        .iter()
+        .any(|v| v.contains('\n') || v.contains('\t') || v.contains("     "))
+    {
+        return meta_error(
+            StatusCode::BAD_REQUEST,
+            132018,
+            "Param text cannot have new-line/tab characters or more than 4 consecutive spaces.",
+        );
+    }
+    if let Some(limit) = s.limits.get(&ch.id) {
+        if s.sent_today(&ch.id) >= *limit {
+            return meta_error(
+                StatusCode::TOO_MANY_REQUESTS,
+                130429,
+                "Limite diário de envio do canal atingido.",
+            );
+        }
+    }
+    let id: String = {
+        let mut rng = rand::rng();
+        (0..24)
+            .map(|_| char::from_digit(rng.random_range(0..16), 16).unwrap_or('0'))
+            .collect()
+    };
+    let values: Vec<Option<String>> = req.template.variaveis.iter().cloned().map(Some).collect();
+    s.inbox
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(InboxMessage {
+            id: id.clone(),
+            at: Utc::now(),
+            phone: phone.clone(),
+            channel_id: ch.id.clone(),
+            channel: ch.nome.clone(),
+            template_id: tpl.id.clone(),
+            variables: req.template.variaveis.clone(),
+            text: render_text(&tpl.texto, &values),
+        });
+    ok(json!({ "message": "Template has been succesfully sent.", "messageSentId": id }))
+}

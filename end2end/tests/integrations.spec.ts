@@ -1,0 +1,28 @@
+import { test, expect } from '@playwright/test';
+import { hydrated, login } from './helpers';
+
+test('every page says the sandbox is in use, and its channels are listed live', async ({ page }) => {
+  await login(page);
+  await expect(page.getByTestId('sandbox-banner')).toContainText('Modo sandbox');
+  await page.goto('/clientes');
+  await expect(page.getByTestId('sandbox-banner')).toBeVisible();
+
+  await page.goto('/integracoes/opa');
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Testar conexão' }).click();
+  await expect(page.getByText('Conexão OK: 4 canais.')).toBeVisible();
+  const channels = page.getByRole('table', { name: 'Canais' });
+  await expect(channels.getByRole('row', { name: /WhatsApp Antigo/ })).toContainText('Inativo');
+  await expect(page.getByText('Nenhuma mensagem recebida pelo sandbox.')).toBeVisible();
+});
+
+test('the IXC page refuses a URL without scheme beside the field', async ({ page }) => {
+  await login(page);
+  await page.goto('/integracoes/ixc');
+  await hydrated(page);
+  await page.getByLabel('URL do IXC').fill('ixc.provedor.com.br');
+  await page.getByLabel('Id do usuário do webservice').fill('7');
+  await page.getByLabel('Token').fill('segredo');
+  await page.getByRole('button', { name: 'Salvar' }).click();
+  await expect(page.locator('#ixc-url-error')).toContainText('https://');
+});
