@@ -26,7 +26,7 @@ test('importing the sample CSV shows the report, then the preview shows a known 
   await page.goto('/clientes?busca=maria%20aparecida');
   await page.getByRole('link', { name: 'Maria Aparecida da Silva' }).click();
   await expect(page.getByTestId('client-name')).toHaveText('Maria Aparecida da Silva');
-  await expect(page.getByText('(19) 99876-5432')).toBeVisible();
+  await expect(page.locator('dt:has-text("WhatsApp para envio") + dd')).toHaveText('(19) 99876-5432');
   await hydrated(page);
   await page.getByRole('button', { name: 'Não enviar mais' }).click();
   await expect(page.getByText('Não recebe (pediu para sair)')).toBeVisible();

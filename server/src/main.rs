@@ -5,8 +5,17 @@ use std::net::SocketAddr;
 use server::{bootstrap, config::Config, router};
 use tracing_subscriber::EnvFilter;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    // Server-side rendering of the larger pages builds deep futures; unoptimised builds need
+    // more than tokio's default 2 MiB per worker thread.
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(16 * 1024 * 1024)
+        .build()?
+        .block_on(run())
+}
+
+async fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
