@@ -219,14 +219,15 @@ fn not_found(what: &str) -> Response {
     )
 }
 
-fn authorized(s: &Sandbox, headers: &HeaderMap) -> Result<(), Response> {
+/// The 401 answer, unless the request carries the sandbox's bearer token.
+fn unauthorized(s: &Sandbox, headers: &HeaderMap) -> Option<Response> {
     let expected = format!("Bearer {}", s.token);
     match headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
-        Some(v) if v == expected => Ok(()),
-        _ => Err(error(
+        Some(v) if v == expected => None,
+        _ => Some(error(
             StatusCode::UNAUTHORIZED,
             "Token de acesso inválido ou ausente.",
         )),
@@ -240,23 +241,16 @@ struct Listing {
     limit: usize,
 }
 
-fn listing(body: &Bytes) -> Result<Listing, Response> {
+/// The listing body, or why it is refused (a 400).
+fn listing(body: &Bytes) -> Result<Listing, &'static str> {
     let v: Value = if body.is_empty() {
         json!({})
     } else {
-        serde_json::from_slice(body).map_err(|_| {
-            error(
-                StatusCode::BAD_REQUEST,
-                "JSON inválido no corpo da requisição.",
-            )
-        })?
+        serde_json::from_slice(body).map_err(|_| "JSON inválido no corpo da requisição.")?
     };
     let limit = v["options"]["limit"].as_u64().unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err(error(
-            StatusCode::BAD_REQUEST,
-            "options.limit deve estar entre 1 e 1000.",
-        ));
+        return Err("options.limit deve estar entre 1 e 1000.");
     }
     Ok(Listing {
         filter: v["filter"].as_object().cloned().unwrap_or_default(),
@@ -286,12 +280,12 @@ fn page<T: Serialize>(items: &[T], l: &Listing) -> Vec<Value> {
 }
 
 async fn list_channels(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = authorized(&s, &headers) {
+    if let Some(r) = unauthorized(&s, &headers) {
         return r;
     }
     match listing(&body) {
         Ok(l) => ok(page(&s.channels, &l)),
-        Err(r) => r,
+        Err(m) => error(StatusCode::BAD_REQUEST, m),
     }
 }
 
@@ -300,7 +294,7 @@ async fn get_channel(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = authorized(&s, &headers) {
+    if let Some(r) = unauthorized(&s, &headers) {
         return r;
     }
     match s.channels.iter().find(|c| c.id == id) {
@@ -314,7 +308,7 @@ async fn channel_templates(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = authorized(&s, &headers) {
+    if let Some(r) = unauthorized(&s, &headers) {
         return r;
     }
     if !s.channels.iter().any(|c| c.id == id) {
@@ -328,7 +322,7 @@ async fn daily_limit(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = authorized(&s, &headers) {
+    if let Some(r) = unauthorized(&s, &headers) {
         return r;
     }
     if !s.channels.iter().any(|c| c.id == id) {
@@ -352,13 +346,13 @@ async fn list_templates(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(r) = authorized(&s, &headers) {
+    if let Some(r) = unauthorized(&s, &headers) {
         return r;
     }
     let all: Vec<Template> = s.templates.values().flatten().cloned().collect();
     match listing(&body) {
         Ok(l) => ok(page(&all, &l)),
-        Err(r) => r,
+        Err(m) => error(StatusCode::BAD_REQUEST, m),
     }
 }
 
@@ -367,7 +361,7 @@ async fn get_template(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    if let Err(r) = authorized(&s, &headers) {
+    if let Some(r) = unauthorized(&s, &headers) {
         return r;
     }
     match s.find_template(&id) {
@@ -384,7 +378,7 @@ fn meta_error(status: StatusCode, code: u64, message: &str) -> Response {
 }
 
 async fn send(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Err(r) = authorized(&s, &headers) {
+    if let Some(r) = unauthorized(&s, &headers) {
         return r;
     }
     let faults = s.faults();
