@@ -9,34 +9,6 @@ use serde_json::Value;
 const SAMPLE: &[u8] = include_bytes!("../sample/clientes-ixc.csv");
 const INVALID: &[u8] = include_bytes!("../sample/clientes-invalido.csv");
 
-async fn import(app: &common::TestApp, c: &reqwest::Client, bytes: &[u8]) -> Value {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("clientes.csv"),
-    );
-    let res = c
-        .post(app.url("/api/import_clients"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK);
-    let job: u64 = res.json().await.unwrap();
-    for _ in 0..600 {
-        let s: Value = app
-            .call(c, "client_import_status", &[("job", &job.to_string())])
-            .await
-            .json()
-            .await
-            .unwrap();
-        if s["finished"] == true {
-            return s;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("import did not finish");
-}
-
 async fn preview(app: &common::TestApp, c: &reqwest::Client, date: &str) -> Value {
     let res = app.call(c, "birthday_preview", &[("date", date)]).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -55,7 +27,7 @@ fn ids(list: &Value) -> Vec<String> {
 async fn sample_import_reports_and_a_second_import_changes_nothing() {
     let app = spawn().await;
     let c = app.logged_in_client().await;
-    let first = import(&app, &c, SAMPLE).await;
+    let first = app.import_csv(&c, SAMPLE).await;
     let report = &first["report"];
     assert!(first["error"].is_null(), "{first}");
     let created = report["created"].as_u64().unwrap();
@@ -65,7 +37,7 @@ async fn sample_import_reports_and_a_second_import_changes_nothing() {
         created + report["rejected"].as_array().unwrap().len() as u64
     );
 
-    let again = import(&app, &c, SAMPLE).await;
+    let again = app.import_csv(&c, SAMPLE).await;
     assert_eq!(again["report"]["created"], 0);
     assert_eq!(again["report"]["updated"], 0);
     assert_eq!(again["report"]["unchanged"].as_u64().unwrap(), created);
@@ -75,14 +47,14 @@ async fn sample_import_reports_and_a_second_import_changes_nothing() {
 async fn a_malformed_file_is_refused_and_changes_nothing() {
     let app = spawn().await;
     let c = app.logged_in_client().await;
-    import(&app, &c, SAMPLE).await;
+    app.import_csv(&c, SAMPLE).await;
     let before = app
         .call(&c, "list_clients", &[("text", ""), ("page", "0")])
         .await
         .text()
         .await
         .unwrap();
-    let bad = import(&app, &c, INVALID).await;
+    let bad = app.import_csv(&c, INVALID).await;
     assert!(
         bad["error"]
             .as_str()
@@ -104,7 +76,7 @@ async fn a_malformed_file_is_refused_and_changes_nothing() {
 async fn birthday_preview_greets_and_skips_with_reasons() {
     let app = spawn().await;
     let c = app.logged_in_client().await;
-    import(&app, &c, SAMPLE).await;
+    app.import_csv(&c, SAMPLE).await;
 
     let day = preview(&app, &c, "2026-11-28").await;
     let greeted = ids(&day["greeted"]);
@@ -150,7 +122,7 @@ async fn birthday_preview_greets_and_skips_with_reasons() {
 async fn clients_are_searched_filtered_and_opted_out() {
     let app = spawn().await;
     let c = app.logged_in_client().await;
-    import(&app, &c, SAMPLE).await;
+    app.import_csv(&c, SAMPLE).await;
     let found: Value = app
         .call(
             &c,

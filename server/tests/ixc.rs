@@ -91,22 +91,6 @@ async fn start_fake(fake: Arc<Fake>) -> String {
     format!("http://{addr}")
 }
 
-async fn wait(app: &common::TestApp, c: &reqwest::Client, job: u64) -> Value {
-    for _ in 0..1200 {
-        let s: Value = app
-            .call(c, "client_import_status", &[("job", &job.to_string())])
-            .await
-            .json()
-            .await
-            .unwrap();
-        if s["finished"] == true {
-            return s;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("sync did not finish");
-}
-
 async fn total_clients(app: &common::TestApp, c: &reqwest::Client) -> u64 {
     let v: Value = app
         .call(c, "list_clients", &[("text", ""), ("page", "0")])
@@ -196,7 +180,7 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         .json()
         .await
         .unwrap();
-    let done = wait(&app, &c, job).await;
+    let done = app.wait_import(&c, job).await;
     let report = &done["report"];
     assert!(done["error"].is_null(), "{done}");
     assert_eq!(report["created"], CLIENTS as u64 - 1);
@@ -228,7 +212,7 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         .json()
         .await
         .unwrap();
-    let failed = wait(&app, &c, job).await;
+    let failed = app.wait_import(&c, job).await;
     assert!(
         failed["error"].as_str().unwrap().contains("HTTP 500"),
         "{failed}"

@@ -139,31 +139,8 @@ async fn messages_are_checked_at_the_provider_and_sent_as_previewed() {
 
     // "Enviar teste" for client 1001: the variables the sandbox received are byte-identical
     // to the preview's, computed from what the preview's client search returns.
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(SAMPLE.to_vec()).file_name("c.csv"),
-    );
-    let job: u64 = c
-        .post(app.url("/api/import_clients"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    for _ in 0..200 {
-        let s: Value = app
-            .call(&c, "client_import_status", &[("job", &job.to_string())])
-            .await
-            .json()
-            .await
-            .unwrap();
-        if s["finished"] == true {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let imported = app.import_csv(&c, SAMPLE).await;
+    assert!(imported["error"].is_null(), "{imported}");
     let found: Vec<(String, String, ClientFields)> = app
         .call(&c, "preview_clients", &[("text", "maria aparecida")])
         .await

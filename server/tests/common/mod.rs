@@ -74,3 +74,39 @@ impl TestApp {
         c
     }
 }
+
+impl TestApp {
+    /// Polls an import job (CSV file or IXC sync) until it finishes; 60 s at most.
+    pub async fn wait_import(&self, c: &reqwest::Client, job: u64) -> serde_json::Value {
+        for _ in 0..1200 {
+            let s: serde_json::Value = self
+                .call(c, "client_import_status", &[("job", &job.to_string())])
+                .await
+                .json()
+                .await
+                .unwrap();
+            if s["finished"] == true {
+                return s;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("import job {job} did not finish");
+    }
+
+    /// Uploads `bytes` as the import page does and waits for the report.
+    pub async fn import_csv(&self, c: &reqwest::Client, bytes: &[u8]) -> serde_json::Value {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("clientes.csv"),
+        );
+        let res = c
+            .post(self.url("/api/import_clients"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::OK);
+        let job: u64 = res.json().await.unwrap();
+        self.wait_import(c, job).await
+    }
+}

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -194,6 +194,10 @@ pub fn router<S: Clone + Send + Sync + 'static>(sandbox: Arc<Sandbox>) -> Router
         .route("/template/", get(list_templates))
         .route("/template/send", post(send))
         .route("/template/{id}", get(get_template))
+        .route_layer(axum::middleware::from_fn_with_state(
+            sandbox.clone(),
+            require_token,
+        ))
         .with_state(sandbox)
 }
 
@@ -219,18 +223,23 @@ fn not_found(what: &str) -> Response {
     )
 }
 
-/// The 401 answer, unless the request carries the sandbox's bearer token.
-fn unauthorized(s: &Sandbox, headers: &HeaderMap) -> Option<Response> {
+/// Every call needs the sandbox's bearer token, like the real API: 401 otherwise.
+async fn require_token(
+    State(s): State<Arc<Sandbox>>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let expected = format!("Bearer {}", s.token);
-    match headers
+    match req
+        .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
     {
-        Some(v) if v == expected => None,
-        _ => Some(error(
+        Some(v) if v == expected => next.run(req).await,
+        _ => error(
             StatusCode::UNAUTHORIZED,
             "Token de acesso inválido ou ausente.",
-        )),
+        ),
     }
 }
 
@@ -279,52 +288,28 @@ fn page<T: Serialize>(items: &[T], l: &Listing) -> Vec<Value> {
         .collect()
 }
 
-async fn list_channels(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(r) = unauthorized(&s, &headers) {
-        return r;
-    }
+async fn list_channels(State(s): State<Arc<Sandbox>>, body: Bytes) -> Response {
     match listing(&body) {
         Ok(l) => ok(page(&s.channels, &l)),
         Err(m) => error(StatusCode::BAD_REQUEST, m),
     }
 }
 
-async fn get_channel(
-    State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Some(r) = unauthorized(&s, &headers) {
-        return r;
-    }
+async fn get_channel(State(s): State<Arc<Sandbox>>, Path(id): Path<String>) -> Response {
     match s.channels.iter().find(|c| c.id == id) {
         Some(c) => ok(c),
         None => not_found("Communication channel"),
     }
 }
 
-async fn channel_templates(
-    State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Some(r) = unauthorized(&s, &headers) {
-        return r;
-    }
+async fn channel_templates(State(s): State<Arc<Sandbox>>, Path(id): Path<String>) -> Response {
     if !s.channels.iter().any(|c| c.id == id) {
         return not_found("Communication channel");
     }
     ok(s.templates.get(&id).cloned().unwrap_or_default())
 }
 
-async fn daily_limit(
-    State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Some(r) = unauthorized(&s, &headers) {
-        return r;
-    }
+async fn daily_limit(State(s): State<Arc<Sandbox>>, Path(id): Path<String>) -> Response {
     if !s.channels.iter().any(|c| c.id == id) {
         return not_found("Communication channel");
     }
@@ -341,14 +326,7 @@ async fn daily_limit(
     }
 }
 
-async fn list_templates(
-    State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    if let Some(r) = unauthorized(&s, &headers) {
-        return r;
-    }
+async fn list_templates(State(s): State<Arc<Sandbox>>, body: Bytes) -> Response {
     let all: Vec<Template> = s.templates.values().flatten().cloned().collect();
     match listing(&body) {
         Ok(l) => ok(page(&all, &l)),
@@ -356,14 +334,7 @@ async fn list_templates(
     }
 }
 
-async fn get_template(
-    State(s): State<Arc<Sandbox>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Some(r) = unauthorized(&s, &headers) {
-        return r;
-    }
+async fn get_template(State(s): State<Arc<Sandbox>>, Path(id): Path<String>) -> Response {
     match s.find_template(&id) {
         Some((_, t)) => ok(t),
         None => not_found("Template"),
@@ -377,10 +348,7 @@ fn meta_error(status: StatusCode, code: u64, message: &str) -> Response {
     )
 }
 
-async fn send(State(s): State<Arc<Sandbox>>, headers: HeaderMap, body: Bytes) -> Response {
-    if let Some(r) = unauthorized(&s, &headers) {
-        return r;
-    }
+async fn send(State(s): State<Arc<Sandbox>>, body: Bytes) -> Response {
     let faults = s.faults();
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
