@@ -54,7 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("mensagens") view=messages::MessagesPage />
                     <Route path=path!("mensagens/:id") view=messages::MessageEditorPage />
                     <Route path=path!("parametros") view=parameters::ParametersPage />
-                    <Route path=path!("agenda") view=placeholder::AgendaPage />
+                    <Route path=path!("agenda") view=agenda::AgendaPage />
                     <Route path=path!("fila") view=placeholder::QueuePage />
                     <Route path=path!("clientes") view=clients::ClientsPage />
                     <Route path=path!("clientes/importar") view=client_import::ClientImportPage />

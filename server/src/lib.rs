@@ -20,6 +20,7 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", config.db_url))?;
     let version = schema::migrate(&db).await?;
+    app::server::agenda::seed_defaults(&db).await?;
     tracing::info!(db = %config.db_url, schema = version, "database ready");
     if let Some(generated) = auth::ensure_first_admin(&db, config.admin_password.as_deref()).await?
     {

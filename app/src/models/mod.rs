@@ -1,6 +1,7 @@
 //! Data shapes shared by the server and the browser (serde only, no I/O).
 
 pub mod account;
+pub mod agenda;
 pub mod client;
 pub mod message;
 pub mod opa;

@@ -1,6 +1,7 @@
 //! One file per page.
 
 pub mod account;
+pub mod agenda;
 pub mod birthdays;
 pub mod client_detail;
 pub mod client_import;

@@ -15,11 +15,6 @@ fn Upcoming(title: &'static str, description: &'static str) -> impl IntoView {
 }
 
 #[component]
-pub fn AgendaPage() -> impl IntoView {
-    view! { <Upcoming title="Agenda de tarefas" description="Tarefas agendadas: enfileirar aniversariantes e enviar a fila." /> }
-}
-
-#[component]
 pub fn QueuePage() -> impl IntoView {
     view! { <Upcoming title="Fila de mensagens" description="Cada mensagem com situação, tentativas e erros." /> }
 }

@@ -1,5 +1,6 @@
 //! Server-only code (feature `ssr`): database, sessions, state. Never compiled to WASM.
 
+pub mod agenda;
 pub mod auth;
 pub mod clients;
 pub mod csv_import;

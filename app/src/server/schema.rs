@@ -83,6 +83,21 @@ DEFINE FIELD OVERWRITE variables ON omni_message TYPE string;
 DEFINE FIELD OVERWRITE updated_at ON omni_message TYPE datetime;
 "#,
     ),
+    (
+        4,
+        r#"
+DEFINE TABLE OVERWRITE agenda_entry SCHEMAFULL;
+DEFINE FIELD OVERWRITE task ON agenda_entry TYPE string
+    ASSERT $value IN ['enqueue_birthdays', 'send_queue', 'sync_ixc'];
+DEFINE FIELD OVERWRITE minute ON agenda_entry TYPE string;
+DEFINE FIELD OVERWRITE hour ON agenda_entry TYPE string;
+DEFINE FIELD OVERWRITE day_of_month ON agenda_entry TYPE string;
+DEFINE FIELD OVERWRITE month ON agenda_entry TYPE string;
+DEFINE FIELD OVERWRITE day_of_week ON agenda_entry TYPE string;
+DEFINE FIELD OVERWRITE enabled ON agenda_entry TYPE bool;
+DEFINE FIELD OVERWRITE created_at ON agenda_entry TYPE datetime;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]

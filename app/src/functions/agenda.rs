@@ -1,0 +1,61 @@
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::error::AppError;
+use crate::models::agenda::AgendaEntry;
+
+#[server(prefix = "/api", endpoint = "list_agenda")]
+pub async fn list_agenda() -> Result<Vec<AgendaEntry>, AppError> {
+    use crate::server::{agenda, finish, internal, session, state::app_state};
+    finish(
+        async {
+            session::require_admin().await?;
+            agenda::list(&app_state()?.db)
+                .await
+                .map_err(|e| internal("list agenda", e))
+        }
+        .await,
+    )
+}
+
+/// Saves an entry after validating its schedule with the form's own parser.
+#[server(prefix = "/api", endpoint = "save_agenda_entry", input = Json)]
+pub async fn save_agenda_entry(entry: AgendaEntry) -> Result<String, AppError> {
+    use crate::domain::schedule::parse;
+    use crate::models::agenda::field_name;
+    use crate::server::{agenda, finish, internal, session, state::app_state};
+    finish(
+        async {
+            let me = session::require_admin().await?;
+            if let Err(errors) = parse(&entry.schedule) {
+                let (field, message) = errors.into_iter().next().expect("parse errors are never empty");
+                return Err(AppError::field(field_name(field), message));
+            }
+            let id = agenda::save(&app_state()?.db, &entry)
+                .await
+                .map_err(|e| internal("save agenda entry", e))?;
+            tracing::info!(by = %me.username, entry = %id, task = entry.task.key(), "agenda entry saved");
+            Ok(id)
+        }
+        .await,
+    )
+}
+
+#[server(prefix = "/api", endpoint = "delete_agenda_entry")]
+pub async fn delete_agenda_entry(id: String) -> Result<(), AppError> {
+    use crate::server::{agenda, finish, internal, session, state::app_state};
+    finish(
+        async {
+            let me = session::require_admin().await?;
+            match agenda::delete(&app_state()?.db, &id).await {
+                Ok(true) => {
+                    tracing::info!(by = %me.username, entry = %id, "agenda entry deleted");
+                    Ok(())
+                }
+                Ok(false) => Err(AppError::NotFound),
+                Err(e) => Err(internal("delete agenda entry", e)),
+            }
+        }
+        .await,
+    )
+}
