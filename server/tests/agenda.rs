@@ -15,24 +15,52 @@ async fn fresh_install_has_a_default_agenda_and_bad_schedules_are_refused() {
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2, "{list:?}");
     assert_eq!(list[0]["task"], "EnqueueBirthdays");
-    assert_eq!((list[0]["schedule"]["minute"].as_str(), list[0]["schedule"]["hour"].as_str()), (Some("0"), Some("8")));
+    assert_eq!(
+        (
+            list[0]["schedule"]["minute"].as_str(),
+            list[0]["schedule"]["hour"].as_str()
+        ),
+        (Some("0"), Some("8"))
+    );
     assert_eq!(list[1]["task"], "SendQueue");
     assert_eq!(list[1]["schedule"]["minute"], "*/5");
 
-    let entry = |hour: &str| json!({ "entry": {
-        "id": "", "task": "SyncIxc", "enabled": true,
-        "schedule": { "minute": "30", "hour": hour, "day_of_month": "Todos", "month": "Todos", "day_of_week": "1-5" }
-    }});
-    let bad = c.post(app.url("/api/save_agenda_entry")).json(&entry("24")).send().await.unwrap();
+    let entry = |hour: &str| {
+        json!({ "entry": {
+            "id": "", "task": "SyncIxc", "enabled": true,
+            "schedule": { "minute": "30", "hour": hour, "day_of_month": "Todos", "month": "Todos", "day_of_week": "1-5" }
+        }})
+    };
+    let bad = c
+        .post(app.url("/api/save_agenda_entry"))
+        .json(&entry("24"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = bad.text().await.unwrap();
     assert!(body.contains("\"hour\"") && body.contains("24"), "{body}");
 
-    let ok = c.post(app.url("/api/save_agenda_entry")).json(&entry("2")).send().await.unwrap();
+    let ok = c
+        .post(app.url("/api/save_agenda_entry"))
+        .json(&entry("2"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
     let id: String = ok.json().await.unwrap();
     let list: Value = app.call(&c, "list_agenda", &[]).await.json().await.unwrap();
     assert_eq!(list.as_array().unwrap().len(), 3);
-    assert_eq!(app.call(&c, "delete_agenda_entry", &[("id", &id)]).await.status(), StatusCode::OK);
-    assert_eq!(app.call(&c, "delete_agenda_entry", &[("id", &id)]).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.call(&c, "delete_agenda_entry", &[("id", &id)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.call(&c, "delete_agenda_entry", &[("id", &id)])
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
 }
