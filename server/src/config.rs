@@ -21,6 +21,10 @@ pub struct Config {
     pub opa_url: Option<String>,
     /// `PARABENS_OPA_TOKEN`: its token; without a URL, the sandbox's token (default `sandbox`).
     pub opa_token: Option<String>,
+    /// First wait before a failed send is retried (doubles per attempt).
+    pub retry_base: std::time::Duration,
+    /// Attempts per message before it is marked `erro`.
+    pub max_send_attempts: u32,
     pub leptos: LeptosOptions,
 }
 
@@ -85,6 +89,14 @@ impl Config {
             ),
             opa_url: var("PARABENS_OPA_URL"),
             opa_token: var("PARABENS_OPA_TOKEN"),
+            retry_base: std::time::Duration::from_millis(
+                var("PARABENS_RETRY_BASE_MS")
+                    .map(|v| v.parse())
+                    .transpose()
+                    .map_err(|e| anyhow::anyhow!("PARABENS_RETRY_BASE_MS: {e}"))?
+                    .unwrap_or(30_000),
+            ),
+            max_send_attempts: 8,
             leptos,
         })
     }
@@ -99,6 +111,8 @@ impl Config {
             secure_cookies: false,
             opa_url: None,
             opa_token: None,
+            retry_base: std::time::Duration::from_millis(300),
+            max_send_attempts: 5,
             leptos: LeptosOptions::builder()
                 .output_name("parabens")
                 .site_root("target/site")

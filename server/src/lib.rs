@@ -10,6 +10,7 @@ pub mod router;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use app::server::jobs::{self, JobsRunning};
 use app::server::opa::connection::OpaConnection;
 use app::server::{auth, db, rate_limit::LoginLimiter, schema, state::Settings, AppState};
 use config::Config;
@@ -34,6 +35,8 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
         settings: Arc::new(Settings {
             time_zone: config.time_zone,
             secure_cookies: config.secure_cookies,
+            retry_base: config.retry_base,
+            max_send_attempts: config.max_send_attempts,
             ..Settings::default()
         }),
         limiter: Arc::new(LoginLimiter::default()),
@@ -42,6 +45,7 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
             config.opa_url.clone(),
             config.opa_token.clone(),
         )),
+        jobs: Default::default(),
         leptos_options: config.leptos.clone(),
     })
 }
@@ -52,12 +56,14 @@ pub struct Running {
     pub state: AppState,
     stop: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    jobs: JobsRunning,
 }
 
 impl Running {
     pub async fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
+        self.jobs.stop().await;
     }
 }
 
@@ -67,6 +73,7 @@ pub async fn start(config: &Config, addr: SocketAddr) -> anyhow::Result<Running>
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     state.opa.set_listen_addr(addr);
+    let jobs = jobs::start(state.clone()).await?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = router::router(state.clone());
     let task = tokio::spawn(async move {
@@ -84,5 +91,6 @@ pub async fn start(config: &Config, addr: SocketAddr) -> anyhow::Result<Running>
         state,
         stop,
         task,
+        jobs,
     })
 }

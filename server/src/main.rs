@@ -44,6 +44,7 @@ async fn run() -> anyhow::Result<()> {
     if state.opa.env_overrides() {
         tracing::info!("Opa! Suite from PARABENS_OPA_URL");
     }
+    let jobs = app::server::jobs::start(state.clone()).await?;
     tracing::info!("listening on http://{local}");
     axum::serve(
         listener,
@@ -51,6 +52,7 @@ async fn run() -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    jobs.stop().await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -5,4 +5,5 @@ pub mod agenda;
 pub mod client;
 pub mod message;
 pub mod opa;
+pub mod queue;
 pub mod settings;

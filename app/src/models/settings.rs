@@ -70,6 +70,11 @@ impl BirthdayParams {
         }
     }
 
+    /// Whether messages may go out at `hour` (0–23, business time zone).
+    pub fn in_send_window(&self, hour: u32) -> bool {
+        (self.window_from..self.window_to).contains(&hour)
+    }
+
     /// Field errors, by form field name; the same check runs in the form and on the server.
     pub fn validate(&self) -> Vec<(&'static str, String)> {
         let mut errors = Vec::new();

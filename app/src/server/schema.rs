@@ -98,6 +98,71 @@ DEFINE FIELD OVERWRITE enabled ON agenda_entry TYPE bool;
 DEFINE FIELD OVERWRITE created_at ON agenda_entry TYPE datetime;
 "#,
     ),
+    (
+        5,
+        r#"
+-- The message queue (outbox). The record id is [client id, kind, year]: a second greeting
+-- for the same client and year cannot even be written.
+DEFINE TABLE OVERWRITE outbox SCHEMAFULL;
+DEFINE FIELD OVERWRITE kind ON outbox TYPE string;
+DEFINE FIELD OVERWRITE year ON outbox TYPE int;
+DEFINE FIELD OVERWRITE client_id ON outbox TYPE string;
+DEFINE FIELD OVERWRITE client_name ON outbox TYPE string;
+DEFINE FIELD OVERWRITE phone ON outbox TYPE string;
+DEFINE FIELD OVERWRITE message_id ON outbox TYPE string;
+DEFINE FIELD OVERWRITE message_description ON outbox TYPE string;
+DEFINE FIELD OVERWRITE channel_id ON outbox TYPE string;
+DEFINE FIELD OVERWRITE template_id ON outbox TYPE string;
+DEFINE FIELD OVERWRITE variables ON outbox TYPE array<string>;
+DEFINE FIELD OVERWRITE text ON outbox TYPE string;
+DEFINE FIELD OVERWRITE status ON outbox TYPE string
+    ASSERT $value IN ['pendente', 'enviando', 'enviado', 'erro', 'cancelado'];
+DEFINE FIELD OVERWRITE attempts ON outbox TYPE int;
+DEFINE FIELD OVERWRITE next_attempt_at ON outbox TYPE datetime;
+-- Who holds a message in `enviando`, and until when (a crashed holder's lease expires).
+DEFINE FIELD OVERWRITE lease_owner ON outbox TYPE option<string>;
+DEFINE FIELD OVERWRITE lease_until ON outbox TYPE option<datetime>;
+DEFINE FIELD OVERWRITE run_id ON outbox TYPE string;
+DEFINE FIELD OVERWRITE created_at ON outbox TYPE datetime;
+DEFINE FIELD OVERWRITE updated_at ON outbox TYPE datetime;
+DEFINE FIELD OVERWRITE sent_at ON outbox TYPE option<datetime>;
+DEFINE FIELD OVERWRITE failed_at ON outbox TYPE option<datetime>;
+DEFINE FIELD OVERWRITE provider_id ON outbox TYPE option<string>;
+DEFINE FIELD OVERWRITE last_error ON outbox TYPE option<string>;
+DEFINE INDEX OVERWRITE outbox_due ON outbox FIELDS status, next_attempt_at;
+DEFINE INDEX OVERWRITE outbox_client ON outbox FIELDS client_id;
+DEFINE INDEX OVERWRITE outbox_created ON outbox FIELDS created_at;
+DEFINE INDEX OVERWRITE outbox_sent ON outbox FIELDS sent_at;
+DEFINE INDEX OVERWRITE outbox_failed ON outbox FIELDS failed_at;
+DEFINE INDEX OVERWRITE outbox_run ON outbox FIELDS run_id;
+
+-- Every attempt to send a message, and every admin action on it.
+DEFINE TABLE OVERWRITE outbox_attempt SCHEMAFULL;
+DEFINE FIELD OVERWRITE outbox ON outbox_attempt TYPE record<outbox>;
+DEFINE FIELD OVERWRITE at ON outbox_attempt TYPE datetime;
+DEFINE FIELD OVERWRITE outcome ON outbox_attempt TYPE string;
+DEFINE FIELD OVERWRITE detail ON outbox_attempt TYPE string;
+DEFINE INDEX OVERWRITE outbox_attempt_outbox ON outbox_attempt FIELDS outbox;
+
+-- Task runs. The id is [entry id, tick] for scheduled runs, so a tick is claimed once
+-- however many instances see it.
+DEFINE TABLE OVERWRITE task_run SCHEMAFULL;
+DEFINE FIELD OVERWRITE entry_id ON task_run TYPE string;
+DEFINE FIELD OVERWRITE task ON task_run TYPE string;
+DEFINE FIELD OVERWRITE trigger ON task_run TYPE string;
+DEFINE FIELD OVERWRITE scheduled_for ON task_run TYPE datetime;
+DEFINE FIELD OVERWRITE started_at ON task_run TYPE option<datetime>;
+DEFINE FIELD OVERWRITE finished_at ON task_run TYPE option<datetime>;
+DEFINE FIELD OVERWRITE outcome ON task_run TYPE string;
+DEFINE FIELD OVERWRITE attempt ON task_run TYPE int;
+DEFINE FIELD OVERWRITE counts ON task_run TYPE string;
+DEFINE FIELD OVERWRITE note ON task_run TYPE option<string>;
+DEFINE FIELD OVERWRITE error ON task_run TYPE option<string>;
+DEFINE FIELD OVERWRITE created_at ON task_run TYPE datetime;
+DEFINE INDEX OVERWRITE task_run_created ON task_run FIELDS created_at;
+DEFINE INDEX OVERWRITE task_run_outcome ON task_run FIELDS outcome;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]

@@ -16,6 +16,10 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// How long a session lasts without a new login.
     pub session_hours: i64,
+    /// First wait before a failed send is retried (doubles per attempt).
+    pub retry_base: std::time::Duration,
+    /// Attempts per message before it is marked `erro`.
+    pub max_send_attempts: u32,
 }
 
 impl Default for Settings {
@@ -24,6 +28,8 @@ impl Default for Settings {
             time_zone: chrono_tz::America::Sao_Paulo,
             secure_cookies: false,
             session_hours: 12,
+            retry_base: std::time::Duration::from_secs(30),
+            max_send_attempts: 8,
         }
     }
 }
@@ -35,6 +41,7 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     pub imports: Arc<super::imports::ImportJobs>,
     pub opa: Arc<super::opa::connection::OpaConnection>,
+    pub jobs: Arc<super::jobs::Jobs>,
     pub leptos_options: LeptosOptions,
 }
 

@@ -1,0 +1,295 @@
+//! The message queue (outbox) as the pages see it, and the task runs of the dashboard.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::agenda::TaskKind;
+
+/// Where a queued message is in its life: `pendente → enviando → enviado`, or `erro`, or
+/// `cancelado` by an admin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum QueueStatus {
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+    Cancelled,
+}
+
+impl QueueStatus {
+    pub const ALL: [QueueStatus; 5] = [
+        QueueStatus::Pending,
+        QueueStatus::Sending,
+        QueueStatus::Sent,
+        QueueStatus::Failed,
+        QueueStatus::Cancelled,
+    ];
+
+    /// The stored value (and the value of the filter's `<select>`).
+    pub fn key(self) -> &'static str {
+        match self {
+            QueueStatus::Pending => "pendente",
+            QueueStatus::Sending => "enviando",
+            QueueStatus::Sent => "enviado",
+            QueueStatus::Failed => "erro",
+            QueueStatus::Cancelled => "cancelado",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            QueueStatus::Pending => "Pendente",
+            QueueStatus::Sending => "Enviando",
+            QueueStatus::Sent => "Enviado",
+            QueueStatus::Failed => "Erro",
+            QueueStatus::Cancelled => "Cancelado",
+        }
+    }
+}
+
+/// One queued message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueMessage {
+    pub id: String,
+    pub client_id: String,
+    pub client_name: String,
+    pub phone: String,
+    pub message_id: String,
+    pub message_description: String,
+    /// The template text with the variables rendered at enqueue time.
+    pub text: String,
+    pub status: QueueStatus,
+    pub attempts: u32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub provider_id: Option<String>,
+    pub last_error: Option<String>,
+}
+
+/// One attempt to send a message (or an admin's action on it), newest last.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueAttempt {
+    pub at: DateTime<Utc>,
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// A message with its attempts (the queue's detail view).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueDetail {
+    pub message: QueueMessage,
+    pub attempts: Vec<QueueAttempt>,
+}
+
+/// Filters of *Fila de mensagens*; empty fields do not filter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct QueueFilter {
+    pub status: Option<QueueStatus>,
+    /// Enqueued on or after / on or before (dates in the business time zone).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Client id or part of the client's name.
+    pub client: String,
+    pub message_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct QueuePage {
+    pub items: Vec<QueueMessage>,
+    pub total: usize,
+}
+
+/// Messages per status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct QueueCounts {
+    pub by_status: BTreeMap<QueueStatus, u64>,
+}
+
+impl QueueCounts {
+    pub fn get(&self, s: QueueStatus) -> u64 {
+        self.by_status.get(&s).copied().unwrap_or(0)
+    }
+}
+
+/// Messages sent and failed on one day (business time zone).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayStat {
+    pub date: NaiveDate,
+    pub sent: u64,
+    pub failed: u64,
+}
+
+/// What started a task run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Trigger {
+    /// A tick of the agenda.
+    Schedule,
+    /// At start, an enqueue tick missed earlier the same day.
+    CatchUp,
+    /// *Executar agora*.
+    Manual,
+}
+
+impl Trigger {
+    pub fn key(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "agenda",
+            Trigger::CatchUp => "recuperacao",
+            Trigger::Manual => "manual",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        [Trigger::Schedule, Trigger::CatchUp, Trigger::Manual]
+            .into_iter()
+            .find(|t| t.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Trigger::Schedule => "Agenda",
+            Trigger::CatchUp => "Recuperação",
+            Trigger::Manual => "Manual",
+        }
+    }
+}
+
+/// Where a task run is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RunOutcome {
+    /// Claimed, waiting for the executor.
+    Queued,
+    Running,
+    /// Failed an attempt; the retry policy will try again.
+    Retrying,
+    Succeeded,
+    Failed,
+    /// The server stopped while it ran.
+    Interrupted,
+}
+
+impl RunOutcome {
+    pub const ALL: [RunOutcome; 6] = [
+        RunOutcome::Queued,
+        RunOutcome::Running,
+        RunOutcome::Retrying,
+        RunOutcome::Succeeded,
+        RunOutcome::Failed,
+        RunOutcome::Interrupted,
+    ];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            RunOutcome::Queued => "aguardando",
+            RunOutcome::Running => "executando",
+            RunOutcome::Retrying => "nova_tentativa",
+            RunOutcome::Succeeded => "sucesso",
+            RunOutcome::Failed => "falhou",
+            RunOutcome::Interrupted => "interrompida",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.key() == key)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RunOutcome::Queued => "Aguardando",
+            RunOutcome::Running => "Executando",
+            RunOutcome::Retrying => "Nova tentativa",
+            RunOutcome::Succeeded => "Sucesso",
+            RunOutcome::Failed => "Falhou",
+            RunOutcome::Interrupted => "Interrompida",
+        }
+    }
+
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            RunOutcome::Succeeded | RunOutcome::Failed | RunOutcome::Interrupted
+        )
+    }
+}
+
+/// What a run did, as labelled counts (Portuguese labels, in the order they were added).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct RunCounts(pub Vec<(String, u64)>);
+
+impl RunCounts {
+    pub fn add(&mut self, label: &str, n: u64) {
+        match self.0.iter_mut().find(|(l, _)| l == label) {
+            Some((_, v)) => *v += n,
+            None => self.0.push((label.to_string(), n)),
+        }
+    }
+
+    pub fn get(&self, label: &str) -> u64 {
+        self.0
+            .iter()
+            .find(|(l, _)| l == label)
+            .map(|(_, v)| *v)
+            .unwrap_or(0)
+    }
+}
+
+/// Count labels shared by the tasks and the tests that read them.
+pub mod count {
+    pub const FOUND: &str = "aniversariantes";
+    pub const ENQUEUED: &str = "enfileiradas";
+    pub const SENT: &str = "enviadas";
+    pub const RETRY: &str = "reagendadas";
+    pub const FAILED: &str = "com erro";
+    pub const POSTPONED: &str = "adiadas (limite diário)";
+    pub const IMPORTED: &str = "clientes lidos";
+}
+
+/// One run of a task, for the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskRun {
+    pub id: String,
+    pub entry_id: String,
+    pub task: TaskKind,
+    pub trigger: Trigger,
+    pub scheduled_for: DateTime<Utc>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub outcome: RunOutcome,
+    pub attempt: u32,
+    pub counts: RunCounts,
+    pub note: Option<String>,
+    pub error: Option<String>,
+}
+
+impl TaskRun {
+    pub fn duration_ms(&self) -> Option<i64> {
+        Some((self.finished_at? - self.started_at?).num_milliseconds())
+    }
+}
+
+/// A coming run of an agenda entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NextRun {
+    pub entry_id: String,
+    pub task: TaskKind,
+    pub at: DateTime<Utc>,
+}
+
+/// Everything the *Painel* shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Dashboard {
+    pub runs: Vec<TaskRun>,
+    pub next_runs: Vec<NextRun>,
+    pub counts: QueueCounts,
+    /// The last 30 days, oldest first.
+    pub daily: Vec<DayStat>,
+    /// The business time zone, for showing times.
+    pub time_zone: String,
+}

@@ -1,0 +1,216 @@
+//! The executor worker: runs queued task runs. Layers, outermost first: retry with
+//! exponential backoff (final failures are not retried), [`Record`] (every attempt in
+//! `task_run`), then a timeout per attempt.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
+use apalis::layers::retry::HasherRng;
+use apalis::prelude::*;
+use futures::channel::mpsc;
+use futures::StreamExt;
+
+use super::{enqueue, runs, send, RunReport, RunRequest, TaskError};
+use crate::models::agenda::TaskKind;
+use crate::models::queue::{count, RunOutcome};
+use crate::server::AppState;
+
+/// Retries after a failed attempt: up to three attempts in all.
+pub const RETRIES: usize = 2;
+/// One attempt's time limit: longer than the send task's own budget.
+pub const TIMEOUT: Duration = Duration::from_secs(30 * 60);
+
+/// Runs the executor until `signal` completes.
+pub async fn run(
+    state: AppState,
+    receiver: mpsc::UnboundedReceiver<Task<RunRequest>>,
+    signal: impl Future<Output = std::io::Result<()>> + Send + 'static,
+) {
+    // Pushes go straight into the channel (the sink's own lock is never contended).
+    let (sink, _) = mpsc::unbounded::<Task<RunRequest>>();
+    let sink: Box<
+        dyn futures::Sink<Task<RunRequest>, Error = MemoryStorageError> + Send + Sync + Unpin,
+    > = Box::new(futures::SinkExt::sink_map_err(sink, |e| e.into()));
+    let backend = MemoryStorage::new_with(
+        MemorySink::new(std::sync::Arc::new(futures::lock::Mutex::new(sink))),
+        receiver.boxed(),
+    );
+    let backoff = ExponentialBackoffMaker::new(
+        Duration::from_secs(2),
+        Duration::from_secs(20),
+        0.5,
+        HasherRng::default(),
+    )
+    .expect("valid backoff")
+    .make_backoff();
+    let worker = WorkerBuilder::new("parabens-executor")
+        .backend(backend)
+        .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff))
+        .layer(RecordLayer {
+            state: state.clone(),
+        })
+        .timeout(TIMEOUT)
+        .data(state)
+        .build(execute);
+    if let Err(e) = worker.run_until(signal).await {
+        tracing::error!(%e, "executor worker stopped");
+    }
+}
+
+/// The task itself, by kind.
+async fn execute(req: RunRequest, state: Data<AppState>) -> Result<RunReport, BoxDynError> {
+    let result = match req.task {
+        TaskKind::EnqueueBirthdays => enqueue::run(&state, &req.run_id).await,
+        TaskKind::SendQueue => send::run(&state, &req.run_id).await,
+        TaskKind::SyncIxc => sync_ixc(&state).await,
+    };
+    match result {
+        Ok(report) => Ok(report),
+        Err(TaskError::Final(m)) => Err(AbortError::new(m).into()),
+        Err(TaskError::Retryable(m)) => Err(m.into()),
+    }
+}
+
+/// *Sincronizar clientes IXC*: the same sync as *Sincronizar agora*, visible on the IXC page.
+async fn sync_ixc(state: &AppState) -> Result<RunReport, TaskError> {
+    use crate::server::{imports, ixc, settings};
+    let config: ixc::IxcConfig = settings::get(&state.db, settings::IXC)
+        .await
+        .map_err(TaskError::db)?;
+    if config.url.is_empty() {
+        return Err(TaskError::Final(
+            "A integração IXC não está configurada (Integrações > IXC).".into(),
+        ));
+    }
+    let client = ixc::IxcClient::new(config).map_err(|e| TaskError::Final(e.to_string()))?;
+    let db = state.db.clone();
+    let id = state
+        .imports
+        .spawn("IXC (agenda)".into(), "agenda".into(), move |progress| async move {
+            imports::sync_ixc(&db, &client, &progress).await
+        });
+    loop {
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        match state.imports.status(id) {
+            Some(s) if s.finished => {
+                return match (s.report, s.error) {
+                    (Some(r), _) => {
+                        let mut report = RunReport::default();
+                        report.counts.add(count::IMPORTED, r.rows as u64);
+                        report.counts.add("novos", r.created as u64);
+                        report.counts.add("atualizados", r.updated as u64);
+                        report.counts.add("rejeitados", r.rejected.len() as u64);
+                        Ok(report)
+                    }
+                    (None, e) => Err(TaskError::Retryable(
+                        e.unwrap_or_else(|| "Sincronização falhou.".into()),
+                    )),
+                };
+            }
+            Some(_) => continue,
+            None => return Err(TaskError::Retryable("Sincronização perdida.".into())),
+        }
+    }
+}
+
+/// Records each attempt of a run: started, then succeeded, retrying or failed.
+#[derive(Clone)]
+pub struct RecordLayer {
+    state: AppState,
+}
+
+impl<S> Layer<S> for RecordLayer {
+    type Service = Record<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        Record {
+            inner,
+            state: self.state.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Record<S> {
+    inner: S,
+    state: AppState,
+}
+
+impl<S> Service<Task<RunRequest>> for Record<S>
+where
+    S: Service<Task<RunRequest>, Response = RunReport>,
+    S::Error: Into<BoxDynError>,
+    S::Future: Send + 'static,
+{
+    type Response = RunReport;
+    type Error = BoxDynError;
+    type Future = Pin<Box<dyn Future<Output = Result<RunReport, BoxDynError>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx).map_err(Into::into)
+    }
+
+    fn call(&mut self, task: Task<RunRequest>) -> Self::Future {
+        let state = self.state.clone();
+        let key = task.args.run_id.clone();
+        let task_kind = task.args.task;
+        let fut = self.inner.call(task);
+        Box::pin(async move {
+            let db = &state.db;
+            let attempt = runs::attempt_started(db, &key).await.unwrap_or_else(|e| {
+                tracing::error!(run = %key, %e, "could not record a run attempt");
+                1
+            });
+            state.jobs.changed();
+            let result = fut.await.map_err(Into::into);
+            let written = match &result {
+                Ok(report) => {
+                    runs::record(
+                        db,
+                        &key,
+                        RunOutcome::Succeeded,
+                        Some(&report.counts),
+                        report.note.as_deref(),
+                        None,
+                    )
+                    .await
+                }
+                Err(e) => {
+                    let last = e.downcast_ref::<AbortError>().is_some()
+                        || attempt as usize > RETRIES
+                        || state.jobs.is_stopping();
+                    let message = error_message(e.as_ref());
+                    tracing::warn!(run = %key, task = task_kind.key(), attempt, error = %message, "task run attempt failed");
+                    let outcome = if last {
+                        RunOutcome::Failed
+                    } else {
+                        RunOutcome::Retrying
+                    };
+                    runs::record(db, &key, outcome, None, None, Some(&message)).await
+                }
+            };
+            if let Err(e) = written {
+                tracing::error!(run = %key, %e, "could not record a run's outcome");
+            }
+            state.jobs.changed();
+            result
+        })
+    }
+}
+
+/// The admin-facing text of an attempt's error (the innermost message, in Portuguese).
+fn error_message(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut inner: &(dyn std::error::Error + 'static) = e;
+    while let Some(next) = inner.source() {
+        inner = next;
+    }
+    let text = inner.to_string();
+    if text.contains("elapsed") || text.contains("timed out") {
+        format!("Tempo limite de {} minutos excedido.", TIMEOUT.as_secs() / 60)
+    } else {
+        text
+    }
+}

@@ -1,0 +1,197 @@
+//! The task machinery: apalis workers that run the agenda's tasks.
+//!
+//! - `scheduler`: one apalis-cron worker ticking every minute. It reads the agenda (so edits
+//!   take effect at the next minute, without a restart), claims each due entry's tick in
+//!   SurrealDB (`task_run:<entry>-<tick>`, created once whatever the number of instances) and
+//!   pushes the run onto the executor's queue.
+//! - `executor`: one apalis worker running queued runs — scheduled, caught up or manual —
+//!   under a retry policy with exponential backoff, a recording layer and a timeout.
+//! - `enqueue` / `send` / sync: the tasks themselves.
+
+pub mod enqueue;
+pub mod executor;
+pub mod pacer;
+pub mod runs;
+pub mod scheduler;
+pub mod send;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use apalis::prelude::*;
+use futures::channel::mpsc;
+
+use crate::models::agenda::TaskKind;
+use crate::models::queue::{RunCounts, Trigger};
+
+/// A run for the executor: which task, for which entry, recorded under `run_id`.
+#[derive(Debug, Clone)]
+pub struct RunRequest {
+    pub run_id: String,
+    pub entry_id: String,
+    pub task: TaskKind,
+}
+
+/// What a task run reports for the dashboard.
+#[derive(Debug, Clone, Default)]
+pub struct RunReport {
+    pub counts: RunCounts,
+    pub note: Option<String>,
+}
+
+impl RunReport {
+    pub fn noted(note: &str) -> Self {
+        Self {
+            note: Some(note.to_string()),
+            ..Default::default()
+        }
+    }
+}
+
+/// Why a task failed: worth another attempt, or not.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TaskError {
+    #[error("{0}")]
+    Retryable(String),
+    #[error("{0}")]
+    Final(String),
+}
+
+impl TaskError {
+    pub fn db(e: surrealdb::Error) -> Self {
+        tracing::error!(%e, "database error in a task");
+        TaskError::Retryable("Falha ao acessar o banco de dados; veja os logs do servidor.".into())
+    }
+}
+
+/// The jobs' shared handle: the executor's queue, change notifications for the live pages,
+/// and this instance's identity.
+pub struct Jobs {
+    /// Names this process's leases on messages.
+    pub instance: String,
+    sender: mpsc::UnboundedSender<Task<RunRequest>>,
+    receiver: Mutex<Option<mpsc::UnboundedReceiver<Task<RunRequest>>>>,
+    changes: tokio::sync::broadcast::Sender<()>,
+    stopping: AtomicBool,
+    /// Held by the running send task: one sender per process.
+    pub send_lock: tokio::sync::Mutex<()>,
+}
+
+impl Default for Jobs {
+    fn default() -> Self {
+        let (sender, receiver) = mpsc::unbounded();
+        let instance: String = {
+            use rand::Rng;
+            let mut rng = rand::rng();
+            (0..12)
+                .map(|_| char::from_digit(rng.random_range(0..36), 36).unwrap_or('0'))
+                .collect()
+        };
+        Self {
+            instance,
+            sender,
+            receiver: Mutex::new(Some(receiver)),
+            changes: tokio::sync::broadcast::channel(64).0,
+            stopping: AtomicBool::new(false),
+            send_lock: tokio::sync::Mutex::new(()),
+        }
+    }
+}
+
+impl Jobs {
+    /// Queues a claimed run for the executor.
+    pub fn push(&self, request: RunRequest) {
+        let task = TaskBuilder::new(request).build();
+        if self.sender.unbounded_send(task).is_err() {
+            tracing::error!("executor queue closed; the run stays 'aguardando' until restart");
+        }
+        self.changed();
+    }
+
+    /// Tells live pages that runs or messages changed.
+    pub fn changed(&self) {
+        let _ = self.changes.send(());
+    }
+
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<()> {
+        self.changes.subscribe()
+    }
+
+    pub fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
+    fn take_receiver(&self) -> Option<mpsc::UnboundedReceiver<Task<RunRequest>>> {
+        self.receiver.lock().unwrap_or_else(|e| e.into_inner()).take()
+    }
+}
+
+/// Claims a run and queues it; `None` when it was already claimed.
+pub async fn claim_and_push(
+    state: &crate::server::AppState,
+    key: &str,
+    entry: &crate::models::agenda::AgendaEntry,
+    trigger: Trigger,
+    scheduled_for: chrono::DateTime<chrono::Utc>,
+) -> surrealdb::Result<Option<String>> {
+    if !runs::claim(&state.db, key, &entry.id, entry.task, trigger, scheduled_for).await? {
+        return Ok(None);
+    }
+    tracing::info!(run = key, task = entry.task.key(), trigger = trigger.key(), "task run claimed");
+    state.jobs.push(RunRequest {
+        run_id: key.to_string(),
+        entry_id: entry.id.clone(),
+        task: entry.task,
+    });
+    Ok(Some(key.to_string()))
+}
+
+/// The running workers; [`JobsRunning::stop`] lets current attempts finish.
+pub struct JobsRunning {
+    stop: tokio::sync::watch::Sender<bool>,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    state: crate::server::AppState,
+}
+
+impl JobsRunning {
+    pub async fn stop(self) {
+        self.state.jobs.stopping.store(true, Ordering::Relaxed);
+        let _ = self.stop.send(true);
+        for t in self.tasks {
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(30), t).await;
+        }
+    }
+}
+
+/// Recovers what a stopped server left behind, catches up a missed enqueue tick and starts
+/// the scheduler and executor workers.
+pub async fn start(state: crate::server::AppState) -> surrealdb::Result<JobsRunning> {
+    let interrupted = runs::mark_interrupted(&state.db).await?;
+    if interrupted > 0 {
+        tracing::warn!(interrupted, "task runs left unfinished by the last stop marked interrupted");
+    }
+    let recovered = crate::server::queue::recover_expired(&state.db).await?;
+    if recovered > 0 {
+        tracing::warn!(recovered, "messages left in 'enviando' went back to the queue");
+    }
+    let receiver = state
+        .jobs
+        .take_receiver()
+        .expect("jobs started once per state");
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let signal = move || {
+        let mut stopped = stopped.clone();
+        async move {
+            let _ = stopped.wait_for(|s| *s).await;
+            Ok::<(), std::io::Error>(())
+        }
+    };
+    let exec_task = tokio::spawn(executor::run(state.clone(), receiver, signal()));
+    let sched_task = tokio::spawn(scheduler::run(state.clone(), signal()));
+    scheduler::catch_up(&state, chrono::Utc::now()).await?;
+    Ok(JobsRunning {
+        stop,
+        tasks: vec![exec_task, sched_task],
+        state,
+    })
+}

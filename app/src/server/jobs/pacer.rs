@@ -1,0 +1,76 @@
+//! Spaces sends evenly so that no minute holds more than the configured number: one slot
+//! every `60 s / per_minute`, no bursts. A slot whose send was refused is given back.
+
+use std::time::Duration;
+
+use tokio::sync::Mutex;
+use tokio::time::Instant;
+
+pub struct Pacer {
+    interval: Duration,
+    next: Mutex<Instant>,
+}
+
+impl Pacer {
+    pub fn per_minute(n: u32) -> Self {
+        Self {
+            interval: Duration::from_secs(60) / n.max(1),
+            next: Mutex::new(Instant::now()),
+        }
+    }
+
+    /// Waits for the next free slot.
+    pub async fn acquire(&self) {
+        let at = {
+            let mut next = self.next.lock().await;
+            let at = (*next).max(Instant::now());
+            *next = at + self.interval;
+            at
+        };
+        tokio::time::sleep_until(at).await;
+    }
+
+    /// Gives a slot back: the provider refused the message, so it did not count.
+    pub async fn refund(&self) {
+        let mut next = self.next.lock().await;
+        let now = Instant::now();
+        if *next > now {
+            *next = (*next - self.interval).max(now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn never_more_than_the_cap_in_a_minute() {
+        let pacer = Pacer::per_minute(120);
+        let start = Instant::now();
+        let mut times = Vec::new();
+        for _ in 0..300 {
+            pacer.acquire().await;
+            times.push(start.elapsed());
+        }
+        for (i, t) in times.iter().enumerate() {
+            let in_window = times[i..]
+                .iter()
+                .take_while(|u| **u < *t + Duration::from_secs(60))
+                .count();
+            assert!(in_window <= 120, "{in_window} sends within a minute");
+        }
+        assert_eq!(times[120], Duration::from_secs(60));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_refused_send_gives_its_slot_back() {
+        let pacer = Pacer::per_minute(60);
+        pacer.acquire().await;
+        pacer.acquire().await; // at 1 s
+        pacer.refund().await;
+        let start = Instant::now();
+        pacer.acquire().await;
+        assert!(start.elapsed() <= Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,110 @@
+//! The scheduler: an apalis-cron worker ticking at the start of every minute. Each tick
+//! reads the agenda, and every enabled entry whose schedule includes that minute (in the
+//! business time zone) is claimed and queued. Schedules are checked by the agenda's own
+//! parser, so the crontab day-of-week rules shown to the admin are the ones that run.
+
+use std::future::Future;
+
+use apalis::prelude::*;
+use apalis_cron::{CronScheduler, Schedule, Tick};
+use chrono::{DateTime, Duration, DurationRound, Utc};
+
+use super::{claim_and_push, runs};
+use crate::domain::schedule;
+use crate::models::agenda::TaskKind;
+use crate::models::queue::Trigger;
+use crate::server::{agenda, params, AppState};
+
+/// Every minute, on the minute (UTC; the time zone is applied per tick since the
+/// parameters may change it at any time).
+#[derive(Clone, Debug, Default)]
+pub struct EveryMinute;
+
+impl Schedule<Utc> for EveryMinute {
+    fn next_tick(&mut self, _tz: &Utc) -> Option<Tick<Utc>> {
+        let now = Utc::now().timestamp();
+        Some(Tick::new(((now / 60 + 1) * 60) as u64))
+    }
+}
+
+pub async fn run(state: AppState, signal: impl Future<Output = std::io::Result<()>> + Send + 'static) {
+    let worker = WorkerBuilder::new("parabens-scheduler")
+        .backend(CronScheduler::new(EveryMinute))
+        .data(state)
+        .build(on_cron_tick);
+    if let Err(e) = worker.run_until(signal).await {
+        tracing::error!(%e, "scheduler worker stopped");
+    }
+}
+
+async fn on_cron_tick(tick: Tick<Utc>, state: Data<AppState>) -> Result<(), BoxDynError> {
+    let at = DateTime::from_timestamp(tick.get_timestamp() as i64, 0).unwrap_or_else(Utc::now);
+    on_tick(&state, at).await?;
+    Ok(())
+}
+
+/// Claims and queues every enabled entry due at `at` (a whole minute). Returns the runs
+/// this instance claimed.
+pub async fn on_tick(state: &AppState, at: DateTime<Utc>) -> surrealdb::Result<Vec<String>> {
+    let at = at.duration_trunc(Duration::minutes(1)).unwrap_or(at);
+    let saved = params::birthday_params(&state.db).await?;
+    let tz = params::time_zone(&saved, &state.settings);
+    let local = at.with_timezone(&tz).naive_local();
+    let mut claimed = Vec::new();
+    for entry in agenda::list(&state.db).await? {
+        if !entry.enabled {
+            continue;
+        }
+        let Ok(s) = schedule::parse(&entry.schedule) else {
+            tracing::warn!(entry = %entry.id, "agenda entry with an invalid schedule skipped");
+            continue;
+        };
+        if s.matches(local) {
+            let key = runs::scheduled_key(&entry.id, at);
+            if let Some(run) = claim_and_push(state, &key, &entry, Trigger::Schedule, at).await? {
+                claimed.push(run);
+            }
+        }
+    }
+    Ok(claimed)
+}
+
+/// At start: for each enabled enqueue entry whose last tick today (before `now`) has no
+/// successful run since, one catch-up run. Enqueueing is idempotent, so a doubt costs
+/// nothing; a missed day does.
+pub async fn catch_up(state: &AppState, now: DateTime<Utc>) -> surrealdb::Result<Vec<String>> {
+    let saved = params::birthday_params(&state.db).await?;
+    let tz = params::time_zone(&saved, &state.settings);
+    let local_now = now.with_timezone(&tz);
+    let today = local_now.date_naive();
+    let day_start = today.and_hms_opt(0, 0, 0).expect("midnight exists");
+    let mut claimed = Vec::new();
+    for entry in agenda::list(&state.db).await? {
+        if !entry.enabled || entry.task != TaskKind::EnqueueBirthdays {
+            continue;
+        }
+        let Ok(s) = schedule::parse(&entry.schedule) else {
+            continue;
+        };
+        // The last due minute today, strictly before now.
+        let last = s
+            .next_runs(day_start - Duration::minutes(1), 24 * 60)
+            .into_iter()
+            .take_while(|t| *t < local_now.naive_local())
+            .last();
+        let Some(last) = last else { continue };
+        let Some(last_utc) = last.and_local_timezone(tz).earliest() else {
+            continue;
+        };
+        let last_utc = last_utc.with_timezone(&Utc);
+        if runs::succeeded_since(&state.db, &entry.id, last_utc).await? {
+            continue;
+        }
+        let key = format!("{}-recuperacao", runs::scheduled_key(&entry.id, last_utc));
+        if let Some(run) = claim_and_push(state, &key, &entry, Trigger::CatchUp, last_utc).await? {
+            tracing::warn!(run = %run, "enqueue tick missed earlier today: catching up");
+            claimed.push(run);
+        }
+    }
+    Ok(claimed)
+}

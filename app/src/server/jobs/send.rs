@@ -1,0 +1,253 @@
+//! *Envia Mensagens Omnichannel da Fila*: sends due messages, paced under the per-minute cap,
+//! within the channel's daily limit and only inside the send window.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Timelike, Utc};
+use tokio::sync::{Mutex, Semaphore};
+
+use super::pacer::Pacer;
+use super::{RunReport, TaskError};
+use crate::models::queue::count;
+use crate::server::opa::OpaClient;
+use crate::server::queue::{self, Claimed};
+use crate::server::{params, AppState};
+
+/// Requests in flight at once.
+const CONCURRENCY: usize = 16;
+/// How long a claimed message is ours; after that a stopped sender's messages are recovered.
+const LEASE: Duration = Duration::from_secs(120);
+/// A run stops after this long and leaves the rest to the next tick (the executor's
+/// timeout is longer).
+pub const RUN_BUDGET: Duration = Duration::from_secs(25 * 60);
+/// Retries due this soon are waited for within the run instead of at the next tick.
+const WAIT_FOR_RETRIES: Duration = Duration::from_secs(30);
+
+/// The wait before attempt `attempt + 1`: exponential from `base`, capped at 30 minutes,
+/// with ±20% jitter (`jitter` in 0..1) so retries of one outage do not all fire together.
+pub fn retry_delay(attempt: u32, base: Duration, jitter: f64) -> Duration {
+    let exp = base.saturating_mul(1 << attempt.saturating_sub(1).min(16));
+    let capped = exp.min(Duration::from_secs(30 * 60)).max(base);
+    capped.mul_f64(0.8 + 0.4 * jitter.clamp(0.0, 1.0))
+}
+
+#[derive(Default)]
+struct Tally {
+    sent: AtomicU64,
+    retry: AtomicU64,
+    failed: AtomicU64,
+    postponed: AtomicU64,
+}
+
+/// Remaining daily sends per channel (`None`: no limit), read once per run.
+struct DailyLimits {
+    remaining: Mutex<HashMap<String, Option<u64>>>,
+}
+
+impl DailyLimits {
+    /// Takes one send from `channel`'s allowance; `false` when it is used up.
+    async fn take(&self, client: &OpaClient, channel: &str) -> bool {
+        let mut map = self.remaining.lock().await;
+        if !map.contains_key(channel) {
+            let left = match client.daily_limit(channel).await {
+                Ok(l) => l.available_amount,
+                Err(e) => {
+                    tracing::warn!(channel, error = %e, "daily limit unknown; sending without it");
+                    None
+                }
+            };
+            map.insert(channel.to_string(), left);
+        }
+        match map.get_mut(channel) {
+            Some(Some(0)) => false,
+            Some(Some(n)) => {
+                *n -= 1;
+                true
+            }
+            _ => true,
+        }
+    }
+}
+
+pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError> {
+    // One sender per server: the pacer's cap holds for the whole process.
+    let Ok(_only) = state.jobs.send_lock.try_lock() else {
+        return Ok(RunReport::noted(
+            "Outro envio já está em andamento neste servidor; esta execução não enviou nada.",
+        ));
+    };
+    let db = &state.db;
+    let saved = params::birthday_params(db).await.map_err(TaskError::db)?;
+    let p = saved.clone().unwrap_or_default();
+    let tz = params::time_zone(&saved, &state.settings);
+    let recovered = queue::recover_expired(db).await.map_err(TaskError::db)?;
+    if recovered > 0 {
+        tracing::warn!(recovered, "messages left in 'enviando' went back to the queue");
+    }
+    let (client, _) = state
+        .opa
+        .client(db)
+        .await
+        .map_err(|e| TaskError::Retryable(e.to_string()))?;
+    let pacer = Arc::new(Pacer::per_minute(p.per_minute));
+    let sem = Arc::new(Semaphore::new(CONCURRENCY));
+    let tally = Arc::new(Tally::default());
+    let limits = DailyLimits {
+        remaining: Mutex::new(HashMap::new()),
+    };
+    // About five seconds of sending per claim, so claimed messages never wait long.
+    let batch = ((p.per_minute as usize) / 12).clamp(1, 64);
+    let started = tokio::time::Instant::now();
+    let mut note = None;
+    loop {
+        if state.jobs.is_stopping() {
+            note = Some("Servidor parando; o restante fica para a próxima execução.".into());
+            break;
+        }
+        let now = Utc::now();
+        let local = now.with_timezone(&tz);
+        if !p.in_send_window(local.hour()) {
+            note = Some(format!(
+                "Fora da janela de envio ({}h às {}h).",
+                p.window_from, p.window_to
+            ));
+            break;
+        }
+        if started.elapsed() > RUN_BUDGET {
+            note = Some("Tempo da execução esgotado; o restante fica para a próxima.".into());
+            break;
+        }
+        let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let claimed = queue::claim_due(db, &state.jobs.instance, batch, until)
+            .await
+            .map_err(TaskError::db)?;
+        if claimed.is_empty() {
+            match queue::next_due(db).await.map_err(TaskError::db)? {
+                Some(at) if at - now <= chrono::Duration::from_std(WAIT_FOR_RETRIES).unwrap_or_default() => {
+                    let wait = (at - now).to_std().unwrap_or_default();
+                    tokio::time::sleep(wait.max(Duration::from_millis(100))).await;
+                    continue;
+                }
+                _ => break,
+            }
+        }
+        state.jobs.changed();
+        for m in claimed {
+            if !limits.take(&client, &m.channel_id).await {
+                let tomorrow = queue::day_start(local.date_naive() + chrono::Days::new(1), tz);
+                release(state, &m, tomorrow).await;
+                tally.postponed.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            let permit = sem.clone().acquire_owned().await.expect("semaphore open");
+            pacer.acquire().await;
+            let (state, client, pacer, tally) =
+                (state.clone(), client.clone(), pacer.clone(), tally.clone());
+            tokio::spawn(async move {
+                send_one(&state, &client, &pacer, &tally, m).await;
+                drop(permit);
+            });
+        }
+    }
+    // Every send started by this run ends before the run does.
+    let _all = sem.acquire_many(CONCURRENCY as u32).await;
+    state.jobs.changed();
+    let mut report = RunReport {
+        note,
+        ..Default::default()
+    };
+    report.counts.add(count::SENT, tally.sent.load(Ordering::Relaxed));
+    report.counts.add(count::RETRY, tally.retry.load(Ordering::Relaxed));
+    report.counts.add(count::FAILED, tally.failed.load(Ordering::Relaxed));
+    let postponed = tally.postponed.load(Ordering::Relaxed);
+    if postponed > 0 {
+        report.counts.add(count::POSTPONED, postponed);
+    }
+    tracing::info!(run = run_id, sent = tally.sent.load(Ordering::Relaxed), "send run finished");
+    Ok(report)
+}
+
+async fn release(state: &AppState, m: &Claimed, at: DateTime<Utc>) {
+    if let Err(e) = queue::release(
+        &state.db,
+        &m.key,
+        &state.jobs.instance,
+        at,
+        "Limite diário de envios do canal atingido; a mensagem sai no próximo dia.",
+    )
+    .await
+    {
+        // The lease expires and the message is recovered: nothing is lost.
+        tracing::error!(message = %m.key, %e, "could not release a message");
+    }
+}
+
+async fn send_one(state: &AppState, client: &OpaClient, pacer: &Pacer, tally: &Tally, m: Claimed) {
+    let db = &state.db;
+    let owner = &state.jobs.instance;
+    let metadata = serde_json::json!({ "origem": "parabens", "fila": m.key });
+    let result = client
+        .send(&m.phone, &m.channel_id, &m.template_id, m.variables.clone(), Some(metadata))
+        .await;
+    let attempt = m.attempts.max(0) as u32 + 1;
+    let write = match result {
+        Ok(provider_id) => {
+            tally.sent.fetch_add(1, Ordering::Relaxed);
+            // Recording a delivery matters most: try hard, or it would be sent again.
+            let mut r = queue::mark_sent(db, &m.key, &provider_id).await;
+            for _ in 0..5 {
+                if r.is_ok() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                r = queue::mark_sent(db, &m.key, &provider_id).await;
+            }
+            r
+        }
+        Err(e) if e.is_retryable() && attempt < state.settings.max_send_attempts => {
+            pacer.refund().await;
+            tally.retry.fetch_add(1, Ordering::Relaxed);
+            let mut wait = retry_delay(attempt, state.settings.retry_base, rand::random());
+            if let Some(after) = e.retry_after {
+                wait = wait.max(after);
+            }
+            let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            tracing::info!(message = %m.key, attempt, error = %e, "send failed, will retry");
+            queue::mark_retry(db, &m.key, owner, next, &e.to_string()).await
+        }
+        Err(e) => {
+            pacer.refund().await;
+            tally.failed.fetch_add(1, Ordering::Relaxed);
+            let why = if e.is_retryable() {
+                format!("{e} (desistência após {attempt} tentativas)")
+            } else {
+                e.to_string()
+            };
+            tracing::warn!(message = %m.key, attempt, error = %why, "send failed for good");
+            queue::mark_failed(db, &m.key, owner, &why).await
+        }
+    };
+    if let Err(e) = write {
+        tracing::error!(message = %m.key, %e, "could not record a send attempt");
+    }
+    state.jobs.changed();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_delays_grow_are_capped_and_jittered() {
+        let base = Duration::from_secs(30);
+        assert_eq!(retry_delay(1, base, 0.5), Duration::from_secs(30));
+        assert_eq!(retry_delay(2, base, 0.5), Duration::from_secs(60));
+        assert_eq!(retry_delay(3, base, 0.5), Duration::from_secs(120));
+        assert_eq!(retry_delay(30, base, 0.5), Duration::from_secs(1800));
+        assert_eq!(retry_delay(1, base, 0.0), Duration::from_secs(24));
+        assert_eq!(retry_delay(1, base, 1.0), Duration::from_secs(36));
+    }
+}

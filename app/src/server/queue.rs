@@ -1,0 +1,675 @@
+//! The message queue (outbox) in SurrealDB: enqueue once per client and year, claim due
+//! messages under a lease, record every attempt, and the admin's actions.
+//!
+//! Every status change is a conditional `UPDATE ... WHERE status = ...`, so two senders (or
+//! a sender and an admin) never both act on one message.
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use surrealdb::types::{RecordId, SurrealValue};
+
+use super::db::Db;
+use crate::models::queue::{
+    DayStat, QueueAttempt, QueueCounts, QueueDetail, QueueFilter, QueueMessage, QueuePage,
+    QueueStatus,
+};
+
+/// The kind of greeting, part of the unique key (client, kind, year).
+pub const BIRTHDAY: &str = "aniversario";
+
+pub fn outbox_key(client_id: &str, kind: &str, year: i32) -> String {
+    format!("{kind}-{year}-{client_id}")
+}
+
+fn outbox_id(key: &str) -> RecordId {
+    RecordId::new("outbox", key)
+}
+
+fn greeting_id(client_id: &str, year: i32) -> RecordId {
+    RecordId::new("greeting", format!("{client_id}-{year}"))
+}
+
+/// A message to enqueue (variables already rendered).
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub client_id: String,
+    pub client_name: String,
+    pub phone: String,
+    pub year: i32,
+    pub message_id: String,
+    pub message_description: String,
+    pub channel_id: String,
+    pub template_id: String,
+    pub variables: Vec<String>,
+    pub text: String,
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct NewRow {
+    id: RecordId,
+    greeting: RecordId,
+    client_id: String,
+    client_name: String,
+    phone: String,
+    year: i64,
+    message_id: String,
+    message_description: String,
+    channel_id: String,
+    template_id: String,
+    variables: Vec<String>,
+    text: String,
+}
+
+/// Enqueues `messages` for run `run_id`, each only if its client has no greeting that year
+/// (checked and written in one transaction). Returns the client ids actually enqueued.
+pub async fn enqueue(
+    db: &Db,
+    run_id: &str,
+    messages: &[NewMessage],
+) -> surrealdb::Result<Vec<String>> {
+    let rows: Vec<NewRow> = messages
+        .iter()
+        .map(|m| NewRow {
+            id: outbox_id(&outbox_key(&m.client_id, BIRTHDAY, m.year)),
+            greeting: greeting_id(&m.client_id, m.year),
+            client_id: m.client_id.clone(),
+            client_name: m.client_name.clone(),
+            phone: m.phone.clone(),
+            year: m.year as i64,
+            message_id: m.message_id.clone(),
+            message_description: m.message_description.clone(),
+            channel_id: m.channel_id.clone(),
+            template_id: m.template_id.clone(),
+            variables: m.variables.clone(),
+            text: m.text.clone(),
+        })
+        .collect();
+    let ids: Vec<RecordId> = rows.iter().map(|r| r.id.clone()).collect();
+    db.query(
+        "BEGIN TRANSACTION;
+         FOR $m IN $rows {
+             IF !record::exists($m.greeting) AND !record::exists($m.id) {
+                 CREATE $m.greeting SET client_id = $m.client_id, year = $m.year,
+                     created_at = time::now() RETURN NONE;
+                 CREATE $m.id SET kind = $kind, year = $m.year, client_id = $m.client_id,
+                     client_name = $m.client_name, phone = $m.phone, message_id = $m.message_id,
+                     message_description = $m.message_description, channel_id = $m.channel_id,
+                     template_id = $m.template_id, variables = $m.variables, text = $m.text,
+                     status = 'pendente', attempts = 0, next_attempt_at = time::now(),
+                     run_id = $run, created_at = time::now(), updated_at = time::now()
+                     RETURN NONE;
+             };
+         };
+         COMMIT TRANSACTION;",
+    )
+    .bind(("rows", rows))
+    .bind(("kind", BIRTHDAY))
+    .bind(("run", run_id.to_string()))
+    .await?
+    .check()?;
+    let mut res = db
+        .query("SELECT VALUE client_id FROM $ids WHERE run_id = $run")
+        .bind(("ids", ids))
+        .bind(("run", run_id.to_string()))
+        .await?;
+    res.take(0)
+}
+
+/// A message claimed for sending.
+#[derive(Debug, Clone, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+pub struct Claimed {
+    pub key: String,
+    pub phone: String,
+    pub channel_id: String,
+    pub template_id: String,
+    pub variables: Vec<String>,
+    pub attempts: i64,
+}
+
+/// Moves up to `limit` due `pendente` messages, oldest due first, to `enviando` under a
+/// lease held by `owner` until `lease_until`.
+pub async fn claim_due(
+    db: &Db,
+    owner: &str,
+    limit: usize,
+    lease_until: DateTime<Utc>,
+) -> surrealdb::Result<Vec<Claimed>> {
+    let mut res = db
+        .query(
+            "LET $due = (SELECT VALUE id FROM outbox WHERE status = 'pendente'
+                 AND next_attempt_at <= time::now() ORDER BY next_attempt_at LIMIT $limit);
+             UPDATE $due SET status = 'enviando', lease_owner = $owner, lease_until = $until,
+                 updated_at = time::now() WHERE status = 'pendente'
+                 RETURN record::id(id) AS key, phone, channel_id, template_id, variables, attempts;",
+        )
+        .bind(("limit", limit as i64))
+        .bind(("owner", owner.to_string()))
+        .bind(("until", lease_until))
+        .await?;
+    res.take(1)
+}
+
+/// When the next `pendente` message falls due, if any.
+pub async fn next_due(db: &Db) -> surrealdb::Result<Option<DateTime<Utc>>> {
+    let mut res = db
+        .query(
+            "SELECT VALUE next_attempt_at FROM outbox WHERE status = 'pendente'
+             ORDER BY next_attempt_at LIMIT 1",
+        )
+        .await?;
+    let v: Vec<DateTime<Utc>> = res.take(0)?;
+    Ok(v.into_iter().next())
+}
+
+const LOG: &str = "CREATE outbox_attempt SET outbox = $id, at = time::now(), \
+    outcome = $outcome, detail = $detail RETURN NONE;";
+
+/// The provider accepted the message. Whatever its status became meanwhile (a lease that
+/// expired), it was sent: recording that is what prevents sending it again.
+pub async fn mark_sent(db: &Db, key: &str, provider_id: &str) -> surrealdb::Result<()> {
+    db.query(format!(
+        "UPDATE $id SET status = 'enviado', sent_at = time::now(), provider_id = $pid,
+             attempts += 1, lease_owner = NONE, lease_until = NONE, last_error = NONE,
+             updated_at = time::now() RETURN NONE;
+         {LOG}"
+    ))
+    .bind(("id", outbox_id(key)))
+    .bind(("pid", provider_id.to_string()))
+    .bind(("outcome", "Enviado"))
+    .bind(("detail", format!("Id no Opa! Suite: {provider_id}")))
+    .await?
+    .check()?;
+    Ok(())
+}
+
+/// A retryable failure: back to `pendente` at `next_at`.
+pub async fn mark_retry(
+    db: &Db,
+    key: &str,
+    owner: &str,
+    next_at: DateTime<Utc>,
+    error: &str,
+) -> surrealdb::Result<()> {
+    db.query(format!(
+        "UPDATE $id SET status = 'pendente', attempts += 1, next_attempt_at = $next,
+             last_error = $detail, lease_owner = NONE, lease_until = NONE,
+             updated_at = time::now() WHERE status = 'enviando' AND lease_owner = $owner
+             RETURN NONE;
+         {LOG}"
+    ))
+    .bind(("id", outbox_id(key)))
+    .bind(("owner", owner.to_string()))
+    .bind(("next", next_at))
+    .bind(("outcome", "Falha temporária"))
+    .bind(("detail", error.to_string()))
+    .await?
+    .check()?;
+    Ok(())
+}
+
+/// A final failure (or the last allowed attempt): `erro` with the provider's reason.
+pub async fn mark_failed(db: &Db, key: &str, owner: &str, error: &str) -> surrealdb::Result<()> {
+    db.query(format!(
+        "UPDATE $id SET status = 'erro', attempts += 1, failed_at = time::now(),
+             last_error = $detail, lease_owner = NONE, lease_until = NONE,
+             updated_at = time::now() WHERE status = 'enviando' AND lease_owner = $owner
+             RETURN NONE;
+         {LOG}"
+    ))
+    .bind(("id", outbox_id(key)))
+    .bind(("owner", owner.to_string()))
+    .bind(("outcome", "Erro"))
+    .bind(("detail", error.to_string()))
+    .await?
+    .check()?;
+    Ok(())
+}
+
+/// Gives a claimed message back untouched (no attempt made), due again at `next_at`.
+pub async fn release(
+    db: &Db,
+    key: &str,
+    owner: &str,
+    next_at: DateTime<Utc>,
+    why: &str,
+) -> surrealdb::Result<()> {
+    db.query(format!(
+        "UPDATE $id SET status = 'pendente', next_attempt_at = $next, lease_owner = NONE,
+             lease_until = NONE, updated_at = time::now()
+             WHERE status = 'enviando' AND lease_owner = $owner RETURN NONE;
+         {LOG}"
+    ))
+    .bind(("id", outbox_id(key)))
+    .bind(("owner", owner.to_string()))
+    .bind(("next", next_at))
+    .bind(("outcome", "Adiada"))
+    .bind(("detail", why.to_string()))
+    .await?
+    .check()?;
+    Ok(())
+}
+
+/// Messages left in `enviando` by a sender that stopped (its lease expired) go back to
+/// `pendente`. Returns how many.
+pub async fn recover_expired(db: &Db) -> surrealdb::Result<usize> {
+    let mut res = db
+        .query(
+            "LET $stale = (UPDATE outbox SET status = 'pendente', lease_owner = NONE,
+                 lease_until = NONE, updated_at = time::now()
+                 WHERE status = 'enviando' AND lease_until < time::now() RETURN VALUE id);
+             FOR $id IN $stale {
+                 CREATE outbox_attempt SET outbox = $id, at = time::now(),
+                     outcome = 'Recuperada', detail = $detail RETURN NONE;
+             };
+             RETURN array::len($stale);",
+        )
+        .bind((
+            "detail",
+            "O envio foi interrompido (servidor parado); a mensagem voltou para a fila.",
+        ))
+        .await?;
+    let n: Option<i64> = res.take(2)?;
+    Ok(n.unwrap_or(0) as usize)
+}
+
+/// *Reenviar agora*: an `erro` or `pendente` message is due now, with a fresh attempt budget.
+pub async fn retry_now(db: &Db, key: &str, by: &str) -> surrealdb::Result<bool> {
+    admin_transition(
+        db,
+        key,
+        &["erro", "pendente"],
+        "pendente",
+        "Reenvio solicitado",
+        by,
+    )
+    .await
+}
+
+/// *Cancelar*: a message not yet sent will not be sent.
+pub async fn cancel(db: &Db, key: &str, by: &str) -> surrealdb::Result<bool> {
+    admin_transition(db, key, &["erro", "pendente"], "cancelado", "Cancelada", by).await
+}
+
+async fn admin_transition(
+    db: &Db,
+    key: &str,
+    from: &[&str],
+    to: &str,
+    outcome: &str,
+    by: &str,
+) -> surrealdb::Result<bool> {
+    let mut res = db
+        .query(format!(
+            "LET $done = (UPDATE $id SET status = $to, attempts = IF $to = 'pendente' THEN 0 ELSE attempts END,
+                 next_attempt_at = time::now(), failed_at = NONE, updated_at = time::now()
+                 WHERE status IN $from RETURN VALUE id);
+             IF array::len($done) > 0 {{ {LOG} }};
+             RETURN array::len($done) > 0;"
+        ))
+        .bind(("id", outbox_id(key)))
+        .bind(("from", from.iter().map(|s| s.to_string()).collect::<Vec<_>>()))
+        .bind(("to", to.to_string()))
+        .bind(("outcome", outcome.to_string()))
+        .bind(("detail", format!("Por {by}")))
+        .await?;
+    let done: Option<bool> = res.take(2)?;
+    Ok(done.unwrap_or(false))
+}
+
+/// *Reenfileirar erros*: every `erro` message matching `filter` is due again. Returns how many.
+pub async fn requeue_failed(
+    db: &Db,
+    filter: &QueueFilter,
+    tz: chrono_tz::Tz,
+    by: &str,
+) -> surrealdb::Result<usize> {
+    let filter = QueueFilter {
+        status: Some(QueueStatus::Failed),
+        ..filter.clone()
+    };
+    let (cond, binds) = conditions(&filter, tz);
+    let mut q = db.query(format!(
+        "LET $ids = (SELECT VALUE id FROM outbox WHERE {cond});
+         LET $done = (UPDATE $ids SET status = 'pendente', attempts = 0, failed_at = NONE,
+             next_attempt_at = time::now(), updated_at = time::now()
+             WHERE status = 'erro' RETURN VALUE id);
+         FOR $id IN $done {{
+             CREATE outbox_attempt SET outbox = $id, at = time::now(),
+                 outcome = 'Reenfileirada', detail = $detail RETURN NONE;
+         }};
+         RETURN array::len($done);"
+    ));
+    for (k, v) in binds {
+        q = q.bind((k, v));
+    }
+    let mut res = q.bind(("detail", format!("Por {by}"))).await?;
+    let n: Option<i64> = res.take(3)?;
+    Ok(n.unwrap_or(0) as usize)
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Row {
+    key: String,
+    client_id: String,
+    client_name: String,
+    phone: String,
+    message_id: String,
+    message_description: String,
+    text: String,
+    status: String,
+    attempts: i64,
+    next_attempt_at: DateTime<Utc>,
+    created_at: DateTime<Utc>,
+    sent_at: Option<DateTime<Utc>>,
+    provider_id: Option<String>,
+    last_error: Option<String>,
+}
+
+const FIELDS: &str = "record::id(id) AS key, client_id, client_name, phone, message_id, \
+    message_description, text, status, attempts, next_attempt_at, created_at, sent_at, \
+    provider_id, last_error";
+
+impl Row {
+    fn view(self) -> QueueMessage {
+        QueueMessage {
+            id: self.key,
+            client_id: self.client_id,
+            client_name: self.client_name,
+            phone: self.phone,
+            message_id: self.message_id,
+            message_description: self.message_description,
+            text: self.text,
+            status: QueueStatus::from_key(&self.status).unwrap_or(QueueStatus::Pending),
+            attempts: self.attempts.max(0) as u32,
+            next_attempt_at: self.next_attempt_at,
+            created_at: self.created_at,
+            sent_at: self.sent_at,
+            provider_id: self.provider_id,
+            last_error: self.last_error,
+        }
+    }
+}
+
+/// Start of `day` in `tz`, in UTC.
+pub fn day_start(day: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
+    let midnight = day.and_hms_opt(0, 0, 0).expect("midnight exists");
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        // A day that starts in a DST gap (never in Brazil today, but time zones change).
+        .unwrap_or_else(|| tz.from_utc_datetime(&midnight))
+        .with_timezone(&Utc)
+}
+
+type Binds = Vec<(&'static str, surrealdb::types::Value)>;
+
+/// The `WHERE` of a filter: fixed SurrealQL fragments only, every value bound.
+fn conditions(f: &QueueFilter, tz: chrono_tz::Tz) -> (String, Binds) {
+    use surrealdb::types::SurrealValue as _;
+    let mut conds = vec!["true".to_string()];
+    let mut binds: Binds = Vec::new();
+    if let Some(s) = f.status {
+        conds.push("status = $status".into());
+        binds.push(("status", s.key().to_string().into_value()));
+    }
+    if let Some(from) = f.from {
+        conds.push("created_at >= $from".into());
+        binds.push(("from", day_start(from, tz).into_value()));
+    }
+    if let Some(to) = f.to.and_then(|d| d.succ_opt()) {
+        conds.push("created_at < $to".into());
+        binds.push(("to", day_start(to, tz).into_value()));
+    }
+    let client = f.client.trim().to_lowercase();
+    if !client.is_empty() {
+        conds.push(
+            "(client_id = $client OR string::contains(string::lowercase(client_name), $client))"
+                .into(),
+        );
+        binds.push(("client", client.into_value()));
+    }
+    if !f.message_id.trim().is_empty() {
+        conds.push("message_id = $message_id".into());
+        binds.push(("message_id", f.message_id.trim().to_string().into_value()));
+    }
+    (conds.join(" AND "), binds)
+}
+
+/// One page of the queue, newest first, and the total matching.
+pub async fn list(
+    db: &Db,
+    filter: &QueueFilter,
+    tz: chrono_tz::Tz,
+    page: usize,
+    per_page: usize,
+) -> surrealdb::Result<QueuePage> {
+    let (cond, binds) = conditions(filter, tz);
+    let mut q = db.query(format!(
+        "SELECT {FIELDS} FROM outbox WHERE {cond} ORDER BY created_at DESC, key LIMIT $limit START $start;
+         SELECT count() AS n FROM outbox WHERE {cond} GROUP ALL;"
+    ));
+    for (k, v) in binds {
+        q = q.bind((k, v));
+    }
+    let mut res = q
+        .bind(("limit", per_page as i64))
+        .bind(("start", (page * per_page) as i64))
+        .await?;
+    let rows: Vec<Row> = res.take(0)?;
+    let total: Option<i64> = res.take((1, "n"))?;
+    Ok(QueuePage {
+        items: rows.into_iter().map(Row::view).collect(),
+        total: total.unwrap_or(0) as usize,
+    })
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct AttemptRow {
+    at: DateTime<Utc>,
+    outcome: String,
+    detail: String,
+}
+
+/// A message with every attempt, oldest first.
+pub async fn get(db: &Db, key: &str) -> surrealdb::Result<Option<QueueDetail>> {
+    let mut res = db
+        .query(format!(
+            "SELECT {FIELDS} FROM ONLY $id;
+             SELECT at, outcome, detail FROM outbox_attempt WHERE outbox = $id ORDER BY at;"
+        ))
+        .bind(("id", outbox_id(key)))
+        .await?;
+    let row: Option<Row> = res.take(0)?;
+    let attempts: Vec<AttemptRow> = res.take(1)?;
+    Ok(row.map(|r| QueueDetail {
+        message: r.view(),
+        attempts: attempts
+            .into_iter()
+            .map(|a| QueueAttempt {
+                at: a.at,
+                outcome: a.outcome,
+                detail: a.detail,
+            })
+            .collect(),
+    }))
+}
+
+/// A client's messages, newest first.
+pub async fn for_client(db: &Db, client_id: &str) -> surrealdb::Result<Vec<QueueMessage>> {
+    let mut res = db
+        .query(format!(
+            "SELECT {FIELDS} FROM outbox WHERE client_id = $c ORDER BY created_at DESC"
+        ))
+        .bind(("c", client_id.to_string()))
+        .await?;
+    let rows: Vec<Row> = res.take(0)?;
+    Ok(rows.into_iter().map(Row::view).collect())
+}
+
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct StatusCount {
+    status: String,
+    n: i64,
+}
+
+pub async fn counts(db: &Db) -> surrealdb::Result<QueueCounts> {
+    let mut res = db
+        .query("SELECT status, count() AS n FROM outbox GROUP BY status")
+        .await?;
+    let rows: Vec<StatusCount> = res.take(0)?;
+    let mut counts = QueueCounts::default();
+    for r in rows {
+        if let Some(s) = QueueStatus::from_key(&r.status) {
+            counts.by_status.insert(s, r.n.max(0) as u64);
+        }
+    }
+    Ok(counts)
+}
+
+/// Messages sent today on `channel_id` (business day in `tz`): the daily limit's use.
+pub async fn sent_since(db: &Db, channel_id: &str, since: DateTime<Utc>) -> surrealdb::Result<u64> {
+    let mut res = db
+        .query(
+            "SELECT count() AS n FROM outbox WHERE sent_at >= $since AND channel_id = $c GROUP ALL",
+        )
+        .bind(("since", since))
+        .bind(("c", channel_id.to_string()))
+        .await?;
+    let n: Option<i64> = res.take((0, "n"))?;
+    Ok(n.unwrap_or(0).max(0) as u64)
+}
+
+/// Sent and failed per day over the `days` days ending `today` (business time zone).
+pub async fn daily_stats(
+    db: &Db,
+    tz: chrono_tz::Tz,
+    today: NaiveDate,
+    days: u32,
+) -> surrealdb::Result<Vec<DayStat>> {
+    let first = today - chrono::Days::new(days.saturating_sub(1) as u64);
+    let since = day_start(first, tz);
+    let mut res = db
+        .query(
+            "SELECT VALUE sent_at FROM outbox WHERE sent_at >= $since;
+             SELECT VALUE failed_at FROM outbox WHERE failed_at >= $since;",
+        )
+        .bind(("since", since))
+        .await?;
+    let sent: Vec<DateTime<Utc>> = res.take(0)?;
+    let failed: Vec<DateTime<Utc>> = res.take(1)?;
+    let mut stats: Vec<DayStat> = first
+        .iter_days()
+        .take(days as usize)
+        .map(|date| DayStat {
+            date,
+            sent: 0,
+            failed: 0,
+        })
+        .collect();
+    let index = |t: &DateTime<Utc>| {
+        let d = t.with_timezone(&tz).date_naive();
+        (d - first).num_days()
+    };
+    for t in &sent {
+        if let Some(s) = usize::try_from(index(t)).ok().and_then(|i| stats.get_mut(i)) {
+            s.sent += 1;
+        }
+    }
+    for t in &failed {
+        if let Some(s) = usize::try_from(index(t)).ok().and_then(|i| stats.get_mut(i)) {
+            s.failed += 1;
+        }
+    }
+    Ok(stats)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn db() -> Db {
+        let db = crate::server::db::connect("mem://", None).await.unwrap();
+        crate::server::schema::migrate(&db).await.unwrap();
+        db
+    }
+
+    fn msg(client: &str, year: i32) -> NewMessage {
+        NewMessage {
+            client_id: client.into(),
+            client_name: format!("Cliente {client}"),
+            phone: "+5511987654321".into(),
+            year,
+            message_id: "m1".into(),
+            message_description: "Aniversário".into(),
+            channel_id: "c1".into(),
+            template_id: "t1".into(),
+            variables: vec!["Ana".into()],
+            text: "Parabéns, Ana!".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_is_enqueued_once_per_year_whatever_the_runs() {
+        let db = db().await;
+        let first = enqueue(&db, "r1", &[msg("1", 2026), msg("2", 2026)])
+            .await
+            .unwrap();
+        assert_eq!(first.len(), 2);
+        let again = enqueue(&db, "r2", &[msg("1", 2026), msg("3", 2026)])
+            .await
+            .unwrap();
+        assert_eq!(again, vec!["3".to_string()]);
+        let next_year = enqueue(&db, "r3", &[msg("1", 2027)]).await.unwrap();
+        assert_eq!(next_year.len(), 1);
+        assert_eq!(counts(&db).await.unwrap().get(QueueStatus::Pending), 4);
+        let greeted = crate::server::clients::greeted_in(&db, vec!["1".into(), "9".into()], 2026)
+            .await
+            .unwrap();
+        assert!(greeted.contains("1") && !greeted.contains("9"));
+    }
+
+    #[tokio::test]
+    async fn claims_are_exclusive_and_leases_expire() {
+        let db = db().await;
+        enqueue(&db, "r1", &[msg("1", 2026), msg("2", 2026)])
+            .await
+            .unwrap();
+        let soon = Utc::now() + chrono::Duration::minutes(2);
+        let a = claim_due(&db, "a", 10, soon).await.unwrap();
+        let b = claim_due(&db, "b", 10, soon).await.unwrap();
+        assert_eq!((a.len(), b.len()), (2, 0));
+        // Not expired: nothing recovered.
+        assert_eq!(recover_expired(&db).await.unwrap(), 0);
+        db.query("UPDATE outbox SET lease_until = time::now() - 1s")
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        assert_eq!(recover_expired(&db).await.unwrap(), 2);
+        let c = claim_due(&db, "c", 10, soon).await.unwrap();
+        assert_eq!(c.len(), 2);
+        mark_sent(&db, &c[0].key, "opa-1").await.unwrap();
+        mark_failed(&db, &c[1].key, "c", "Número inválido").await.unwrap();
+        let counts = counts(&db).await.unwrap();
+        assert_eq!(counts.get(QueueStatus::Sent), 1);
+        assert_eq!(counts.get(QueueStatus::Failed), 1);
+        let detail = get(&db, &c[1].key).await.unwrap().unwrap();
+        let outcomes: Vec<_> = detail.attempts.iter().map(|a| a.outcome.as_str()).collect();
+        assert_eq!(outcomes, vec!["Recuperada", "Erro"]);
+        // The admin's bulk re-queue brings the failed one back.
+        let tz = chrono_tz::America::Sao_Paulo;
+        let n = requeue_failed(&db, &QueueFilter::default(), tz, "admin")
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+        assert!(cancel(&db, &c[1].key, "admin").await.unwrap());
+        assert!(!cancel(&db, &c[0].key, "admin").await.unwrap(), "sent stays sent");
+        let today = Utc::now().with_timezone(&tz).date_naive();
+        let stats = daily_stats(&db, tz, today, 30).await.unwrap();
+        assert_eq!(stats.len(), 30);
+        assert_eq!(stats.last().unwrap().sent, 1);
+    }
+}
