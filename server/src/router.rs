@@ -27,6 +27,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .nest(SANDBOX_PATH, sandbox::router(state.opa.sandbox.clone()))
+        .route(EVENTS, get(events))
         .route("/api/{*fn_name}", get(server_fns).post(server_fns))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
@@ -43,6 +44,45 @@ pub fn router(state: AppState) -> Router {
 
 async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
     handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+}
+
+/// Server-sent events for the live pages: `change` whenever task runs or queued messages
+/// change, coalesced so a busy sender does not flood the browser.
+const EVENTS: &str = "/api/events";
+
+async fn events(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+    // The guard checked the session already; like every server function, check again.
+    let user = match session::token_from_headers(&headers) {
+        Some(token) => session::lookup(&state.db, &token).await.ok().flatten(),
+        None => None,
+    };
+    if user.is_none() {
+        return (
+            StatusCode::UNAUTHORIZED,
+            Json(app::error::AppError::Unauthorized),
+        )
+            .into_response();
+    }
+    let changes = state.jobs.subscribe();
+    let stream = futures::stream::unfold(changes, |mut rx| async move {
+        if let Err(RecvError::Closed) = rx.recv().await {
+            return None;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        while !matches!(
+            rx.try_recv(),
+            Err(TryRecvError::Empty) | Err(TryRecvError::Closed)
+        ) {}
+        Some((
+            Ok::<_, std::convert::Infallible>(Event::default().event("change").data("1")),
+            rx,
+        ))
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }
 
 /// `200 {"status":"ok"}` only when the database answers within two seconds.

@@ -4,5 +4,7 @@
 pub mod agenda;
 pub mod auth;
 pub mod clients;
+pub mod dashboard;
 pub mod integrations;
 pub mod messages;
+pub mod queue;

@@ -293,3 +293,81 @@ pub struct Dashboard {
     /// The business time zone, for showing times.
     pub time_zone: String,
 }
+
+impl QueueFilter {
+    /// The filter from the queue page's form fields (as in its URL). The page and the server
+    /// both call this; errors name the field.
+    pub fn parse(
+        status: &str,
+        from: &str,
+        to: &str,
+        client: &str,
+        message_id: &str,
+    ) -> Result<Self, (&'static str, String)> {
+        let status = match status.trim() {
+            "" => None,
+            s => Some(
+                QueueStatus::from_key(s).ok_or(("status", "Situação inválida.".to_string()))?,
+            ),
+        };
+        let date = |field: &'static str, v: &str| match v.trim() {
+            "" => Ok(None),
+            d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map(Some)
+                .map_err(|_| (field, "Data inválida (use AAAA-MM-DD).".to_string())),
+        };
+        let from = date("from", from)?;
+        let to = date("to", to)?;
+        if let (Some(f), Some(t)) = (from, to) {
+            if t < f {
+                return Err(("to", "A data final é anterior à inicial.".to_string()));
+            }
+        }
+        if client.len() > 200 {
+            return Err(("client", "Busca longa demais.".to_string()));
+        }
+        if message_id.len() > 64 || !message_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(("message_id", "Mensagem inválida.".to_string()));
+        }
+        Ok(QueueFilter {
+            status,
+            from,
+            to,
+            client: client.trim().to_string(),
+            message_id: message_id.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filter_fields_are_checked_and_named() {
+        assert_eq!(
+            QueueFilter::parse("", "", "", "", ""),
+            Ok(QueueFilter::default())
+        );
+        let f = QueueFilter::parse("erro", "2026-11-01", "2026-11-29", " Ana ", "abc123").unwrap();
+        assert_eq!(f.status, Some(QueueStatus::Failed));
+        assert_eq!(f.client, "Ana");
+        assert_eq!(QueueFilter::parse("x", "", "", "", "").unwrap_err().0, "status");
+        assert_eq!(QueueFilter::parse("", "01/11/2026", "", "", "").unwrap_err().0, "from");
+        assert_eq!(
+            QueueFilter::parse("", "2026-11-02", "2026-11-01", "", "").unwrap_err().0,
+            "to"
+        );
+        assert_eq!(QueueFilter::parse("", "", "", "", "a'b").unwrap_err().0, "message_id");
+    }
+
+    #[test]
+    fn counts_add_up_by_label() {
+        let mut c = RunCounts::default();
+        c.add(count::SENT, 2);
+        c.add(count::FAILED, 1);
+        c.add(count::SENT, 3);
+        assert_eq!(c.get(count::SENT), 5);
+        assert_eq!(c.0.len(), 2);
+    }
+}

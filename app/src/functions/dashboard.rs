@@ -1,0 +1,99 @@
+//! The *Painel*: task runs, next runs, queue counts, the 30-day chart, *Executar agora*.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::models::queue::Dashboard;
+
+/// Runs shown on the dashboard.
+pub const RECENT_RUNS: usize = 30;
+
+#[server(prefix = "/api", endpoint = "load_dashboard")]
+pub async fn load_dashboard() -> Result<Dashboard, AppError> {
+    use crate::domain::schedule;
+    use crate::models::queue::NextRun;
+    use crate::server::jobs::runs;
+    use crate::server::{agenda, finish, internal, params, queue, session, state::app_state};
+    finish(
+        async {
+            session::require_admin().await?;
+            let state = app_state()?;
+            let db = &state.db;
+            let saved = params::birthday_params(db)
+                .await
+                .map_err(|e| internal("read parameters", e))?;
+            let tz = params::time_zone(&saved, &state.settings);
+            let now = chrono::Utc::now();
+            let today = now.with_timezone(&tz).date_naive();
+            let mut next_runs = Vec::new();
+            for e in agenda::list(db)
+                .await
+                .map_err(|e| internal("list agenda", e))?
+            {
+                let Ok(s) = schedule::parse(&e.schedule) else { continue };
+                if !e.enabled {
+                    continue;
+                }
+                for t in s.next_runs(now.with_timezone(&tz).naive_local(), 3) {
+                    if let Some(at) = t.and_local_timezone(tz).earliest() {
+                        next_runs.push(NextRun {
+                            entry_id: e.id.clone(),
+                            task: e.task,
+                            at: at.with_timezone(&chrono::Utc),
+                        });
+                    }
+                }
+            }
+            next_runs.sort_by_key(|r| r.at);
+            next_runs.truncate(6);
+            Ok(Dashboard {
+                runs: runs::recent(db, RECENT_RUNS)
+                    .await
+                    .map_err(|e| internal("recent runs", e))?,
+                next_runs,
+                counts: queue::counts(db)
+                    .await
+                    .map_err(|e| internal("queue counts", e))?,
+                daily: queue::daily_stats(db, tz, today, 30)
+                    .await
+                    .map_err(|e| internal("daily stats", e))?,
+                time_zone: tz.name().to_string(),
+            })
+        }
+        .await,
+    )
+}
+
+/// *Executar agora*: queues a run of agenda entry `entry_id` with the same retry, timeout
+/// and recording as scheduled runs. Returns the run's id.
+#[server(prefix = "/api", endpoint = "run_now")]
+pub async fn run_now(entry_id: String) -> Result<String, AppError> {
+    use crate::models::queue::Trigger;
+    use crate::server::jobs::claim_and_push;
+    use crate::server::{agenda, finish, internal, session, state::app_state};
+    finish(
+        async {
+            let me = session::require_admin().await?;
+            let state = app_state()?;
+            let entry = agenda::list(&state.db)
+                .await
+                .map_err(|e| internal("list agenda", e))?
+                .into_iter()
+                .find(|e| e.id == entry_id)
+                .ok_or(AppError::NotFound)?;
+            let now = chrono::Utc::now();
+            let key = format!(
+                "{}-manual-{}",
+                entry.id,
+                now.format("%Y%m%dT%H%M%S%.3fZ")
+            );
+            let run = claim_and_push(&state, &key, &entry, Trigger::Manual, now)
+                .await
+                .map_err(|e| internal("claim manual run", e))?
+                .ok_or_else(|| AppError::field("entry_id", "Execução já solicitada; aguarde."))?;
+            tracing::info!(by = %me.username, run = %run, task = entry.task.key(), "manual run queued");
+            Ok(run)
+        }
+        .await,
+    )
+}

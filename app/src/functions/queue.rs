@@ -1,0 +1,150 @@
+//! The message queue: list, detail, and the admin's actions on messages.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::models::queue::{QueueDetail, QueueMessage, QueuePage};
+
+/// Messages per page of *Fila de mensagens*.
+pub const PER_PAGE: usize = 50;
+
+#[cfg(feature = "ssr")]
+fn filter(
+    status: &str,
+    from: &str,
+    to: &str,
+    client: &str,
+    message_id: &str,
+) -> Result<crate::models::queue::QueueFilter, AppError> {
+    crate::models::queue::QueueFilter::parse(status, from, to, client, message_id)
+        .map_err(|(field, message)| AppError::field(field, message))
+}
+
+#[cfg(feature = "ssr")]
+fn message_key(id: &str) -> Result<&str, AppError> {
+    // Keys are `kind-year-clientid`: letters, digits and dashes.
+    if id.is_empty() || id.len() > 128 || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(id)
+}
+
+/// A page of the queue, newest first.
+#[server(prefix = "/api", endpoint = "list_queue")]
+pub async fn list_queue(
+    status: String,
+    from: String,
+    to: String,
+    client: String,
+    message_id: String,
+    page: usize,
+) -> Result<QueuePage, AppError> {
+    use crate::server::{finish, internal, params, queue, session, state::app_state};
+    finish(
+        async {
+            session::require_admin().await?;
+            let f = filter(&status, &from, &to, &client, &message_id)?;
+            let state = app_state()?;
+            let saved = params::birthday_params(&state.db)
+                .await
+                .map_err(|e| internal("read parameters", e))?;
+            let tz = params::time_zone(&saved, &state.settings);
+            queue::list(&state.db, &f, tz, page.min(100_000), PER_PAGE)
+                .await
+                .map_err(|e| internal("list queue", e))
+        }
+        .await,
+    )
+}
+
+/// One message with its attempts.
+#[server(prefix = "/api", endpoint = "get_queue_message")]
+pub async fn get_queue_message(id: String) -> Result<QueueDetail, AppError> {
+    use crate::server::{finish, internal, queue, session, state::app_state};
+    finish(
+        async {
+            session::require_admin().await?;
+            queue::get(&app_state()?.db, message_key(&id)?)
+                .await
+                .map_err(|e| internal("read queued message", e))?
+                .ok_or(AppError::NotFound)
+        }
+        .await,
+    )
+}
+
+/// *Reenviar agora* (`action = "retry"`) or *Cancelar* (`action = "cancel"`).
+#[server(prefix = "/api", endpoint = "queue_action")]
+pub async fn queue_action(id: String, action: String) -> Result<(), AppError> {
+    use crate::server::{finish, internal, queue, session, state::app_state};
+    finish(
+        async {
+            let me = session::require_admin().await?;
+            let state = app_state()?;
+            let key = message_key(&id)?;
+            let done = match action.as_str() {
+                "retry" => queue::retry_now(&state.db, key, &me.username).await,
+                "cancel" => queue::cancel(&state.db, key, &me.username).await,
+                _ => return Err(AppError::field("action", "Ação inválida.")),
+            }
+            .map_err(|e| internal("queue action", e))?;
+            if !done {
+                return Err(AppError::field(
+                    "action",
+                    "Só mensagens pendentes ou com erro podem ser reenviadas ou canceladas.",
+                ));
+            }
+            tracing::info!(by = %me.username, message = key, action = %action, "queue action");
+            state.jobs.changed();
+            Ok(())
+        }
+        .await,
+    )
+}
+
+/// *Reenfileirar erros*: every `erro` message matching the filters goes back to `pendente`.
+#[server(prefix = "/api", endpoint = "requeue_failed")]
+pub async fn requeue_failed(
+    from: String,
+    to: String,
+    client: String,
+    message_id: String,
+) -> Result<usize, AppError> {
+    use crate::server::{finish, internal, params, queue, session, state::app_state};
+    finish(
+        async {
+            let me = session::require_admin().await?;
+            let f = filter("", &from, &to, &client, &message_id)?;
+            let state = app_state()?;
+            let saved = params::birthday_params(&state.db)
+                .await
+                .map_err(|e| internal("read parameters", e))?;
+            let tz = params::time_zone(&saved, &state.settings);
+            let n = queue::requeue_failed(&state.db, &f, tz, &me.username)
+                .await
+                .map_err(|e| internal("requeue failed messages", e))?;
+            tracing::info!(by = %me.username, requeued = n, "failed messages requeued");
+            state.jobs.changed();
+            Ok(n)
+        }
+        .await,
+    )
+}
+
+/// A client's messages (client detail page).
+#[server(prefix = "/api", endpoint = "client_messages")]
+pub async fn client_messages(client_id: String) -> Result<Vec<QueueMessage>, AppError> {
+    use crate::server::{finish, internal, queue, session, state::app_state};
+    finish(
+        async {
+            session::require_admin().await?;
+            if client_id.len() > 64 {
+                return Err(AppError::NotFound);
+            }
+            queue::for_client(&app_state()?.db, &client_id)
+                .await
+                .map_err(|e| internal("client messages", e))
+        }
+        .await,
+    )
+}
