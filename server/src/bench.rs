@@ -107,3 +107,155 @@ pub async fn birthdays(args: &[String]) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Options of `parabens bench drain`.
+struct DrainArgs {
+    messages: usize,
+    rate: u32,
+    latency_ms: u64,
+    fault_429: f64,
+}
+
+fn float_arg(args: &[String], name: &str, default: f64) -> anyhow::Result<f64> {
+    match args.iter().position(|a| a == name) {
+        Some(i) => args
+            .get(i + 1)
+            .ok_or_else(|| anyhow::anyhow!("{name} needs a value"))?
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name}: {e}")),
+        None => Ok(default),
+    }
+}
+
+/// `parabens bench drain --messages N --rate R --latency-ms L [--fault-429 F]`: a real server
+/// (surrealkv store, apalis workers, the sandbox over loopback HTTP with latency `L` and a
+/// share `F` of 429s with `Retry-After: 1`) drains `N` queued messages under a cap of `R`
+/// messages per minute. Prints the achieved rate against the cap, duplicates and losses.
+pub async fn drain(args: &[String]) -> anyhow::Result<()> {
+    use app::models::agenda::TaskKind;
+    use app::models::queue::{QueueStatus, Trigger};
+    use app::models::settings::BirthdayParams;
+    use app::server::opa::sandbox::{Faults, CHANNEL_MAIN, TEMPLATE_BIRTHDAY};
+    use app::server::queue::{self, NewMessage};
+    use app::server::{agenda, jobs, settings};
+
+    let a = DrainArgs {
+        messages: arg(args, "--messages", 10_000)?,
+        rate: arg(args, "--rate", 4_800)? as u32,
+        latency_ms: arg(args, "--latency-ms", 50)? as u64,
+        fault_429: float_arg(args, "--fault-429", 0.0)?,
+    };
+    anyhow::ensure!(
+        (1..=6000).contains(&a.rate),
+        "--rate: between 1 and 6000 per minute"
+    );
+    let dir = std::env::temp_dir().join("parabens-bench-drain");
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut config = crate::config::Config::for_tests("bench-senha-admin");
+    config.db_url = format!("surrealkv://{}", dir.display());
+    config.retry_base = std::time::Duration::from_secs(1);
+    config.max_send_attempts = 8;
+    let running = crate::start(&config, std::net::SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let state = running.state.clone();
+    let db = &state.db;
+    // Only the bench's own run sends.
+    for mut e in agenda::list(db).await? {
+        e.enabled = false;
+        agenda::save(db, &e).await?;
+    }
+    let params = BirthdayParams {
+        message_id: Some("bench".into()),
+        window_from: 0,
+        window_to: 24,
+        per_minute: a.rate,
+        ..Default::default()
+    };
+    settings::put(db, settings::BIRTHDAY_PARAMS, &params).await?;
+
+    let t = Instant::now();
+    let messages: Vec<NewMessage> = (0..a.messages)
+        .map(|i| NewMessage {
+            client_id: format!("{}", i + 1),
+            client_name: format!("Cliente {}", i + 1),
+            phone: format!("+55119{:08}", i),
+            year: 2026,
+            message_id: "bench".into(),
+            message_description: "Bench".into(),
+            channel_id: CHANNEL_MAIN.into(),
+            template_id: TEMPLATE_BIRTHDAY.into(),
+            variables: vec!["Ana".into(), "NetFibra".into(), "30".into()],
+            text: "Parabéns!".into(),
+        })
+        .collect();
+    for chunk in messages.chunks(200) {
+        queue::enqueue(db, "bench", chunk).await?;
+    }
+    eprintln!(
+        "enqueued {} messages in {:.1}s",
+        a.messages,
+        t.elapsed().as_secs_f64()
+    );
+    state.opa.sandbox.set_faults(Faults {
+        latency_ms: a.latency_ms,
+        share_429: a.fault_429,
+        retry_after_secs: 1,
+        ..Default::default()
+    });
+
+    let entry = agenda::list(db)
+        .await?
+        .into_iter()
+        .find(|e| e.task == TaskKind::SendQueue)
+        .ok_or_else(|| anyhow::anyhow!("no send entry in the agenda"))?;
+    let started = Instant::now();
+    let mut round = 0;
+    let mut current: Option<String> = None;
+    let mut last_report = Instant::now();
+    loop {
+        let counts = queue::counts(db).await?;
+        let sent = counts.get(QueueStatus::Sent) as usize;
+        let failed = counts.get(QueueStatus::Failed) as usize;
+        if sent + failed >= a.messages {
+            break;
+        }
+        let finished = match &current {
+            None => true,
+            Some(run) => jobs::runs::get(db, run)
+                .await?
+                .is_some_and(|r| r.outcome.is_finished()),
+        };
+        if finished {
+            // A run ends when nothing is due within its horizon; start the next one.
+            round += 1;
+            let key = format!("bench-drain-{round}");
+            jobs::claim_and_push(&state, &key, &entry, Trigger::Manual, chrono::Utc::now()).await?;
+            current = Some(key);
+        }
+        if last_report.elapsed().as_secs() >= 10 {
+            eprintln!(
+                "{sent}/{} sent after {:.0}s",
+                a.messages,
+                started.elapsed().as_secs_f64()
+            );
+            last_report = Instant::now();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let inbox = state.opa.sandbox.inbox();
+    let mut phones: Vec<&str> = inbox.iter().map(|m| m.phone.as_str()).collect();
+    phones.sort_unstable();
+    let delivered_total = phones.len();
+    phones.dedup();
+    let duplicates = delivered_total - phones.len();
+    let lost = a.messages - phones.len();
+    let cap = a.rate as f64 / 60.0;
+    let rate = phones.len() as f64 / seconds;
+    running.stop().await;
+    println!(
+        "drain: messages={} seconds={seconds:.1} rate_per_s={rate:.1} cap_per_s={cap:.0} ratio={:.3} duplicates={duplicates} lost={lost}",
+        a.messages,
+        rate / cap
+    );
+    Ok(())
+}

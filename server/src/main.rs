@@ -28,8 +28,11 @@ async fn run() -> anyhow::Result<()> {
         Some("bench") if args.get(1).map(String::as_str) == Some("birthdays") => {
             return server::bench::birthdays(&args[2..]).await;
         }
+        Some("bench") if args.get(1).map(String::as_str) == Some("drain") => {
+            return server::bench::drain(&args[2..]).await;
+        }
         Some(other) => anyhow::bail!(
-            "unknown command {other:?}; usage: parabens [serve] | parabens bench birthdays --clients N"
+            "unknown command {other:?}; usage: parabens [serve] | parabens bench birthdays --clients N | parabens bench drain --messages N --rate PER_MINUTE --latency-ms MS [--fault-429 SHARE]"
         ),
     }
     let config = Config::from_env()?;

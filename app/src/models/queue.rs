@@ -306,9 +306,9 @@ impl QueueFilter {
     ) -> Result<Self, (&'static str, String)> {
         let status = match status.trim() {
             "" => None,
-            s => Some(
-                QueueStatus::from_key(s).ok_or(("status", "Situação inválida.".to_string()))?,
-            ),
+            s => {
+                Some(QueueStatus::from_key(s).ok_or(("status", "Situação inválida.".to_string()))?)
+            }
         };
         let date = |field: &'static str, v: &str| match v.trim() {
             "" => Ok(None),
@@ -352,13 +352,26 @@ mod tests {
         let f = QueueFilter::parse("erro", "2026-11-01", "2026-11-29", " Ana ", "abc123").unwrap();
         assert_eq!(f.status, Some(QueueStatus::Failed));
         assert_eq!(f.client, "Ana");
-        assert_eq!(QueueFilter::parse("x", "", "", "", "").unwrap_err().0, "status");
-        assert_eq!(QueueFilter::parse("", "01/11/2026", "", "", "").unwrap_err().0, "from");
         assert_eq!(
-            QueueFilter::parse("", "2026-11-02", "2026-11-01", "", "").unwrap_err().0,
+            QueueFilter::parse("x", "", "", "", "").unwrap_err().0,
+            "status"
+        );
+        assert_eq!(
+            QueueFilter::parse("", "01/11/2026", "", "", "")
+                .unwrap_err()
+                .0,
+            "from"
+        );
+        assert_eq!(
+            QueueFilter::parse("", "2026-11-02", "2026-11-01", "", "")
+                .unwrap_err()
+                .0,
             "to"
         );
-        assert_eq!(QueueFilter::parse("", "", "", "", "a'b").unwrap_err().0, "message_id");
+        assert_eq!(
+            QueueFilter::parse("", "", "", "", "a'b").unwrap_err().0,
+            "message_id"
+        );
     }
 
     #[test]

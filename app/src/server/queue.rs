@@ -574,12 +574,18 @@ pub async fn daily_stats(
         (d - first).num_days()
     };
     for t in &sent {
-        if let Some(s) = usize::try_from(index(t)).ok().and_then(|i| stats.get_mut(i)) {
+        if let Some(s) = usize::try_from(index(t))
+            .ok()
+            .and_then(|i| stats.get_mut(i))
+        {
             s.sent += 1;
         }
     }
     for t in &failed {
-        if let Some(s) = usize::try_from(index(t)).ok().and_then(|i| stats.get_mut(i)) {
+        if let Some(s) = usize::try_from(index(t))
+            .ok()
+            .and_then(|i| stats.get_mut(i))
+        {
             s.failed += 1;
         }
     }
@@ -652,7 +658,9 @@ mod tests {
         let c = claim_due(&db, "c", 10, soon).await.unwrap();
         assert_eq!(c.len(), 2);
         mark_sent(&db, &c[0].key, "opa-1").await.unwrap();
-        mark_failed(&db, &c[1].key, "c", "Número inválido").await.unwrap();
+        mark_failed(&db, &c[1].key, "c", "Número inválido")
+            .await
+            .unwrap();
         let counts = counts(&db).await.unwrap();
         assert_eq!(counts.get(QueueStatus::Sent), 1);
         assert_eq!(counts.get(QueueStatus::Failed), 1);
@@ -666,7 +674,10 @@ mod tests {
             .unwrap();
         assert_eq!(n, 1);
         assert!(cancel(&db, &c[1].key, "admin").await.unwrap());
-        assert!(!cancel(&db, &c[0].key, "admin").await.unwrap(), "sent stays sent");
+        assert!(
+            !cancel(&db, &c[0].key, "admin").await.unwrap(),
+            "sent stays sent"
+        );
         let today = Utc::now().with_timezone(&tz).date_naive();
         let stats = daily_stats(&db, tz, today, 30).await.unwrap();
         assert_eq!(stats.len(), 30);

@@ -14,7 +14,11 @@ pub struct TestApp {
 }
 
 pub async fn spawn() -> TestApp {
-    let config = Config::for_tests(ADMIN_PASSWORD);
+    spawn_with(Config::for_tests(ADMIN_PASSWORD)).await
+}
+
+/// Like [`spawn`], with a configuration the test adjusted.
+pub async fn spawn_with(config: Config) -> TestApp {
     let running = server::start(&config, SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
         .expect("server starts");

@@ -12,6 +12,18 @@ use crate::server::{clients, messages, params, AppState};
 const BATCH: usize = 200;
 
 pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError> {
+    let saved = params::birthday_params(&state.db)
+        .await
+        .map_err(TaskError::db)?;
+    run_for_day(state, run_id, params::today(&saved, &state.settings)).await
+}
+
+/// The enqueue task for the birthdays of `today` (a business date).
+pub async fn run_for_day(
+    state: &AppState,
+    run_id: &str,
+    today: chrono::NaiveDate,
+) -> Result<RunReport, TaskError> {
     let db = &state.db;
     let saved = params::birthday_params(db).await.map_err(TaskError::db)?;
     let p = saved.clone().unwrap_or_default();
@@ -24,7 +36,6 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
         .ok_or_else(|| {
             TaskError::Final("A mensagem escolhida em Parâmetros não existe mais.".into())
         })?;
-    let today = params::today(&saved, &state.settings);
     let selection = clients::select_birthdays(db, today, &p.audience())
         .await
         .map_err(TaskError::db)?;

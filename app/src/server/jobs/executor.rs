@@ -29,8 +29,9 @@ pub async fn run(
     receiver: mpsc::UnboundedReceiver<Task<RunRequest>>,
     signal: impl Future<Output = std::io::Result<()>> + Send + 'static,
 ) {
-    // Pushes go straight into the channel (the sink's own lock is never contended).
-    let (sink, _) = mpsc::unbounded::<Task<RunRequest>>();
+    // Pushes go straight into the channel (`Jobs::push`), so this sink's lock is never
+    // contended; the backend only polls it for readiness, so it must stay connected.
+    let sink = state.jobs.sender();
     let sink: Box<
         dyn futures::Sink<Task<RunRequest>, Error = MemoryStorageError> + Send + Sync + Unpin,
     > = Box::new(futures::SinkExt::sink_map_err(sink, |e| e.into()));
@@ -87,11 +88,11 @@ async fn sync_ixc(state: &AppState) -> Result<RunReport, TaskError> {
     }
     let client = ixc::IxcClient::new(config).map_err(|e| TaskError::Final(e.to_string()))?;
     let db = state.db.clone();
-    let id = state
-        .imports
-        .spawn("IXC (agenda)".into(), "agenda".into(), move |progress| async move {
-            imports::sync_ixc(&db, &client, &progress).await
-        });
+    let id = state.imports.spawn(
+        "IXC (agenda)".into(),
+        "agenda".into(),
+        move |progress| async move { imports::sync_ixc(&db, &client, &progress).await },
+    );
     loop {
         tokio::time::sleep(Duration::from_millis(250)).await;
         match state.imports.status(id) {
@@ -209,7 +210,10 @@ fn error_message(e: &(dyn std::error::Error + 'static)) -> String {
     }
     let text = inner.to_string();
     if text.contains("elapsed") || text.contains("timed out") {
-        format!("Tempo limite de {} minutos excedido.", TIMEOUT.as_secs() / 60)
+        format!(
+            "Tempo limite de {} minutos excedido.",
+            TIMEOUT.as_secs() / 60
+        )
     } else {
         text
     }

@@ -121,8 +121,15 @@ impl Jobs {
         self.stopping.load(Ordering::Relaxed)
     }
 
+    fn sender(&self) -> mpsc::UnboundedSender<Task<RunRequest>> {
+        self.sender.clone()
+    }
+
     fn take_receiver(&self) -> Option<mpsc::UnboundedReceiver<Task<RunRequest>>> {
-        self.receiver.lock().unwrap_or_else(|e| e.into_inner()).take()
+        self.receiver
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 }
 
@@ -134,10 +141,24 @@ pub async fn claim_and_push(
     trigger: Trigger,
     scheduled_for: chrono::DateTime<chrono::Utc>,
 ) -> surrealdb::Result<Option<String>> {
-    if !runs::claim(&state.db, key, &entry.id, entry.task, trigger, scheduled_for).await? {
+    if !runs::claim(
+        &state.db,
+        key,
+        &entry.id,
+        entry.task,
+        trigger,
+        scheduled_for,
+    )
+    .await?
+    {
         return Ok(None);
     }
-    tracing::info!(run = key, task = entry.task.key(), trigger = trigger.key(), "task run claimed");
+    tracing::info!(
+        run = key,
+        task = entry.task.key(),
+        trigger = trigger.key(),
+        "task run claimed"
+    );
     state.jobs.push(RunRequest {
         run_id: key.to_string(),
         entry_id: entry.id.clone(),
@@ -168,11 +189,17 @@ impl JobsRunning {
 pub async fn start(state: crate::server::AppState) -> surrealdb::Result<JobsRunning> {
     let interrupted = runs::mark_interrupted(&state.db).await?;
     if interrupted > 0 {
-        tracing::warn!(interrupted, "task runs left unfinished by the last stop marked interrupted");
+        tracing::warn!(
+            interrupted,
+            "task runs left unfinished by the last stop marked interrupted"
+        );
     }
     let recovered = crate::server::queue::recover_expired(&state.db).await?;
     if recovered > 0 {
-        tracing::warn!(recovered, "messages left in 'enviando' went back to the queue");
+        tracing::warn!(
+            recovered,
+            "messages left in 'enviando' went back to the queue"
+        );
     }
     let receiver = state
         .jobs

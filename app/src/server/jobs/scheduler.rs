@@ -27,7 +27,10 @@ impl Schedule<Utc> for EveryMinute {
     }
 }
 
-pub async fn run(state: AppState, signal: impl Future<Output = std::io::Result<()>> + Send + 'static) {
+pub async fn run(
+    state: AppState,
+    signal: impl Future<Output = std::io::Result<()>> + Send + 'static,
+) {
     let worker = WorkerBuilder::new("parabens-scheduler")
         .backend(CronScheduler::new(EveryMinute))
         .data(state)

@@ -85,7 +85,10 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
     let tz = params::time_zone(&saved, &state.settings);
     let recovered = queue::recover_expired(db).await.map_err(TaskError::db)?;
     if recovered > 0 {
-        tracing::warn!(recovered, "messages left in 'enviando' went back to the queue");
+        tracing::warn!(
+            recovered,
+            "messages left in 'enviando' went back to the queue"
+        );
     }
     let (client, _) = state
         .opa
@@ -126,7 +129,10 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
             .map_err(TaskError::db)?;
         if claimed.is_empty() {
             match queue::next_due(db).await.map_err(TaskError::db)? {
-                Some(at) if at - now <= chrono::Duration::from_std(WAIT_FOR_RETRIES).unwrap_or_default() => {
+                Some(at)
+                    if at - now
+                        <= chrono::Duration::from_std(WAIT_FOR_RETRIES).unwrap_or_default() =>
+                {
                     let wait = (at - now).to_std().unwrap_or_default();
                     tokio::time::sleep(wait.max(Duration::from_millis(100))).await;
                     continue;
@@ -159,14 +165,24 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
         note,
         ..Default::default()
     };
-    report.counts.add(count::SENT, tally.sent.load(Ordering::Relaxed));
-    report.counts.add(count::RETRY, tally.retry.load(Ordering::Relaxed));
-    report.counts.add(count::FAILED, tally.failed.load(Ordering::Relaxed));
+    report
+        .counts
+        .add(count::SENT, tally.sent.load(Ordering::Relaxed));
+    report
+        .counts
+        .add(count::RETRY, tally.retry.load(Ordering::Relaxed));
+    report
+        .counts
+        .add(count::FAILED, tally.failed.load(Ordering::Relaxed));
     let postponed = tally.postponed.load(Ordering::Relaxed);
     if postponed > 0 {
         report.counts.add(count::POSTPONED, postponed);
     }
-    tracing::info!(run = run_id, sent = tally.sent.load(Ordering::Relaxed), "send run finished");
+    tracing::info!(
+        run = run_id,
+        sent = tally.sent.load(Ordering::Relaxed),
+        "send run finished"
+    );
     Ok(report)
 }
 
@@ -190,7 +206,13 @@ async fn send_one(state: &AppState, client: &OpaClient, pacer: &Pacer, tally: &T
     let owner = &state.jobs.instance;
     let metadata = serde_json::json!({ "origem": "parabens", "fila": m.key });
     let result = client
-        .send(&m.phone, &m.channel_id, &m.template_id, m.variables.clone(), Some(metadata))
+        .send(
+            &m.phone,
+            &m.channel_id,
+            &m.template_id,
+            m.variables.clone(),
+            Some(metadata),
+        )
         .await;
     let attempt = m.attempts.max(0) as u32 + 1;
     let write = match result {

@@ -1,0 +1,663 @@
+//! The tasks end to end, with real apalis workers, a real (in-memory) SurrealDB and the
+//! sandbox Opa! Suite over loopback HTTP: import, enqueue, send, and what must hold.
+
+mod common;
+
+use std::time::Duration;
+
+use app::domain::template::Variable;
+use app::models::agenda::{AgendaEntry, TaskKind};
+use app::models::queue::{count, QueueStatus, RunOutcome, TaskRun, Trigger};
+use app::server::jobs::{self, enqueue, runs, scheduler};
+use app::server::opa::sandbox::{Faults, CHANNEL_MAIN, TEMPLATE_BIRTHDAY};
+use app::server::{agenda, queue, AppState};
+use chrono::{Datelike, NaiveDate, Utc};
+use common::TestApp;
+use serde_json::{json, Value};
+
+fn today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::America::Sao_Paulo)
+        .date_naive()
+}
+
+/// Clients as an IXC export: (id, name, type, active, birth date, whatsapp).
+fn csv(rows: &[(&str, &str, &str, &str, NaiveDate, &str)]) -> Vec<u8> {
+    let mut s = String::from(
+        "id;razao;fantasia;tipo_pessoa;ativo;data_nascimento;whatsapp;telefone_celular;email;cidade;uf\n",
+    );
+    for (id, name, kind, active, birth, phone) in rows {
+        s += &format!(
+            "{id};{name};;{kind};{active};{};{phone};;;Campinas;SP\n",
+            birth.format("%Y-%m-%d")
+        );
+    }
+    s.into_bytes()
+}
+
+fn born(years_ago: i32, on: NaiveDate) -> NaiveDate {
+    NaiveDate::from_ymd_opt(on.year() - years_ago, on.month(), on.day())
+        .unwrap_or_else(|| NaiveDate::from_ymd_opt(on.year() - years_ago, 2, 28).unwrap())
+}
+
+/// A birthday message chosen in the parameters, sending all day at a high rate.
+async fn birthday_message(app: &TestApp, c: &reqwest::Client, per_minute: u32) -> String {
+    let input = json!({
+        "id": "", "description": "Aniversário", "channel_id": CHANNEL_MAIN,
+        "template_id": TEMPLATE_BIRTHDAY,
+        "variables": [Variable::FirstName, Variable::Fixed("NetFibra".into()), Variable::Age],
+    });
+    let res = c
+        .post(app.url("/api/save_message"))
+        .json(&json!({ "input": input }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let id: String = res.json().await.unwrap();
+    let mut params: Value = app
+        .call(c, "get_birthday_params", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    params["message_id"] = json!(id);
+    params["window_from"] = json!(0);
+    params["window_to"] = json!(24);
+    params["per_minute"] = json!(per_minute);
+    let res = c
+        .post(app.url("/api/save_birthday_params"))
+        .json(&json!({ "params": params }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    id
+}
+
+/// Disables the default agenda so that no scheduled tick races the test's own runs
+/// (*Executar agora* still runs a disabled entry).
+async fn quiet_agenda(app: &TestApp) {
+    let db = &app.running.state.db;
+    for mut e in agenda::list(db).await.unwrap() {
+        e.enabled = false;
+        agenda::save(db, &e).await.unwrap();
+    }
+}
+
+async fn entry(app: &TestApp, c: &reqwest::Client, task: TaskKind) -> AgendaEntry {
+    let entries: Vec<AgendaEntry> = app.call(c, "list_agenda", &[]).await.json().await.unwrap();
+    entries.into_iter().find(|e| e.task == task).unwrap()
+}
+
+/// *Executar agora* and wait for the run to finish.
+async fn run_now(app: &TestApp, c: &reqwest::Client, task: TaskKind) -> TaskRun {
+    let e = entry(app, c, task).await;
+    let res = app.call(c, "run_now", &[("entry_id", &e.id)]).await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let run: String = res.json().await.unwrap();
+    wait_run(&app.running.state, &run).await
+}
+
+async fn wait_run(state: &AppState, run: &str) -> TaskRun {
+    for _ in 0..1200 {
+        if let Some(r) = runs::get(&state.db, run).await.unwrap() {
+            if r.outcome.is_finished() {
+                return r;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("run {run} did not finish");
+}
+
+async fn status_counts(state: &AppState) -> (u64, u64, u64) {
+    let c = queue::counts(&state.db).await.unwrap();
+    (
+        c.get(QueueStatus::Pending),
+        c.get(QueueStatus::Sent),
+        c.get(QueueStatus::Failed),
+    )
+}
+
+#[tokio::test]
+async fn a_full_day_greets_each_client_once() {
+    let app = common::spawn().await;
+    let c = app.logged_in_client().await;
+    quiet_agenda(&app).await;
+    let day = today();
+    let report = app
+        .import_csv(
+            &c,
+            &csv(&[
+                ("1", "Ana Souza", "F", "S", born(30, day), "(19) 99876-5432"),
+                ("2", "Bruno Lima", "F", "N", born(41, day), "11 98765-4321"),
+                ("3", "Carla Dias", "F", "S", born(25, day), "(11) 3456-7890"),
+                (
+                    "4",
+                    "Fibra Ltda",
+                    "J",
+                    "S",
+                    born(10, day),
+                    "(21) 99999-0000",
+                ),
+                (
+                    "5",
+                    "Davi Rocha",
+                    "F",
+                    "S",
+                    born(50, day),
+                    "(31) 98888-1111",
+                ),
+                (
+                    "6",
+                    "Eva Prado",
+                    "F",
+                    "S",
+                    born(50, day.succ_opt().unwrap()),
+                    "(31) 97777-1111",
+                ),
+            ]),
+        )
+        .await;
+    assert!(report["error"].is_null(), "{report}");
+    birthday_message(&app, &c, 6000).await;
+
+    let run = run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    assert_eq!(run.outcome, RunOutcome::Succeeded, "{run:?}");
+    assert_eq!(run.trigger, Trigger::Manual);
+    assert_eq!(run.counts.get(count::FOUND), 5, "{:?}", run.counts);
+    // Only natural persons with a usable number (inactive ones too: "Padrão: todos").
+    assert_eq!(run.counts.get(count::ENQUEUED), 3, "{:?}", run.counts);
+    assert!(run
+        .counts
+        .0
+        .iter()
+        .any(|(l, n)| l.contains("jurídica") && *n == 1));
+    assert!(run
+        .counts
+        .0
+        .iter()
+        .any(|(l, n)| l.contains("Sem telefone") && *n == 1));
+    assert_eq!(status_counts(&app.running.state).await, (3, 0, 0));
+
+    let sent = run_now(&app, &c, TaskKind::SendQueue).await;
+    assert_eq!(sent.outcome, RunOutcome::Succeeded, "{sent:?}");
+    assert_eq!(sent.counts.get(count::SENT), 3);
+    let inbox = app.running.state.opa.sandbox.inbox();
+    let mut phones: Vec<&str> = inbox.iter().map(|m| m.phone.as_str()).collect();
+    phones.sort();
+    assert_eq!(
+        phones,
+        ["+5511987654321", "+5519998765432", "+5531988881111"]
+    );
+    let ana = inbox.iter().find(|m| m.phone == "+5519998765432").unwrap();
+    assert_eq!(ana.variables, ["Ana", "NetFibra", "30"]);
+    assert_eq!(status_counts(&app.running.state).await, (0, 3, 0));
+
+    // However often the tasks run, nobody is greeted twice.
+    let again = run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    assert_eq!(again.counts.get(count::ENQUEUED), 0, "{:?}", again.counts);
+    assert!(again
+        .counts
+        .0
+        .iter()
+        .any(|(l, n)| l.starts_with("ignorados: Já felicitado") && *n == 3));
+    let resend = run_now(&app, &c, TaskKind::SendQueue).await;
+    assert_eq!(resend.counts.get(count::SENT), 0);
+    assert_eq!(app.running.state.opa.sandbox.inbox().len(), 3);
+
+    // The client page lists the message, with its attempt log.
+    let mine: Vec<Value> = app
+        .call(&c, "client_messages", &[("client_id", "1")])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["status"], "Sent");
+    assert!(mine[0]["text"].as_str().unwrap().starts_with("Olá Ana!"));
+    let detail: Value = app
+        .call(
+            &c,
+            "get_queue_message",
+            &[("id", mine[0]["id"].as_str().unwrap())],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(detail["attempts"][0]["outcome"], "Enviado");
+
+    // The dashboard shows the four runs and today's three sends.
+    let board: Value = app
+        .call(&c, "load_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let manual = board["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["trigger"] == "Manual")
+        .count();
+    assert_eq!(manual, 4);
+    assert_eq!(
+        board["daily"].as_array().unwrap().last().unwrap()["sent"],
+        3
+    );
+    app.running.stop().await;
+}
+
+#[tokio::test]
+async fn leap_day_birthdays_in_a_non_leap_year() {
+    let app = common::spawn().await;
+    let c = app.logged_in_client().await;
+    quiet_agenda(&app).await;
+    let leap = NaiveDate::from_ymd_opt(1992, 2, 29).unwrap();
+    app.import_csv(
+        &c,
+        &csv(&[
+            ("1", "Lia Bissexta", "F", "S", leap, "(19) 99876-5432"),
+            (
+                "2",
+                "Rui Fevereiro",
+                "F",
+                "S",
+                NaiveDate::from_ymd_opt(1990, 2, 28).unwrap(),
+                "11 98765-4321",
+            ),
+        ]),
+    )
+    .await;
+    birthday_message(&app, &c, 6000).await;
+    let state = &app.running.state;
+    let feb28 = NaiveDate::from_ymd_opt(2027, 2, 28).unwrap();
+    let r = enqueue::run_for_day(state, "t-2027-02-28", feb28)
+        .await
+        .unwrap();
+    assert_eq!(
+        r.counts.get(count::ENQUEUED),
+        2,
+        "both on 28 Feb: {:?}",
+        r.counts
+    );
+    let mar1 = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
+    let r = enqueue::run_for_day(state, "t-2027-03-01", mar1)
+        .await
+        .unwrap();
+    assert_eq!(r.counts.get(count::FOUND), 0, "{:?}", r.counts);
+    // In a leap year, 29 February itself.
+    let feb29 = NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();
+    let r = enqueue::run_for_day(state, "t-2028-02-29", feb29)
+        .await
+        .unwrap();
+    assert_eq!(r.counts.get(count::ENQUEUED), 1);
+
+    // With the 1 March rule, 2027's greeting moves to 1 March (a fresh year: 2029).
+    let mut params: Value = app
+        .call(&c, "get_birthday_params", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    params["leap_day_rule"] = json!("Mar1");
+    let res = c
+        .post(app.url("/api/save_birthday_params"))
+        .json(&json!({ "params": params }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let feb28 = NaiveDate::from_ymd_opt(2029, 2, 28).unwrap();
+    let r = enqueue::run_for_day(state, "t-2029-02-28", feb28)
+        .await
+        .unwrap();
+    assert_eq!(r.counts.get(count::ENQUEUED), 1, "only Rui: {:?}", r.counts);
+    let mar1 = NaiveDate::from_ymd_opt(2029, 3, 1).unwrap();
+    let r = enqueue::run_for_day(state, "t-2029-03-01", mar1)
+        .await
+        .unwrap();
+    assert_eq!(r.counts.get(count::ENQUEUED), 1, "Lia: {:?}", r.counts);
+    app.running.stop().await;
+}
+
+/// A second scheduler instance over the same store, as a second server would be.
+async fn second_instance(state: &AppState) -> (AppState, jobs::JobsRunning) {
+    let mut other = state.clone();
+    other.jobs = Default::default();
+    let running = jobs::start(other.clone()).await.unwrap();
+    (other, running)
+}
+
+#[tokio::test]
+async fn two_scheduler_instances_never_run_a_tick_twice() {
+    let app = common::spawn().await;
+    let a = app.running.state.clone();
+    let (b, b_jobs) = second_instance(&a).await;
+    // Every minute, so every tick below is due.
+    let every_minute = AgendaEntry {
+        id: String::new(),
+        task: TaskKind::SendQueue,
+        schedule: app::domain::schedule::ScheduleInput {
+            minute: "Todos".into(),
+            hour: "Todos".into(),
+            day_of_month: "Todos".into(),
+            month: "Todos".into(),
+            day_of_week: "Todos".into(),
+        },
+        enabled: true,
+    };
+    let id = agenda::save(&a.db, &every_minute).await.unwrap();
+    let start = Utc::now() - chrono::Duration::days(2);
+    let mut claimed = Vec::new();
+    for i in 0..40 {
+        let tick = start + chrono::Duration::minutes(i);
+        let (x, y) = tokio::join!(scheduler::on_tick(&a, tick), scheduler::on_tick(&b, tick));
+        let (x, y) = (x.unwrap(), y.unwrap());
+        let mine: Vec<_> = x.iter().chain(&y).filter(|r| r.starts_with(&id)).collect();
+        assert_eq!(mine.len(), 1, "tick {tick}: {x:?} {y:?}");
+        claimed.push(mine[0].clone());
+    }
+    for run in &claimed {
+        let r = wait_run(&a, run).await;
+        assert_eq!(r.outcome, RunOutcome::Succeeded, "{r:?}");
+        assert_eq!(r.attempt, 1, "executed once: {r:?}");
+    }
+
+    // The real cron worker of both instances: the next minute's tick runs once.
+    let next_minute = runs::scheduled_key(
+        &id,
+        chrono::DurationRound::duration_trunc(Utc::now(), chrono::Duration::minutes(1)).unwrap()
+            + chrono::Duration::minutes(1),
+    );
+    let r = wait_run_long(&a, &next_minute).await;
+    assert_eq!(r.trigger, Trigger::Schedule);
+    assert_eq!(r.attempt, 1);
+    let ticks: Vec<TaskRun> = runs::recent(&a.db, 200)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.id == next_minute)
+        .collect();
+    assert_eq!(ticks.len(), 1);
+    b_jobs.stop().await;
+    drop(b);
+    app.running.stop().await;
+}
+
+async fn wait_run_long(state: &AppState, run: &str) -> TaskRun {
+    for _ in 0..150 {
+        if runs::exists(&state.db, run).await.unwrap() {
+            return wait_run(state, run).await;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    panic!("no scheduled run {run}");
+}
+
+/// `n` clients born today with distinct mobile numbers.
+fn many(n: usize) -> Vec<u8> {
+    let day = today();
+    let rows: Vec<(String, String, String)> = (0..n)
+        .map(|i| {
+            (
+                format!("{}", 100 + i),
+                format!("Cliente {i}"),
+                format!("(11) 9{:04}-{:04}", 1000 + i / 10_000, i % 10_000),
+            )
+        })
+        .collect();
+    let rows: Vec<(&str, &str, &str, &str, NaiveDate, &str)> = rows
+        .iter()
+        .map(|(id, name, phone)| {
+            (
+                id.as_str(),
+                name.as_str(),
+                "F",
+                "S",
+                born(20, day),
+                phone.as_str(),
+            )
+        })
+        .collect();
+    csv(&rows)
+}
+
+#[tokio::test]
+async fn retryable_faults_are_retried_until_delivered() {
+    let mut config = server::config::Config::for_tests(common::ADMIN_PASSWORD);
+    config.retry_base = Duration::from_millis(100);
+    config.max_send_attempts = 20;
+    let app = common::spawn_with(config).await;
+    let c = app.logged_in_client().await;
+    quiet_agenda(&app).await;
+    app.import_csv(&c, &many(20)).await;
+    birthday_message(&app, &c, 6000).await;
+    run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    let sandbox = &app.running.state.opa.sandbox;
+    sandbox.set_faults(Faults {
+        share_429: 0.15,
+        retry_after_secs: 1,
+        share_500: 0.15,
+        share_timeout: 0.1,
+        timeout_ms: 200,
+        ..Default::default()
+    });
+    // Retries due soon are waited for within the run; a later one is taken by the next run.
+    let mut runs_needed = 0;
+    while status_counts(&app.running.state).await.1 < 20 {
+        runs_needed += 1;
+        assert!(runs_needed <= 10, "not delivered after 10 runs");
+        let r = run_now(&app, &c, TaskKind::SendQueue).await;
+        assert_eq!(r.outcome, RunOutcome::Succeeded, "{r:?}");
+    }
+    let inbox = sandbox.inbox();
+    let mut phones: Vec<&str> = inbox.iter().map(|m| m.phone.as_str()).collect();
+    phones.sort();
+    phones.dedup();
+    assert_eq!(
+        (inbox.len(), phones.len()),
+        (20, 20),
+        "each delivered exactly once"
+    );
+    // Failures were logged and retried; a 429's Retry-After was honoured.
+    let mut retried = 0;
+    let page = queue::list(
+        &app.running.state.db,
+        &Default::default(),
+        chrono_tz::America::Sao_Paulo,
+        0,
+        50,
+    )
+    .await
+    .unwrap();
+    for m in page.items {
+        let d = queue::get(&app.running.state.db, &m.id)
+            .await
+            .unwrap()
+            .unwrap();
+        for w in d.attempts.windows(2) {
+            if w[0].detail.contains("Rate limit") {
+                assert!(
+                    w[1].at - w[0].at >= chrono::Duration::milliseconds(950),
+                    "{d:?}"
+                );
+            }
+        }
+        if d.attempts.len() > 1 {
+            retried += 1;
+            assert_eq!(d.attempts[0].outcome, "Falha temporária");
+        }
+        assert_eq!(d.attempts.last().unwrap().outcome, "Enviado");
+    }
+    assert!(
+        retried > 0,
+        "with 40% faults some message must have been retried"
+    );
+    app.running.stop().await;
+}
+
+#[tokio::test]
+async fn final_faults_stop_at_once_and_can_be_requeued() {
+    let app = common::spawn().await;
+    let c = app.logged_in_client().await;
+    quiet_agenda(&app).await;
+    app.import_csv(&c, &many(3)).await;
+    birthday_message(&app, &c, 6000).await;
+    run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    let sandbox = &app.running.state.opa.sandbox;
+    sandbox.set_faults(Faults {
+        final_numbers: vec!["+5511910000000".into()],
+        ..Default::default()
+    });
+    let r = run_now(&app, &c, TaskKind::SendQueue).await;
+    assert_eq!(
+        (r.counts.get(count::SENT), r.counts.get(count::FAILED)),
+        (2, 1)
+    );
+    let failed = queue::list(
+        &app.running.state.db,
+        &app::models::queue::QueueFilter {
+            status: Some(QueueStatus::Failed),
+            ..Default::default()
+        },
+        chrono_tz::America::Sao_Paulo,
+        0,
+        50,
+    )
+    .await
+    .unwrap();
+    assert_eq!(failed.total, 1);
+    let m = &failed.items[0];
+    assert_eq!(m.attempts, 1, "a final failure is not retried");
+    assert!(
+        m.last_error.as_deref().unwrap().contains("undeliverable"),
+        "{m:?}"
+    );
+
+    // Fixed at the provider, the admin re-queues the errors and they go out.
+    sandbox.set_faults(Faults::default());
+    let n: usize = app
+        .call(
+            &c,
+            "requeue_failed",
+            &[("from", ""), ("to", ""), ("client", ""), ("message_id", "")],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(n, 1);
+    run_now(&app, &c, TaskKind::SendQueue).await;
+    assert_eq!(status_counts(&app.running.state).await, (0, 3, 0));
+    // Sent messages can be neither retried nor cancelled.
+    let res = app
+        .call(&c, "queue_action", &[("id", &m.id), ("action", "cancel")])
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    app.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_send_run_failing_for_good_is_not_retried_by_the_executor() {
+    // No message chosen in the parameters: the enqueue run fails at once, with the reason.
+    let app = common::spawn().await;
+    let c = app.logged_in_client().await;
+    quiet_agenda(&app).await;
+    let r = run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    assert_eq!(r.outcome, RunOutcome::Failed);
+    assert_eq!(r.attempt, 1);
+    assert!(r.error.unwrap().contains("Parâmetros"));
+    app.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_crash_while_sending_is_recovered_at_start() {
+    let app = common::spawn().await;
+    let c = app.logged_in_client().await;
+    quiet_agenda(&app).await;
+    app.import_csv(&c, &many(4)).await;
+    birthday_message(&app, &c, 6000).await;
+    run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    let state = app.running.state.clone();
+    // A sender that died holding two messages (its lease has run out) and a run it left.
+    let past = Utc::now() - chrono::Duration::minutes(5);
+    let held = queue::claim_due(&state.db, "dead-instance", 2, past)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 2);
+    let e = entry(&app, &c, TaskKind::SendQueue).await;
+    runs::claim(
+        &state.db,
+        "crashed-run",
+        &e.id,
+        TaskKind::SendQueue,
+        Trigger::Schedule,
+        past,
+    )
+    .await
+    .unwrap();
+    runs::attempt_started(&state.db, "crashed-run")
+        .await
+        .unwrap();
+
+    // "Restart": the jobs of a new instance start over the same store.
+    let (restarted, jobs_running) = second_instance(&state).await;
+    let crashed = runs::get(&state.db, "crashed-run").await.unwrap().unwrap();
+    assert_eq!(crashed.outcome, RunOutcome::Interrupted);
+    assert_eq!(
+        status_counts(&state).await,
+        (4, 0, 0),
+        "held messages back in the queue"
+    );
+    let d = queue::get(&state.db, &held[0].key).await.unwrap().unwrap();
+    assert_eq!(d.attempts[0].outcome, "Recuperada");
+    let key = "manual-after-restart";
+    runs::claim(
+        &state.db,
+        key,
+        &e.id,
+        TaskKind::SendQueue,
+        Trigger::Manual,
+        Utc::now(),
+    )
+    .await
+    .unwrap();
+    restarted.jobs.push(jobs::RunRequest {
+        run_id: key.into(),
+        entry_id: e.id.clone(),
+        task: TaskKind::SendQueue,
+    });
+    let r = wait_run(&state, key).await;
+    assert_eq!(r.counts.get(count::SENT), 4, "{r:?}");
+    assert_eq!(state.opa.sandbox.inbox().len(), 4);
+    jobs_running.stop().await;
+    app.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_missed_enqueue_tick_is_caught_up_once() {
+    let app = common::spawn().await;
+    let c = app.logged_in_client().await;
+    quiet_agenda(&app).await;
+    let state = app.running.state.clone();
+    app.import_csv(&c, &many(2)).await;
+    birthday_message(&app, &c, 6000).await;
+    // The enqueue entry at 00:00 every day: today's tick has passed (unless it is 00:00).
+    let mut e = entry(&app, &c, TaskKind::EnqueueBirthdays).await;
+    e.schedule.hour = "0".into();
+    e.schedule.minute = "0".into();
+    e.enabled = true;
+    agenda::save(&state.db, &e).await.unwrap();
+    let now = Utc::now();
+    let first = scheduler::catch_up(&state, now).await.unwrap();
+    assert_eq!(first.len(), 1, "{first:?}");
+    let r = wait_run(&state, &first[0]).await;
+    assert_eq!(r.trigger, Trigger::CatchUp);
+    assert_eq!(r.counts.get(count::ENQUEUED), 2);
+    // A second start the same day has nothing to catch up.
+    assert!(scheduler::catch_up(&state, now).await.unwrap().is_empty());
+    app.running.stop().await;
+}
