@@ -30,7 +30,9 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
                 .await
                 .map_err(|e| internal("list agenda", e))?
             {
-                let Ok(s) = schedule::parse(&e.schedule) else { continue };
+                let Ok(s) = schedule::parse(&e.schedule) else {
+                    continue;
+                };
                 if !e.enabled {
                     continue;
                 }

@@ -23,7 +23,12 @@ fn filter(
 #[cfg(feature = "ssr")]
 fn message_key(id: &str) -> Result<&str, AppError> {
     // Keys are `kind-year-clientid`: letters, digits and dashes.
-    if id.is_empty() || id.len() > 128 || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_".contains(c)) {
+    if id.is_empty()
+        || id.len() > 128
+        || !id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_".contains(c))
+    {
         return Err(AppError::NotFound);
     }
     Ok(id)

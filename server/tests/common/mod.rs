@@ -1,6 +1,8 @@
 //! Starts the real app on a random port with a fresh in-memory database, one per test.
 #![allow(dead_code)]
 
+pub mod binary;
+
 use std::net::SocketAddr;
 
 use server::config::Config;

@@ -18,8 +18,10 @@ use crate::server::{params, AppState};
 
 /// Requests in flight at once.
 const CONCURRENCY: usize = 16;
-/// How long a claimed message is ours; after that a stopped sender's messages are recovered.
-const LEASE: Duration = Duration::from_secs(120);
+/// How long a claimed message is ours at least; after that a stopped sender's messages are
+/// recovered. It covers the wait for a pacer slot (a claim is about five seconds of
+/// sending) plus the request's own timeout.
+const MIN_LEASE: Duration = Duration::from_secs(45);
 /// A run stops after this long and leaves the rest to the next tick (the executor's
 /// timeout is longer).
 pub const RUN_BUDGET: Duration = Duration::from_secs(25 * 60);
@@ -103,6 +105,8 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
     };
     // About five seconds of sending per claim, so claimed messages never wait long.
     let batch = ((p.per_minute as usize) / 12).clamp(1, 64);
+    let lease =
+        MIN_LEASE.max(Duration::from_secs(60) / p.per_minute.max(1) * 2 + Duration::from_secs(30));
     let started = tokio::time::Instant::now();
     let mut note = None;
     loop {
@@ -123,7 +127,7 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
             note = Some("Tempo da execução esgotado; o restante fica para a próxima.".into());
             break;
         }
-        let until = now + chrono::Duration::from_std(LEASE).unwrap_or_default();
+        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
         let claimed = queue::claim_due(db, &state.jobs.instance, batch, until)
             .await
             .map_err(TaskError::db)?;
