@@ -55,7 +55,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("mensagens/:id") view=messages::MessageEditorPage />
                     <Route path=path!("parametros") view=parameters::ParametersPage />
                     <Route path=path!("agenda") view=agenda::AgendaPage />
-                    <Route path=path!("fila") view=placeholder::QueuePage />
+                    <Route path=path!("fila") view=queue::QueuePage />
+                    <Route path=path!("fila/:id") view=queue::QueueDetailPage />
                     <Route path=path!("clientes") view=clients::ClientsPage />
                     <Route path=path!("clientes/importar") view=client_import::ClientImportPage />
                     <Route path=path!("clientes/aniversariantes") view=birthdays::BirthdaysPage />

@@ -4,3 +4,6 @@ pub mod clients_nav;
 pub mod form;
 pub mod import_progress;
 pub mod layout;
+pub mod live;
+pub mod queue_status;
+pub mod time;

@@ -3,11 +3,17 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::clients_nav::{format_date, ClientsNav};
 use crate::components::layout::PageHeader;
+use crate::components::queue_status::{LastError, StatusBadge};
+use crate::components::time::format_time;
 use crate::domain::birthday::age_on;
 use crate::domain::phone::format_display;
+use crate::domain::url::percent_encode;
 use crate::functions::clients::{get_client, SetClientOptOut};
+use crate::functions::messages::get_birthday_params;
+use crate::functions::queue::client_messages;
+use crate::models::queue::QueueStatus;
 
-/// *Clientes > (cliente)*: a client's data, phone status, consent and (later) their messages.
+/// *Clientes > (cliente)*: a client's data, phone status, consent and their messages.
 #[component]
 pub fn ClientDetailPage() -> impl IntoView {
     let params = use_params_map();
@@ -31,6 +37,7 @@ pub fn ClientDetailPage() -> impl IntoView {
                 Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                 Ok(c) => {
                     let opted = c.opted_out;
+                    let client_id = c.external_id.clone();
                     let row = |label: &'static str, value: String| view! { <div><dt>{label}</dt><dd>{value}</dd></div> };
                     view! {
                         <section class="card">
@@ -65,13 +72,49 @@ pub fn ClientDetailPage() -> impl IntoView {
                                 </button>
                             </ActionForm>
                         </section>
-                        <section class="card">
-                            <h2>"Mensagens"</h2>
-                            <p class="muted">"Nenhuma mensagem enviada a este cliente."</p>
-                        </section>
+                        <ClientMessages client_id />
                     }.into_any()
                 }
             })}
         </Transition>
+    }
+}
+
+/// The client's messages, newest first: status, date, text and last error.
+#[component]
+fn ClientMessages(client_id: String) -> impl IntoView {
+    let messages = Resource::new(move || client_id.clone(), client_messages);
+    let params = OnceResource::new(get_birthday_params());
+    view! {
+        <section class="card">
+            <h2>"Mensagens"</h2>
+            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
+                {move || messages.get().map(|r| match r {
+                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"Nenhuma mensagem enviada a este cliente."</p> }.into_any(),
+                    Ok(list) => {
+                        let tz = params.get().and_then(Result::ok).map(|p| p.time_zone).unwrap_or_default();
+                        view! {
+                            <div class="table-scroll">
+                                <table class="table" aria-label="Mensagens do cliente">
+                                    <thead><tr><th>"Situação"</th><th>"Data"</th><th>"Texto"</th><th>"Último erro"</th><th></th></tr></thead>
+                                    <tbody>
+                                        {list.into_iter().map(|m| view! {
+                                            <tr>
+                                                <td><StatusBadge status=m.status /></td>
+                                                <td class="nowrap">{format_time(if m.status == QueueStatus::Sent { m.sent_at.unwrap_or(m.created_at) } else { m.created_at }, &tz)}</td>
+                                                <td class="message-text">{m.text.clone()}</td>
+                                                <td><LastError error=m.last_error.clone() /></td>
+                                                <td><a href=format!("/fila/{}", percent_encode(&m.id, b""))>"Detalhes"</a></td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </section>
     }
 }

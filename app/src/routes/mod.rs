@@ -12,4 +12,4 @@ pub mod login;
 pub mod messages;
 pub mod not_found;
 pub mod parameters;
-pub mod placeholder;
+pub mod queue;
