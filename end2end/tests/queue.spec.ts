@@ -136,6 +136,13 @@ test('Executar agora enqueues and sends; the dashboard and the queue follow live
   for (const name of [...CLIENTS, CANCELLED]) {
     await expect(table.getByRole('row', { name: new RegExp(name) })).toContainText('Pendente');
   }
+  // Sending one again now keeps it pending (and due now); nothing failed to re-queue.
+  const firstRow = table.getByRole('row', { name: new RegExp(CLIENTS[0]) });
+  await firstRow.getByRole('button', { name: 'Reenviar agora' }).click();
+  await expect(firstRow).toContainText('Pendente');
+  await expect(firstRow.getByRole('alert')).toHaveCount(0);
+  await queue.getByRole('button', { name: 'Reenfileirar erros' }).click();
+  await expect(queue.getByRole('status').filter({ hasText: 'reenfileirada' })).toHaveText('0 mensagens reenfileiradas.');
   // One greeting is cancelled there; the dashboard counts it at once.
   const cancelledRow = table.getByRole('row', { name: new RegExp(CANCELLED) });
   await cancelledRow.getByRole('button', { name: 'Cancelar' }).click();
@@ -165,13 +172,15 @@ test('Executar agora enqueues and sends; the dashboard and the queue follow live
     await expect(table.getByRole('row', { name: new RegExp(name) })).toContainText('Enviado');
   }
 
-  // The detail of one message: its text and its attempt.
+  // The detail of one message: its text, the admin's re-send and the delivery.
   await queue.goto('/fila?status=enviado&cliente=Fila%20Um');
   await expect(table.getByRole('row', { name: /Aniversariante Fila Um/ })).toContainText('Enviado');
   await table.getByRole('row', { name: /Aniversariante Fila Um/ }).getByRole('link', { name: 'Detalhes' }).click();
   await expect(queue.getByTestId('queue-text')).toContainText('Aniversariante Fila Um');
   await expect(queue.getByTestId('queue-text')).toContainText('NetFibra');
-  await expect(queue.getByRole('table', { name: 'Tentativas' })).toContainText('Enviado');
+  const attempts = queue.getByRole('table', { name: 'Tentativas' });
+  await expect(attempts).toContainText('Reenvio solicitado');
+  await expect(attempts).toContainText('Enviado');
 
   // A reversed date range is refused beside the field, before any request.
   await queue.goto('/fila');
