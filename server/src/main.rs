@@ -21,6 +21,8 @@ async fn run() -> anyhow::Result<()> {
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new("info,surrealdb=warn,surrealkv=warn")),
         )
+        // The log goes to stderr; stdout carries only results (the benches' lines).
+        .with_writer(std::io::stderr)
         .init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {

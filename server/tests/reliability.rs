@@ -64,7 +64,13 @@ async fn form(c: &reqwest::Client, p: &Proc, name: &str, form: &[(&str, &str)]) 
 
 async fn login(p: &Proc) -> reqwest::Client {
     let c = client();
-    form(&c, p, "login", &[("username", "admin"), ("password", PASSWORD)]).await;
+    form(
+        &c,
+        p,
+        "login",
+        &[("username", "admin"), ("password", PASSWORD)],
+    )
+    .await;
     c
 }
 
@@ -113,7 +119,12 @@ async fn sigkill_mid_drain_loses_nothing_and_duplicates_at_most_the_in_flight() 
     let c = login(&p).await;
 
     // Only the test's own runs: the default agenda is switched off.
-    for mut e in form(&c, &p, "list_agenda", &[]).await.as_array().unwrap().clone() {
+    for mut e in form(&c, &p, "list_agenda", &[])
+        .await
+        .as_array()
+        .unwrap()
+        .clone()
+    {
         e["enabled"] = json!(false);
         post(&c, &p, "save_agenda_entry", json!({ "entry": e })).await;
     }
@@ -179,7 +190,11 @@ async fn sigkill_mid_drain_loses_nothing_and_duplicates_at_most_the_in_flight() 
         if count(&board, "Pending") as usize == n {
             break;
         }
-        assert!(Instant::now() < deadline, "enqueue too slow: {}", board["runs"]);
+        assert!(
+            Instant::now() < deadline,
+            "enqueue too slow: {}",
+            board["runs"]
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 
@@ -187,7 +202,10 @@ async fn sigkill_mid_drain_loses_nothing_and_duplicates_at_most_the_in_flight() 
     let started = Instant::now();
     run_now(&c, &p, "SendQueue").await;
     while sandbox.inbox().len() < n / 3 {
-        assert!(started.elapsed() < Duration::from_secs(600), "drain too slow");
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "drain too slow"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     p.kill();
@@ -208,11 +226,13 @@ async fn sigkill_mid_drain_loses_nothing_and_duplicates_at_most_the_in_flight() 
         }
         let idle = match &last_run {
             None => true,
-            Some(id) => board["runs"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|r| r["id"] == id.as_str() && !matches!(r["outcome"].as_str(), Some("Queued" | "Running" | "Retrying"))),
+            Some(id) => board["runs"].as_array().unwrap().iter().any(|r| {
+                r["id"] == id.as_str()
+                    && !matches!(
+                        r["outcome"].as_str(),
+                        Some("Queued" | "Running" | "Retrying")
+                    )
+            }),
         };
         if idle && last_push.elapsed() > Duration::from_secs(5) {
             last_push = Instant::now();
@@ -235,7 +255,10 @@ async fn sigkill_mid_drain_loses_nothing_and_duplicates_at_most_the_in_flight() 
     );
     let log = p.terminate();
     assert_eq!(lost, 0);
-    assert!(duplicates <= in_flight, "{duplicates} duplicates > {in_flight} in flight");
+    assert!(
+        duplicates <= in_flight,
+        "{duplicates} duplicates > {in_flight} in flight"
+    );
     assert!(!log.contains(TOKEN), "the Opa token reached the log");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -165,62 +165,91 @@ pub async fn next_due(db: &Db) -> surrealdb::Result<Option<DateTime<Utc>>> {
 const LOG: &str = "CREATE outbox_attempt SET outbox = $id, at = time::now(), \
     outcome = $outcome, detail = $detail RETURN NONE;";
 
-/// The provider accepted the message. Whatever its status became meanwhile (a lease that
-/// expired), it was sent: recording that is what prevents sending it again.
-pub async fn mark_sent(db: &Db, key: &str, provider_id: &str) -> surrealdb::Result<()> {
-    db.query(format!(
-        "UPDATE $id SET status = 'enviado', sent_at = time::now(), provider_id = $pid,
-             attempts += 1, lease_owner = NONE, lease_until = NONE, last_error = NONE,
-             updated_at = time::now() RETURN NONE;
-         {LOG}"
-    ))
-    .bind(("id", outbox_id(key)))
-    .bind(("pid", provider_id.to_string()))
-    .bind(("outcome", "Enviado"))
-    .bind(("detail", format!("Id no Opa! Suite: {provider_id}")))
-    .await?
-    .check()?;
-    Ok(())
+/// How an attempt to send a message ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// The provider accepted it (its message id).
+    Sent(String),
+    /// A retryable failure: due again at the given time.
+    Retry(DateTime<Utc>, String),
+    /// A final failure, or the last allowed attempt.
+    Failed(String),
 }
 
-/// A retryable failure: back to `pendente` at `next_at`.
-pub async fn mark_retry(
-    db: &Db,
-    key: &str,
-    owner: &str,
-    next_at: DateTime<Utc>,
-    error: &str,
-) -> surrealdb::Result<()> {
-    db.query(format!(
-        "UPDATE $id SET status = 'pendente', attempts += 1, next_attempt_at = $next,
-             last_error = $detail, lease_owner = NONE, lease_until = NONE,
-             updated_at = time::now() WHERE status = 'enviando' AND lease_owner = $owner
-             RETURN NONE;
-         {LOG}"
-    ))
-    .bind(("id", outbox_id(key)))
-    .bind(("owner", owner.to_string()))
-    .bind(("next", next_at))
-    .bind(("outcome", "Falha temporária"))
-    .bind(("detail", error.to_string()))
-    .await?
-    .check()?;
-    Ok(())
+/// One attempt's result, for [`record`].
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub key: String,
+    pub at: DateTime<Utc>,
+    pub outcome: Outcome,
 }
 
-/// A final failure (or the last allowed attempt): `erro` with the provider's reason.
-pub async fn mark_failed(db: &Db, key: &str, owner: &str, error: &str) -> surrealdb::Result<()> {
-    db.query(format!(
-        "UPDATE $id SET status = 'erro', attempts += 1, failed_at = time::now(),
-             last_error = $detail, lease_owner = NONE, lease_until = NONE,
-             updated_at = time::now() WHERE status = 'enviando' AND lease_owner = $owner
-             RETURN NONE;
-         {LOG}"
-    ))
-    .bind(("id", outbox_id(key)))
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct AttemptWrite {
+    id: RecordId,
+    status: String,
+    at: DateTime<Utc>,
+    next: Option<DateTime<Utc>>,
+    provider_id: Option<String>,
+    outcome: String,
+    detail: String,
+}
+
+/// Records many attempts in one transaction (one commit instead of two per message, which
+/// is what lets the sender keep pace). A sent message is recorded as sent whatever its
+/// status became meanwhile (a lease that expired): that is what prevents sending it again.
+/// Retries and failures apply only while this `owner` still holds the message.
+pub async fn record(db: &Db, owner: &str, attempts: &[Attempt]) -> surrealdb::Result<()> {
+    let rows: Vec<AttemptWrite> = attempts
+        .iter()
+        .map(|a| {
+            let (status, next, provider_id, outcome, detail) = match &a.outcome {
+                Outcome::Sent(pid) => (
+                    "enviado",
+                    None,
+                    Some(pid.clone()),
+                    "Enviado",
+                    format!("Id no Opa! Suite: {pid}"),
+                ),
+                Outcome::Retry(next, e) => {
+                    ("pendente", Some(*next), None, "Falha temporária", e.clone())
+                }
+                Outcome::Failed(e) => ("erro", None, None, "Erro", e.clone()),
+            };
+            AttemptWrite {
+                id: outbox_id(&a.key),
+                status: status.into(),
+                at: a.at,
+                next,
+                provider_id,
+                outcome: outcome.into(),
+                detail,
+            }
+        })
+        .collect();
+    db.query(
+        "BEGIN TRANSACTION;
+         FOR $a IN $rows {
+             IF $a.status = 'enviado' {
+                 UPDATE $a.id SET status = 'enviado', sent_at = $a.at, provider_id = $a.provider_id,
+                     attempts += 1, lease_owner = NONE, lease_until = NONE, last_error = NONE,
+                     updated_at = time::now() RETURN NONE;
+             } ELSE {
+                 UPDATE $a.id SET status = $a.status, attempts += 1,
+                     next_attempt_at = $a.next ?? next_attempt_at,
+                     failed_at = IF $a.status = 'erro' THEN $a.at ELSE NONE END,
+                     last_error = $a.detail, lease_owner = NONE, lease_until = NONE,
+                     updated_at = time::now()
+                     WHERE status = 'enviando' AND lease_owner = $owner RETURN NONE;
+             };
+             CREATE outbox_attempt SET outbox = $a.id, at = $a.at, outcome = $a.outcome,
+                 detail = $a.detail RETURN NONE;
+         };
+         COMMIT TRANSACTION;",
+    )
+    .bind(("rows", rows))
     .bind(("owner", owner.to_string()))
-    .bind(("outcome", "Erro"))
-    .bind(("detail", error.to_string()))
     .await?
     .check()?;
     Ok(())
@@ -657,10 +686,22 @@ mod tests {
         assert_eq!(recover_expired(&db).await.unwrap(), 2);
         let c = claim_due(&db, "c", 10, soon).await.unwrap();
         assert_eq!(c.len(), 2);
-        mark_sent(&db, &c[0].key, "opa-1").await.unwrap();
-        mark_failed(&db, &c[1].key, "c", "Número inválido")
-            .await
-            .unwrap();
+        let now = Utc::now();
+        let attempt = |key: &str, outcome| Attempt {
+            key: key.into(),
+            at: now,
+            outcome,
+        };
+        record(
+            &db,
+            "c",
+            &[
+                attempt(&c[0].key, Outcome::Sent("opa-1".into())),
+                attempt(&c[1].key, Outcome::Failed("Número inválido".into())),
+            ],
+        )
+        .await
+        .unwrap();
         let counts = counts(&db).await.unwrap();
         assert_eq!(counts.get(QueueStatus::Sent), 1);
         assert_eq!(counts.get(QueueStatus::Failed), 1);

@@ -16,8 +16,10 @@ use crate::server::opa::OpaClient;
 use crate::server::queue::{self, Claimed};
 use crate::server::{params, AppState};
 
-/// Requests in flight at once.
-const CONCURRENCY: usize = 16;
+/// Requests to the provider in flight at once.
+const CONCURRENCY: usize = 32;
+/// Attempts recorded per transaction at most.
+const RECORD_BATCH: usize = 200;
 /// How long a claimed message is ours at least; after that a stopped sender's messages are
 /// recovered. It covers the wait for a pacer slot (a claim is about five seconds of
 /// sending) plus the request's own timeout.
@@ -103,10 +105,13 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
     let limits = DailyLimits {
         remaining: Mutex::new(HashMap::new()),
     };
-    // About five seconds of sending per claim, so claimed messages never wait long.
-    let batch = ((p.per_minute as usize) / 12).clamp(1, 64);
+    // About five seconds of sending per claim: claimed messages never wait long, and the
+    // claim query (the only pause in the pacing) runs rarely.
+    let batch = ((p.per_minute as usize) / 12).clamp(1, 500);
     let lease =
         MIN_LEASE.max(Duration::from_secs(60) / p.per_minute.max(1) * 2 + Duration::from_secs(30));
+    let (results, attempts) = tokio::sync::mpsc::unbounded_channel();
+    let recorder = tokio::spawn(record_attempts(state.clone(), attempts));
     let started = tokio::time::Instant::now();
     let mut note = None;
     loop {
@@ -154,16 +159,24 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
             }
             let permit = sem.clone().acquire_owned().await.expect("semaphore open");
             pacer.acquire().await;
-            let (state, client, pacer, tally) =
-                (state.clone(), client.clone(), pacer.clone(), tally.clone());
+            let (state, client, pacer, tally, results) = (
+                state.clone(),
+                client.clone(),
+                pacer.clone(),
+                tally.clone(),
+                results.clone(),
+            );
             tokio::spawn(async move {
-                send_one(&state, &client, &pacer, &tally, m).await;
+                let attempt = send_one(&state, &client, &pacer, &tally, m).await;
                 drop(permit);
+                let _ = results.send(attempt);
             });
         }
     }
-    // Every send started by this run ends before the run does.
-    let _all = sem.acquire_many(CONCURRENCY as u32).await;
+    // Every send started by this run is recorded before the run ends: the recorder stops
+    // once the last sending task has dropped its sender.
+    drop(results);
+    let _ = recorder.await;
     state.jobs.changed();
     let mut report = RunReport {
         note,
@@ -205,9 +218,44 @@ async fn release(state: &AppState, m: &Claimed, at: DateTime<Utc>) {
     }
 }
 
-async fn send_one(state: &AppState, client: &OpaClient, pacer: &Pacer, tally: &Tally, m: Claimed) {
-    let db = &state.db;
-    let owner = &state.jobs.instance;
+/// Writes the results of attempts as they come, many per transaction under load.
+async fn record_attempts(
+    state: AppState,
+    mut attempts: tokio::sync::mpsc::UnboundedReceiver<queue::Attempt>,
+) {
+    while let Some(first) = attempts.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < RECORD_BATCH {
+            match attempts.try_recv() {
+                Ok(a) => batch.push(a),
+                Err(_) => break,
+            }
+        }
+        let mut written = queue::record(&state.db, &state.jobs.instance, &batch).await;
+        for wait in [50, 200, 1000, 3000] {
+            if written.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            written = queue::record(&state.db, &state.jobs.instance, &batch).await;
+        }
+        if let Err(e) = written {
+            // The messages stay `enviando` until their lease runs out and are then sent
+            // again: a duplicate is better than a lost greeting.
+            tracing::error!(%e, messages = batch.len(), "could not record send attempts");
+        }
+        state.jobs.changed();
+    }
+}
+
+/// One attempt: the provider's answer, classified into what happens to the message next.
+async fn send_one(
+    state: &AppState,
+    client: &OpaClient,
+    pacer: &Pacer,
+    tally: &Tally,
+    m: Claimed,
+) -> queue::Attempt {
     let metadata = serde_json::json!({ "origem": "parabens", "fila": m.key });
     let result = client
         .send(
@@ -219,30 +267,23 @@ async fn send_one(state: &AppState, client: &OpaClient, pacer: &Pacer, tally: &T
         )
         .await;
     let attempt = m.attempts.max(0) as u32 + 1;
-    let write = match result {
+    let outcome = match result {
         Ok(provider_id) => {
             tally.sent.fetch_add(1, Ordering::Relaxed);
-            // Recording a delivery matters most: try hard, or it would be sent again.
-            let mut r = queue::mark_sent(db, &m.key, &provider_id).await;
-            for _ in 0..5 {
-                if r.is_ok() {
-                    break;
-                }
-                tokio::time::sleep(Duration::from_millis(200)).await;
-                r = queue::mark_sent(db, &m.key, &provider_id).await;
-            }
-            r
+            queue::Outcome::Sent(provider_id)
         }
         Err(e) if e.is_retryable() && attempt < state.settings.max_send_attempts => {
             pacer.refund().await;
             tally.retry.fetch_add(1, Ordering::Relaxed);
-            let mut wait = retry_delay(attempt, state.settings.retry_base, rand::random());
-            if let Some(after) = e.retry_after {
-                wait = wait.max(after);
-            }
-            let next = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+            // The provider's own wait when it gave one, else ours.
+            let wait = e
+                .retry_after
+                .unwrap_or_else(|| retry_delay(attempt, state.settings.retry_base, rand::random()));
             tracing::info!(message = %m.key, attempt, error = %e, "send failed, will retry");
-            queue::mark_retry(db, &m.key, owner, next, &e.to_string()).await
+            queue::Outcome::Retry(
+                Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default(),
+                e.to_string(),
+            )
         }
         Err(e) => {
             pacer.refund().await;
@@ -253,13 +294,14 @@ async fn send_one(state: &AppState, client: &OpaClient, pacer: &Pacer, tally: &T
                 e.to_string()
             };
             tracing::warn!(message = %m.key, attempt, error = %why, "send failed for good");
-            queue::mark_failed(db, &m.key, owner, &why).await
+            queue::Outcome::Failed(why)
         }
     };
-    if let Err(e) = write {
-        tracing::error!(message = %m.key, %e, "could not record a send attempt");
+    queue::Attempt {
+        key: m.key,
+        at: Utc::now(),
+        outcome,
     }
-    state.jobs.changed();
 }
 
 #[cfg(test)]
