@@ -234,4 +234,56 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(one[1], 1, "the opt-out survived the failed sync: {one}");
+
+    // The agenda's *Sincronizar clientes IXC* runs the same sync as a task: IXC fails on
+    // page 2 at first, the executor's retry policy tries again after a backoff, and the
+    // second attempt succeeds.
+    let entry = json!({ "id": "", "task": "SyncIxc", "enabled": false, "schedule": {
+        "minute": "0", "hour": "3", "day_of_month": "Todos", "month": "Todos", "day_of_week": "Todos" } });
+    let res = c
+        .post(app.url("/api/save_agenda_entry"))
+        .json(&json!({ "entry": entry }))
+        .send()
+        .await
+        .unwrap();
+    let entry_id: String = res.json().await.unwrap();
+    let run: String = app
+        .call(&c, "run_now", &[("entry_id", &entry_id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let state = &app.running.state;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut saw_retrying = false;
+    let done = loop {
+        let r = app::server::jobs::runs::get(&state.db, &run)
+            .await
+            .unwrap()
+            .unwrap();
+        if r.outcome == app::models::queue::RunOutcome::Retrying && !saw_retrying {
+            saw_retrying = true;
+            assert!(r.error.as_deref().unwrap().contains("HTTP 500"), "{r:?}");
+            fake.fail_page.store(0, Ordering::SeqCst);
+        }
+        if r.outcome.is_finished() {
+            break r;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "sync run stuck: {r:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(saw_retrying, "{done:?}");
+    assert_eq!(
+        done.outcome,
+        app::models::queue::RunOutcome::Succeeded,
+        "{done:?}"
+    );
+    assert_eq!(done.attempt, 2);
+    assert_eq!(
+        done.counts.get(app::models::queue::count::IMPORTED),
+        CLIENTS as u64
+    );
 }

@@ -77,6 +77,11 @@ pub async fn on_tick(state: &AppState, at: DateTime<Utc>) -> surrealdb::Result<V
 /// nothing; a missed day does.
 pub async fn catch_up(state: &AppState, now: DateTime<Utc>) -> surrealdb::Result<Vec<String>> {
     let saved = params::birthday_params(&state.db).await?;
+    if saved.as_ref().and_then(|p| p.message_id.as_ref()).is_none() {
+        // A fresh install: no birthday message yet, so a catch-up could only fail.
+        tracing::info!("no birthday message chosen yet: nothing to catch up");
+        return Ok(Vec::new());
+    }
     let tz = params::time_zone(&saved, &state.settings);
     let local_now = now.with_timezone(&tz);
     let today = local_now.date_naive();

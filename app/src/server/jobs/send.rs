@@ -114,28 +114,43 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
     let recorder = tokio::spawn(record_attempts(state.clone(), attempts));
     let started = tokio::time::Instant::now();
     let mut note = None;
+    // The next batch is claimed while the current one is paced out, so the claim query
+    // never holds up the pacing.
+    let mut prefetched: Option<tokio::task::JoinHandle<surrealdb::Result<Vec<Claimed>>>> = None;
     loop {
-        if state.jobs.is_stopping() {
-            note = Some("Servidor parando; o restante fica para a próxima execução.".into());
+        let stop = if state.jobs.is_stopping() {
+            Some("Servidor parando; o restante fica para a próxima execução.".to_string())
+        } else if !p.in_send_window(Utc::now().with_timezone(&tz).hour()) {
+            Some(format!(
+                "Fora da janela de envio ({}h às {}h).",
+                p.window_from, p.window_to
+            ))
+        } else if started.elapsed() > RUN_BUDGET {
+            Some("Tempo da execução esgotado; o restante fica para a próxima.".to_string())
+        } else {
+            None
+        };
+        if let Some(why) = stop {
+            if let Some(h) = prefetched.take() {
+                for m in h.await.ok().and_then(Result::ok).unwrap_or_default() {
+                    release(state, &m, Utc::now(), &why).await;
+                }
+            }
+            note = Some(why);
             break;
         }
         let now = Utc::now();
         let local = now.with_timezone(&tz);
-        if !p.in_send_window(local.hour()) {
-            note = Some(format!(
-                "Fora da janela de envio ({}h às {}h).",
-                p.window_from, p.window_to
-            ));
-            break;
-        }
-        if started.elapsed() > RUN_BUDGET {
-            note = Some("Tempo da execução esgotado; o restante fica para a próxima.".into());
-            break;
-        }
         let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
-        let claimed = queue::claim_due(db, &state.jobs.instance, batch, until)
-            .await
-            .map_err(TaskError::db)?;
+        let claimed = match prefetched.take() {
+            Some(h) => h
+                .await
+                .map_err(|e| TaskError::Retryable(e.to_string()))?
+                .map_err(TaskError::db)?,
+            None => queue::claim_due(db, &state.jobs.instance, batch, until)
+                .await
+                .map_err(TaskError::db)?,
+        };
         if claimed.is_empty() {
             match queue::next_due(db).await.map_err(TaskError::db)? {
                 Some(at)
@@ -149,11 +164,23 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
                 _ => break,
             }
         }
+        if claimed.len() == batch {
+            let (db, owner) = (db.clone(), state.jobs.instance.clone());
+            prefetched = Some(tokio::spawn(async move {
+                queue::claim_due(&db, &owner, batch, until).await
+            }));
+        }
         state.jobs.changed();
         for m in claimed {
             if !limits.take(&client, &m.channel_id).await {
                 let tomorrow = queue::day_start(local.date_naive() + chrono::Days::new(1), tz);
-                release(state, &m, tomorrow).await;
+                release(
+                    state,
+                    &m,
+                    tomorrow,
+                    "Limite diário de envios do canal atingido; a mensagem sai no próximo dia.",
+                )
+                .await;
                 tally.postponed.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
@@ -203,16 +230,9 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
     Ok(report)
 }
 
-async fn release(state: &AppState, m: &Claimed, at: DateTime<Utc>) {
-    if let Err(e) = queue::release(
-        &state.db,
-        &m.key,
-        &state.jobs.instance,
-        at,
-        "Limite diário de envios do canal atingido; a mensagem sai no próximo dia.",
-    )
-    .await
-    {
+/// Gives a claimed message back unsent, due again at `at`.
+async fn release(state: &AppState, m: &Claimed, at: DateTime<Utc>, why: &str) {
+    if let Err(e) = queue::release(&state.db, &m.key, &state.jobs.instance, at, why).await {
         // The lease expires and the message is recovered: nothing is lost.
         tracing::error!(message = %m.key, %e, "could not release a message");
     }
