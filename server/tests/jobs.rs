@@ -425,17 +425,24 @@ fn many(n: usize) -> Vec<u8> {
     csv(&rows)
 }
 
+/// Logs in on `app` with a quiet agenda, and enqueues `n` greetings of clients born today.
+async fn queued_day(app: &TestApp, n: usize) -> reqwest::Client {
+    let c = app.logged_in_client().await;
+    quiet_agenda(app).await;
+    app.import_csv(&c, &many(n)).await;
+    birthday_message(app, &c, 6000).await;
+    let r = run_now(app, &c, TaskKind::EnqueueBirthdays).await;
+    assert_eq!(r.counts.get(count::ENQUEUED), n as u64, "{r:?}");
+    c
+}
+
 #[tokio::test]
 async fn retryable_faults_are_retried_until_delivered() {
     let mut config = server::config::Config::for_tests(common::ADMIN_PASSWORD);
     config.retry_base = Duration::from_millis(100);
     config.max_send_attempts = 20;
     let app = common::spawn_with(config).await;
-    let c = app.logged_in_client().await;
-    quiet_agenda(&app).await;
-    app.import_csv(&c, &many(20)).await;
-    birthday_message(&app, &c, 6000).await;
-    run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    let c = queued_day(&app, 20).await;
     let sandbox = &app.running.state.opa.sandbox;
     sandbox.set_faults(Faults {
         share_429: 0.15,
@@ -502,11 +509,7 @@ async fn retryable_faults_are_retried_until_delivered() {
 #[tokio::test]
 async fn final_faults_stop_at_once_and_can_be_requeued() {
     let app = common::spawn().await;
-    let c = app.logged_in_client().await;
-    quiet_agenda(&app).await;
-    app.import_csv(&c, &many(3)).await;
-    birthday_message(&app, &c, 6000).await;
-    run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    let c = queued_day(&app, 3).await;
     let sandbox = &app.running.state.opa.sandbox;
     sandbox.set_faults(Faults {
         final_numbers: vec!["+5511910000000".into()],
@@ -576,11 +579,7 @@ async fn a_send_run_failing_for_good_is_not_retried_by_the_executor() {
 #[tokio::test]
 async fn a_crash_while_sending_is_recovered_at_start() {
     let app = common::spawn().await;
-    let c = app.logged_in_client().await;
-    quiet_agenda(&app).await;
-    app.import_csv(&c, &many(4)).await;
-    birthday_message(&app, &c, 6000).await;
-    run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    let c = queued_day(&app, 4).await;
     let state = app.running.state.clone();
     // A sender that died holding two messages (its lease has run out) and a run it left.
     let past = Utc::now() - chrono::Duration::minutes(5);

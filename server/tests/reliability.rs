@@ -36,30 +36,21 @@ fn client() -> reqwest::Client {
         .unwrap()
 }
 
-async fn post(c: &reqwest::Client, p: &Proc, name: &str, body: Value) -> Value {
-    let res = c
-        .post(format!("{}/api/{name}", p.base))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+/// The JSON answer of a server function, which must succeed.
+async fn answer(name: &str, req: reqwest::RequestBuilder) -> Value {
+    let res = req.send().await.unwrap();
     let status = res.status();
     let text = res.text().await.unwrap();
     assert!(status.is_success(), "{name}: {status} {text}");
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
+async fn post(c: &reqwest::Client, p: &Proc, name: &str, body: Value) -> Value {
+    answer(name, c.post(format!("{}/api/{name}", p.base)).json(&body)).await
+}
+
 async fn form(c: &reqwest::Client, p: &Proc, name: &str, form: &[(&str, &str)]) -> Value {
-    let res = c
-        .post(format!("{}/api/{name}", p.base))
-        .form(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    assert!(status.is_success(), "{name}: {status} {text}");
-    serde_json::from_str(&text).unwrap_or(Value::Null)
+    answer(name, c.post(format!("{}/api/{name}", p.base)).form(form)).await
 }
 
 async fn login(p: &Proc) -> reqwest::Client {

@@ -52,7 +52,13 @@ impl FromRef<AppState> for LeptosOptions {
 }
 
 /// The state from Leptos context, inside a server function.
+///
+/// The state is provided for every request, so it is only missing when a page's request was
+/// cancelled (the browser navigated away) and a resource of that page is polled after its
+/// owner was disposed: nobody waits for the answer, so this is logged at debug level only.
 pub fn app_state() -> Result<AppState, crate::error::AppError> {
-    leptos::prelude::use_context::<AppState>()
-        .ok_or_else(|| super::internal("server state", "AppState missing from context"))
+    leptos::prelude::use_context::<AppState>().ok_or_else(|| {
+        tracing::debug!("server state unavailable: the request was cancelled while rendering");
+        crate::error::AppError::Internal
+    })
 }
