@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 use crate::components::clients_nav::{format_date, ClientsNav};
 use crate::components::layout::PageHeader;
 use crate::components::queue_status::{LastError, StatusBadge};
-use crate::components::time::format_time;
+use crate::components::time::{format_time, in_zone};
 use crate::domain::birthday::age_on;
 use crate::domain::phone::format_display;
 use crate::domain::url::percent_encode;
@@ -27,7 +27,8 @@ pub fn ClientDetailPage() -> impl IntoView {
         },
         |(id, _)| get_client(id),
     );
-    let today = chrono::Utc::now().date_naive();
+    // Ages are counted on today's date in the business time zone, as the greetings are.
+    let business = OnceResource::new(get_birthday_params());
 
     view! {
         <PageHeader title="Cliente" />
@@ -36,6 +37,8 @@ pub fn ClientDetailPage() -> impl IntoView {
             {move || client.get().map(|r| match r {
                 Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                 Ok(c) => {
+                    let tz = business.get().and_then(Result::ok).map(|p| p.time_zone).unwrap_or_default();
+                    let today = in_zone(chrono::Utc::now(), &tz).date();
                     let opted = c.opted_out;
                     let client_id = c.external_id.clone();
                     let row = |label: &'static str, value: String| view! { <div><dt>{label}</dt><dd>{value}</dd></div> };
