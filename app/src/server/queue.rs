@@ -558,19 +558,6 @@ pub async fn counts(db: &Db) -> surrealdb::Result<QueueCounts> {
     Ok(counts)
 }
 
-/// Messages sent today on `channel_id` (business day in `tz`): the daily limit's use.
-pub async fn sent_since(db: &Db, channel_id: &str, since: DateTime<Utc>) -> surrealdb::Result<u64> {
-    let mut res = db
-        .query(
-            "SELECT count() AS n FROM outbox WHERE sent_at >= $since AND channel_id = $c GROUP ALL",
-        )
-        .bind(("since", since))
-        .bind(("c", channel_id.to_string()))
-        .await?;
-    let n: Option<i64> = res.take((0, "n"))?;
-    Ok(n.unwrap_or(0).max(0) as u64)
-}
-
 /// Sent and failed per day over the `days` days ending `today` (business time zone).
 pub async fn daily_stats(
     db: &Db,
