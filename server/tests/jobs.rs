@@ -55,22 +55,12 @@ async fn birthday_message(app: &TestApp, c: &reqwest::Client, per_minute: u32) -
         .unwrap();
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
     let id: String = res.json().await.unwrap();
-    let mut params: Value = app
-        .call(c, "get_birthday_params", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mut params = app.birthday_params(c).await;
     params["message_id"] = json!(id);
     params["window_from"] = json!(0);
     params["window_to"] = json!(24);
     params["per_minute"] = json!(per_minute);
-    let res = c
-        .post(app.url("/api/save_birthday_params"))
-        .json(&json!({ "params": params }))
-        .send()
-        .await
-        .unwrap();
+    let res = app.save_birthday_params(c, &params).await;
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
     id
 }
@@ -273,52 +263,33 @@ async fn leap_day_birthdays_in_a_non_leap_year() {
     .await;
     birthday_message(&app, &c, 6000).await;
     let state = &app.running.state;
-    let feb28 = NaiveDate::from_ymd_opt(2027, 2, 28).unwrap();
-    let r = enqueue::run_for_day(state, "t-2027-02-28", feb28)
-        .await
-        .unwrap();
+    let on = |y, m, d| async move {
+        let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        enqueue::run_for_day(state, &format!("t-{day}"), day)
+            .await
+            .unwrap()
+    };
+    let r = on(2027, 2, 28).await;
     assert_eq!(
         r.counts.get(count::ENQUEUED),
         2,
         "both on 28 Feb: {:?}",
         r.counts
     );
-    let mar1 = NaiveDate::from_ymd_opt(2027, 3, 1).unwrap();
-    let r = enqueue::run_for_day(state, "t-2027-03-01", mar1)
-        .await
-        .unwrap();
+    let r = on(2027, 3, 1).await;
     assert_eq!(r.counts.get(count::FOUND), 0, "{:?}", r.counts);
     // In a leap year, 29 February itself.
-    let feb29 = NaiveDate::from_ymd_opt(2028, 2, 29).unwrap();
-    let r = enqueue::run_for_day(state, "t-2028-02-29", feb29)
-        .await
-        .unwrap();
+    let r = on(2028, 2, 29).await;
     assert_eq!(r.counts.get(count::ENQUEUED), 1);
 
     // With the 1 March rule, 2027's greeting moves to 1 March (a fresh year: 2029).
-    let mut params: Value = app
-        .call(&c, "get_birthday_params", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mut params = app.birthday_params(&c).await;
     params["leap_day_rule"] = json!("Mar1");
-    let res = c
-        .post(app.url("/api/save_birthday_params"))
-        .json(&json!({ "params": params }))
-        .send()
-        .await
-        .unwrap();
+    let res = app.save_birthday_params(&c, &params).await;
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
-    let feb28 = NaiveDate::from_ymd_opt(2029, 2, 28).unwrap();
-    let r = enqueue::run_for_day(state, "t-2029-02-28", feb28)
-        .await
-        .unwrap();
+    let r = on(2029, 2, 28).await;
     assert_eq!(r.counts.get(count::ENQUEUED), 1, "only Rui: {:?}", r.counts);
-    let mar1 = NaiveDate::from_ymd_opt(2029, 3, 1).unwrap();
-    let r = enqueue::run_for_day(state, "t-2029-03-01", mar1)
-        .await
-        .unwrap();
+    let r = on(2029, 3, 1).await;
     assert_eq!(r.counts.get(count::ENQUEUED), 1, "Lia: {:?}", r.counts);
     app.running.stop().await;
 }

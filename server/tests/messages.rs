@@ -109,30 +109,15 @@ async fn messages_are_checked_at_the_provider_and_sent_as_previewed() {
         .contains("{{nome_cliente}}"));
 
     // Chosen in the parameters, it cannot be deleted.
-    let mut params: Value = app
-        .call(&c, "get_birthday_params", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mut params = app.birthday_params(&c).await;
     assert_eq!(params["time_zone"], "America/Sao_Paulo");
     params["message_id"] = json!(id);
     params["window_to"] = json!(3);
-    let bad = c
-        .post(app.url("/api/save_birthday_params"))
-        .json(&json!({ "params": params }))
-        .send()
-        .await
-        .unwrap();
+    let bad = app.save_birthday_params(&c, &params).await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text().await.unwrap().contains("\"window_to\""));
     params["window_to"] = json!(20);
-    let ok = c
-        .post(app.url("/api/save_birthday_params"))
-        .json(&json!({ "params": params }))
-        .send()
-        .await
-        .unwrap();
+    let ok = app.save_birthday_params(&c, &params).await;
     assert_eq!(ok.status(), StatusCode::OK);
     let del = app.call(&c, "delete_message", &[("id", &id)]).await;
     assert_eq!(del.status(), StatusCode::UNPROCESSABLE_ENTITY);

@@ -19,10 +19,9 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
             session::require_admin().await?;
             let state = app_state()?;
             let db = &state.db;
-            let saved = params::birthday_params(db)
+            let tz = params::business_time_zone(db, &state.settings)
                 .await
                 .map_err(|e| internal("read parameters", e))?;
-            let tz = params::time_zone(&saved, &state.settings);
             let now = chrono::Utc::now();
             let today = now.with_timezone(&tz).date_naive();
             let mut next_runs = Vec::new();

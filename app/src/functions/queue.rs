@@ -50,10 +50,9 @@ pub async fn list_queue(
             session::require_admin().await?;
             let f = filter(&status, &from, &to, &client, &message_id)?;
             let state = app_state()?;
-            let saved = params::birthday_params(&state.db)
+            let tz = params::business_time_zone(&state.db, &state.settings)
                 .await
                 .map_err(|e| internal("read parameters", e))?;
-            let tz = params::time_zone(&saved, &state.settings);
             queue::list(&state.db, &f, tz, page.min(100_000), PER_PAGE)
                 .await
                 .map_err(|e| internal("list queue", e))
@@ -121,10 +120,9 @@ pub async fn requeue_failed(
             let me = session::require_admin().await?;
             let f = filter("", &from, &to, &client, &message_id)?;
             let state = app_state()?;
-            let saved = params::birthday_params(&state.db)
+            let tz = params::business_time_zone(&state.db, &state.settings)
                 .await
                 .map_err(|e| internal("read parameters", e))?;
-            let tz = params::time_zone(&saved, &state.settings);
             let n = queue::requeue_failed(&state.db, &f, tz, &me.username)
                 .await
                 .map_err(|e| internal("requeue failed messages", e))?;

@@ -53,11 +53,7 @@ pub async fn list(db: &Db) -> surrealdb::Result<Vec<AgendaEntry>> {
 /// Creates (empty id) or updates an entry; returns its id. The caller has validated it.
 pub async fn save(db: &Db, e: &AgendaEntry) -> surrealdb::Result<String> {
     let id = if e.id.is_empty() {
-        use rand::Rng;
-        let mut rng = rand::rng();
-        (0..16)
-            .map(|_| char::from_digit(rng.random_range(0..36), 36).unwrap_or('0'))
-            .collect()
+        super::random_id(16)
     } else {
         e.id.clone()
     };

@@ -68,11 +68,7 @@ pub async fn get(db: &Db, id: &str) -> surrealdb::Result<Option<OmniMessage>> {
 /// Creates (empty `m.id`) or replaces a message; returns its id.
 pub async fn save(db: &Db, m: &OmniMessage) -> surrealdb::Result<String> {
     let id = if m.id.is_empty() {
-        use rand::Rng;
-        let mut rng = rand::rng();
-        (0..16)
-            .map(|_| char::from_digit(rng.random_range(0..36), 36).unwrap_or('0'))
-            .collect()
+        super::random_id(16)
     } else {
         m.id.clone()
     };

@@ -22,6 +22,15 @@ pub use state::AppState;
 
 use crate::error::AppError;
 
+/// A random lowercase base-36 id of `len` characters (record keys, instance names).
+pub fn random_id(len: usize) -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| char::from_digit(rng.random_range(0..36), 36).unwrap_or('0'))
+        .collect()
+}
+
 /// Logs an unexpected server failure with its cause and returns the opaque error the UI shows.
 pub fn internal(context: &str, err: impl std::fmt::Display) -> AppError {
     tracing::error!(%err, "{context}");

@@ -21,6 +21,11 @@ pub fn time_zone(params: &Option<BirthdayParams>, server: &Settings) -> chrono_t
         .unwrap_or(server.time_zone)
 }
 
+/// The business time zone as saved now (for callers that need nothing else).
+pub async fn business_time_zone(db: &Db, server: &Settings) -> surrealdb::Result<chrono_tz::Tz> {
+    Ok(time_zone(&birthday_params(db).await?, server))
+}
+
 /// Today's date in the business time zone.
 pub fn today(params: &Option<BirthdayParams>, server: &Settings) -> NaiveDate {
     chrono::Utc::now()

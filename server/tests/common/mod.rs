@@ -82,6 +82,28 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// The birthday routine's parameters as *Parâmetros* loads them.
+    pub async fn birthday_params(&self, c: &reqwest::Client) -> serde_json::Value {
+        self.call(c, "get_birthday_params", &[])
+            .await
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// Saves `params` as *Parâmetros* does; the answer is the caller's to check.
+    pub async fn save_birthday_params(
+        &self,
+        c: &reqwest::Client,
+        params: &serde_json::Value,
+    ) -> reqwest::Response {
+        c.post(self.url("/api/save_birthday_params"))
+            .json(&serde_json::json!({ "params": params }))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Polls an import job (CSV file or IXC sync) until it finishes; 60 s at most.
     pub async fn wait_import(&self, c: &reqwest::Client, job: u64) -> serde_json::Value {
         for _ in 0..1200 {

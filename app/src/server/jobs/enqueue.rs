@@ -11,22 +11,29 @@ use crate::server::{clients, messages, params, AppState};
 /// Rows per enqueue transaction.
 const BATCH: usize = 200;
 
+/// The enqueue task for today's birthdays (business date).
 pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError> {
-    let saved = params::birthday_params(&state.db)
-        .await
-        .map_err(TaskError::db)?;
-    run_for_day(state, run_id, params::today(&saved, &state.settings)).await
+    run_on(state, run_id, None).await
 }
 
-/// The enqueue task for the birthdays of `today` (a business date).
+/// The enqueue task for the birthdays of `day` (a business date).
 pub async fn run_for_day(
     state: &AppState,
     run_id: &str,
-    today: chrono::NaiveDate,
+    day: chrono::NaiveDate,
+) -> Result<RunReport, TaskError> {
+    run_on(state, run_id, Some(day)).await
+}
+
+async fn run_on(
+    state: &AppState,
+    run_id: &str,
+    day: Option<chrono::NaiveDate>,
 ) -> Result<RunReport, TaskError> {
     let db = &state.db;
     let saved = params::birthday_params(db).await.map_err(TaskError::db)?;
-    let p = saved.clone().unwrap_or_default();
+    let today = day.unwrap_or_else(|| params::today(&saved, &state.settings));
+    let p = saved.unwrap_or_default();
     let message_id = p.message_id.clone().ok_or_else(|| {
         TaskError::Final("Nenhuma mensagem de aniversário escolhida em Parâmetros.".into())
     })?;

@@ -80,15 +80,8 @@ pub struct Jobs {
 impl Default for Jobs {
     fn default() -> Self {
         let (sender, receiver) = mpsc::unbounded();
-        let instance: String = {
-            use rand::Rng;
-            let mut rng = rand::rng();
-            (0..12)
-                .map(|_| char::from_digit(rng.random_range(0..36), 36).unwrap_or('0'))
-                .collect()
-        };
         Self {
-            instance,
+            instance: crate::server::random_id(12),
             sender,
             receiver: Mutex::new(Some(receiver)),
             changes: tokio::sync::broadcast::channel(64).0,

@@ -50,8 +50,7 @@ async fn on_cron_tick(tick: Tick<Utc>, state: Data<AppState>) -> Result<(), BoxD
 /// this instance claimed.
 pub async fn on_tick(state: &AppState, at: DateTime<Utc>) -> surrealdb::Result<Vec<String>> {
     let at = at.duration_trunc(Duration::minutes(1)).unwrap_or(at);
-    let saved = params::birthday_params(&state.db).await?;
-    let tz = params::time_zone(&saved, &state.settings);
+    let tz = params::business_time_zone(&state.db, &state.settings).await?;
     let local = at.with_timezone(&tz).naive_local();
     let mut claimed = Vec::new();
     for entry in agenda::list(&state.db).await? {
