@@ -1,4 +1,13 @@
 //! IXC sync against a fake IXC webservice on loopback: real reqwest, real HTTP, paging.
+//!
+//! The fake answers as live IXC instances do (2026), so that the tests fail the way
+//! production would:
+//! - errors come back as HTTP 200 with a `text/html` body `{"type":"error","message":...}`
+//!   (a malformed request, or an API user without the permission: "Recurso cliente não está
+//!   disponível!"); only a bad token gets 401;
+//! - there is no field projection: every row carries every column, the client's plain-text
+//!   passwords (`senha`, `senha_central`, `hotsite_senha`) among them;
+//! - values are strings; `total` is a number.
 
 mod common;
 
@@ -6,7 +15,8 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use axum::http::{HeaderMap, StatusCode as AxumStatus};
+use axum::http::{header, HeaderMap, StatusCode as AxumStatus};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use common::spawn;
@@ -22,6 +32,23 @@ struct Fake {
     fail_page: AtomicUsize,
     pages_served: AtomicUsize,
     saw_bad_request: AtomicBool,
+    /// The API user lacks the permission to list clients.
+    denied: AtomicBool,
+}
+
+/// A client's password as IXC sends it along with every row.
+fn password(id: usize) -> String {
+    format!("senha-secreta-{id}")
+}
+
+/// IXC's error: HTTP 200, `text/html`, `{"type":"error","message":...}`.
+fn ixc_error(message: &str) -> Response {
+    (
+        AxumStatus::OK,
+        [(header::CONTENT_TYPE, "text/html; charset=UTF-8")],
+        json!({ "type": "error", "message": message }).to_string(),
+    )
+        .into_response()
 }
 
 fn registro(id: usize) -> Value {
@@ -40,6 +67,10 @@ fn registro(id: usize) -> Value {
         "cidade": "Campinas",
         "uf": "SP",
         "cnpj_cpf": "",
+        "senha": password(id),
+        "senha_central": password(id),
+        "hotsite_senha": password(id),
+        "hotsite_email": format!("cliente{id}@example.com"),
     })
 }
 
@@ -54,13 +85,17 @@ async fn start_fake(fake: Arc<Fake>) -> String {
                     || body["sortorder"] != "asc"
                 {
                     fake.saw_bad_request.store(true, Ordering::SeqCst);
-                    return (AxumStatus::BAD_REQUEST, Json(json!({"type": "error"})));
+                    return ixc_error("Requisição inválida.");
                 }
                 if headers.get("authorization").and_then(|v| v.to_str().ok()) != Some(AUTH) {
                     return (
                         AxumStatus::UNAUTHORIZED,
                         Json(json!({"type": "error", "message": "Token inválido"})),
-                    );
+                    )
+                        .into_response();
+                }
+                if fake.denied.load(Ordering::SeqCst) {
+                    return ixc_error("Recurso cliente não está disponível!");
                 }
                 let page: usize = body["page"].as_str().unwrap().parse().unwrap();
                 let rp: usize = body["rp"].as_str().unwrap().parse().unwrap();
@@ -68,7 +103,8 @@ async fn start_fake(fake: Arc<Fake>) -> String {
                     return (
                         AxumStatus::INTERNAL_SERVER_ERROR,
                         Json(json!({"type": "error", "message": "falha interna"})),
-                    );
+                    )
+                        .into_response();
                 }
                 fake.pages_served.fetch_add(1, Ordering::SeqCst);
                 let from = (page - 1) * rp + 1;
@@ -76,10 +112,11 @@ async fn start_fake(fake: Arc<Fake>) -> String {
                     (from..(from + rp).min(CLIENTS + 1)).map(registro).collect();
                 (
                     AxumStatus::OK,
-                    Json(
-                        json!({"page": page.to_string(), "total": CLIENTS, "registros": registros}),
-                    ),
+                    [(header::CONTENT_TYPE, "text/html; charset=UTF-8")],
+                    json!({"page": page.to_string(), "total": CLIENTS, "registros": registros})
+                        .to_string(),
                 )
+                    .into_response()
             }
         }),
     );
@@ -198,6 +235,49 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
     assert_eq!(total_clients(&app, &c).await, CLIENTS as u64 - 1);
     assert!(!fake.saw_bad_request.load(Ordering::SeqCst));
 
+    // IXC sends every client's passwords along; none of them is kept anywhere we can see.
+    assert!(!done.to_string().contains("senha-secreta"), "{done}");
+    let stored: Vec<Value> = app
+        .running
+        .state
+        .db
+        .query("SELECT * FROM client")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    assert_eq!(stored.len(), CLIENTS - 1);
+    let stored = serde_json::to_string(&stored).unwrap();
+    assert!(!stored.contains("senha-secreta") && !stored.contains("hotsite"));
+
+    // The API user loses the permission: IXC answers HTTP 200 with its error. The test and
+    // the sync show IXC's own message, and the sync changes nothing.
+    fake.denied.store(true, Ordering::SeqCst);
+    let res = app.call(&c, "test_ixc_connection", &[]).await;
+    assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.contains("O IXC recusou a consulta: Recurso cliente não está disponível!"),
+        "{text}"
+    );
+    let job: u64 = app
+        .call(&c, "sync_ixc_now", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    let refused = app.wait_import(&c, job).await;
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap()
+            .contains("Recurso cliente não está disponível!"),
+        "{refused}"
+    );
+    assert!(refused["report"].is_null(), "{refused}");
+    assert_eq!(total_clients(&app, &c).await, CLIENTS as u64 - 1);
+    fake.denied.store(false, Ordering::SeqCst);
+
     // IXC fails on page 2 of the next sync: the error is shown, the clients stay as they were.
     app.call(
         &c,
@@ -214,7 +294,7 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         .unwrap();
     let failed = app.wait_import(&c, job).await;
     assert!(
-        failed["error"].as_str().unwrap().contains("HTTP 500"),
+        failed["error"].as_str().unwrap().contains("O IXC respondeu HTTP 500: falha interna"),
         "{failed}"
     );
     assert!(failed["report"].is_null());
@@ -235,9 +315,12 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         .unwrap();
     assert_eq!(one[1], 1, "the opt-out survived the failed sync: {one}");
 
-    // The agenda's *Sincronizar clientes IXC* runs the same sync as a task: IXC fails on
-    // page 2 at first, the executor's retry policy tries again after a backoff, and the
-    // second attempt succeeds.
+    // The agenda's *Sincronizar clientes IXC* runs the same sync as a task: IXC refuses it
+    // (HTTP 200 with its error) at first, so the run fails rather than succeeding with no
+    // clients; the executor's retry policy tries again after a backoff, and the second
+    // attempt succeeds.
+    fake.fail_page.store(0, Ordering::SeqCst);
+    fake.denied.store(true, Ordering::SeqCst);
     let entry = json!({ "id": "", "task": "SyncIxc", "enabled": false, "schedule": {
         "minute": "0", "hour": "3", "day_of_month": "Todos", "month": "Todos", "day_of_week": "Todos" } });
     let res = c
@@ -263,8 +346,11 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
             .unwrap();
         if r.outcome == app::models::queue::RunOutcome::Retrying && !saw_retrying {
             saw_retrying = true;
-            assert!(r.error.as_deref().unwrap().contains("HTTP 500"), "{r:?}");
-            fake.fail_page.store(0, Ordering::SeqCst);
+            assert!(
+                r.error.as_deref().unwrap().contains("Recurso cliente"),
+                "{r:?}"
+            );
+            fake.denied.store(false, Ordering::SeqCst);
         }
         if r.outcome.is_finished() {
             break r;
@@ -286,4 +372,59 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         done.counts.get(app::models::queue::count::IMPORTED),
         CLIENTS as u64
     );
+}
+
+/// An admin who points either integration at some internal address reads nothing of its
+/// pages through the error: only the HTTP status (and a service's own `message` field).
+#[tokio::test]
+async fn errors_never_quote_a_foreign_page() {
+    const SECRET: &str = "conteudo-interno-7d1f";
+    let page = format!("<html><head><title>Roteador</title></head><body>{SECRET}</body></html>");
+    let internal = Router::new().fallback(move || {
+        let page = page.clone();
+        async move {
+            (
+                AxumStatus::FORBIDDEN,
+                [(header::CONTENT_TYPE, "text/html")],
+                page,
+            )
+        }
+    });
+    let ok_page = format!("<html>{SECRET}</html>");
+    let internal_ok = Router::new().fallback(move || {
+        let page = ok_page.clone();
+        async move { (AxumStatus::OK, [(header::CONTENT_TYPE, "text/html")], page) }
+    });
+    let mut bases = Vec::new();
+    for router in [internal, internal_ok] {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        bases.push(format!("http://{addr}"));
+    }
+    let app = spawn().await;
+    let c = app.logged_in_client().await;
+    for base in &bases {
+        app.call(
+            &c,
+            "save_ixc_settings",
+            &[("url", base), ("user_id", "7"), ("token", "t")],
+        )
+        .await;
+        let res = app.call(&c, "test_ixc_connection", &[]).await;
+        assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
+        let text = res.text().await.unwrap();
+        assert!(!text.contains(SECRET) && !text.contains("Roteador"), "{text}");
+        assert!(text.contains("HTTP"), "{text}");
+
+        app.call(&c, "save_opa_settings", &[("url", base), ("token", "t")])
+            .await;
+        let res = app.call(&c, "test_opa_connection", &[]).await;
+        assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
+        let text = res.text().await.unwrap();
+        assert!(!text.contains(SECRET) && !text.contains("Roteador"), "{text}");
+        assert!(text.contains("HTTP"), "{text}");
+    }
 }

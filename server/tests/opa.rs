@@ -9,6 +9,7 @@ use app::server::opa::sandbox::{
     self, Faults, Sandbox, CHANNEL_BILLING, CHANNEL_INACTIVE, CHANNEL_MAIN, TEMPLATE_BIRTHDAY,
     TEMPLATE_BIRTHDAY_NUMBERED,
 };
+use app::server::opa::types::ChannelFilter;
 use app::server::opa::{OpaClient, OpaErrorKind};
 use serde_json::json;
 
@@ -16,7 +17,10 @@ const TOKEN: &str = "token-do-sandbox";
 const PHONE: &str = "+5519998765432";
 
 async fn start() -> (Arc<Sandbox>, String) {
-    let sb = Sandbox::new(TOKEN);
+    start_with(Sandbox::new(TOKEN)).await
+}
+
+async fn start_with(sb: Arc<Sandbox>) -> (Arc<Sandbox>, String) {
     let app = axum::Router::new().nest("/api/v1", sandbox::router(sb.clone()));
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
@@ -39,10 +43,12 @@ async fn listings_limits_and_a_successful_send() {
     let (sb, base) = start().await;
     let opa = client(&base, TOKEN);
 
-    let all = opa.list_channels(json!({})).await.unwrap();
+    let mut all = opa.list_channels(&ChannelFilter::by_status(true)).await.unwrap();
+    assert_eq!(all.len(), 3);
+    all.extend(opa.list_channels(&ChannelFilter::by_status(false)).await.unwrap());
     assert_eq!(all.len(), 4);
     let whatsapp = opa
-        .list_channels(json!({ "canal": "Whatsapp", "status": "A" }))
+        .list_channels(&ChannelFilter::active_whatsapp())
         .await
         .unwrap();
     assert_eq!(whatsapp.len(), 2);
@@ -97,7 +103,7 @@ async fn final_failures_are_classified_final_with_the_providers_message() {
     let opa = client(&base, TOKEN);
 
     let bad_token = client(&base, "errado")
-        .list_channels(json!({}))
+        .list_channels(&ChannelFilter::active_whatsapp())
         .await
         .unwrap_err();
     assert_eq!(
@@ -113,7 +119,10 @@ async fn final_failures_are_classified_final_with_the_providers_message() {
         (missing.kind, missing.status),
         (OpaErrorKind::Final, Some(404))
     );
-    assert_eq!(missing.message, "Communication channel not found.");
+    assert_eq!(
+        missing.message,
+        "Opa! Suite respondeu HTTP 404: Communication channel not found."
+    );
 
     let inactive = opa
         .send(
@@ -258,7 +267,7 @@ async fn transient_failures_are_retryable() {
 
     // Nobody listening: a network error, retryable.
     let gone = client("http://127.0.0.1:9/api/v1", TOKEN)
-        .list_channels(json!({}))
+        .list_channels(&ChannelFilter::active_whatsapp())
         .await
         .unwrap_err();
     assert_eq!(gone.kind, OpaErrorKind::Retryable);
@@ -272,11 +281,51 @@ async fn the_sandbox_holds_to_the_listing_contract() {
     let res = http
         .get(format!("{base}/canal-comunicacao/"))
         .bearer_auth(TOKEN)
-        .json(&json!({ "filter": {}, "options": { "limit": 5000 } }))
+        .json(&json!({ "filter": { "canal": "Whatsapp" }, "options": { "limit": 5000 } }))
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+
+    // As live instances answer since October 2026: no filter, an empty filter, or a field
+    // the resource does not filter on are all refused.
+    for (path, body, message) in [
+        ("canal-comunicacao/", None, "At least one filter field is required"),
+        (
+            "canal-comunicacao/",
+            Some(json!({ "filter": {}, "options": { "limit": 10 } })),
+            "At least one filter field is required",
+        ),
+        (
+            "canal-comunicacao/",
+            Some(json!({ "filter": { "atalho": "x" } })),
+            "Field 'atalho' is not allowed",
+        ),
+        ("template/", Some(json!({ "filter": {} })), "At least one filter field is required"),
+        (
+            "template/",
+            Some(json!({ "filter": { "canal": "Whatsapp" } })),
+            "Field 'canal' is not allowed",
+        ),
+    ] {
+        let mut req = http.get(format!("{base}/{path}")).bearer_auth(TOKEN);
+        if let Some(body) = &body {
+            req = req.json(body);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 400, "{path} {body:?}");
+        let answer: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(answer["message"], message, "{path} {body:?}");
+    }
+    let res = http
+        .get(format!("{base}/template/"))
+        .bearer_auth(TOKEN)
+        .json(&json!({ "filter": { "atalho": "feliz_aniversario" } }))
+        .send()
+        .await
+        .unwrap();
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["data"][0]["_id"], TEMPLATE_BIRTHDAY);
     let res = http
         .get(format!("{base}/canal-comunicacao/"))
         .bearer_auth(TOKEN)
@@ -288,6 +337,26 @@ async fn the_sandbox_holds_to_the_listing_contract() {
     assert_eq!(body["status"], "success");
     assert_eq!(body["data"].as_array().unwrap().len(), 1);
     assert_eq!(body["data"][0]["_id"], CHANNEL_BILLING);
+}
+
+/// Long listings are paged; a provider that ignores `skip`/`limit` (as some live listings
+/// do) answers everything on every page, and the client stops at the first page with
+/// nothing new instead of looping.
+#[tokio::test]
+async fn listings_page_and_never_loop() {
+    let (sb, base) = start_with(Sandbox::with_extra_channels(TOKEN, 1500)).await;
+    let opa = client(&base, TOKEN);
+    let active = opa.list_channels(&ChannelFilter::by_status(true)).await.unwrap();
+    assert_eq!(active.len(), 1503);
+    assert_eq!(sb.listings_answered(), 2, "1,000 then 503");
+
+    sb.set_faults(Faults {
+        ignore_paging: true,
+        ..Faults::default()
+    });
+    let again = opa.list_channels(&ChannelFilter::by_status(true)).await.unwrap();
+    assert_eq!(again, active);
+    assert_eq!(sb.listings_answered(), 4, "the second page brought nothing new");
 }
 
 mod common;

@@ -72,6 +72,8 @@ pub enum Variable {
     BirthDate,
     Age,
     City,
+    /// The date of the greeting, `dd/mm` in the business time zone ("Hoje, 28/11, ...").
+    Today,
     /// The same text for every client.
     Fixed(String),
 }
@@ -84,6 +86,7 @@ pub const CATALOGUE: &[Variable] = &[
     Variable::BirthDate,
     Variable::Age,
     Variable::City,
+    Variable::Today,
 ];
 
 impl Variable {
@@ -96,6 +99,7 @@ impl Variable {
             Self::BirthDate => "Data de nascimento".into(),
             Self::Age => "Idade".into(),
             Self::City => "Cidade".into(),
+            Self::Today => "Data de hoje (dd/mm)".into(),
             Self::Fixed(text) if text.trim().is_empty() => "Texto fixo".into(),
             Self::Fixed(text) => format!("Texto fixo: {text}"),
         }
@@ -110,6 +114,7 @@ impl Variable {
             Self::BirthDate => "data_nascimento",
             Self::Age => "idade",
             Self::City => "cidade",
+            Self::Today => "data_hoje",
             Self::Fixed(_) => "fixo",
         }
     }
@@ -148,7 +153,8 @@ pub fn sample_client() -> ClientFields {
 /// title-cased with Portuguese particles in lower case; mixed-case text is kept as typed,
 /// since it already reflects someone's choice (`McDonald`). Trade names are kept as typed
 /// (`LTDA`, `ME`). `Age` is the age celebrated in `today`'s year, see
-/// [`super::birthday::age_turning`].
+/// [`super::birthday::age_turning`]; `Today` is `today` itself, the greeting's date in the
+/// business time zone.
 pub fn resolve(var: &Variable, client: &ClientFields, today: NaiveDate) -> Option<String> {
     let value = match var {
         Variable::FullName => proper_name(&client.full_name),
@@ -161,6 +167,7 @@ pub fn resolve(var: &Variable, client: &ClientFields, today: NaiveDate) -> Optio
         Variable::BirthDate => client.birth_date?.format("%d/%m/%Y").to_string(),
         Variable::Age => age_turning(client.birth_date?, today.year())?.to_string(),
         Variable::City => proper_name(&client.city),
+        Variable::Today => today.format("%d/%m").to_string(),
         Variable::Fixed(text) => text.trim().to_string(),
     };
     (!value.is_empty()).then_some(value)
@@ -365,7 +372,8 @@ mod tests {
         assert_eq!(FirstName.label(), "Primeiro nome");
         assert_eq!(Fixed("Equipe".into()).label(), "Texto fixo: Equipe");
         assert_eq!(Fixed(" ".into()).label(), "Texto fixo");
-        assert_eq!(CATALOGUE.len(), 6);
+        assert_eq!(CATALOGUE.len(), 7);
+        assert_eq!(Variable::from_key("data_hoje"), Some(Today));
     }
 
     #[test]
@@ -383,6 +391,8 @@ mod tests {
             (&sample_client(), TradeName, None),
             (&sample_client(), BirthDate, Some("28/11/1985")),
             (&sample_client(), Age, Some("41")),
+            (&sample_client(), Today, Some("28/11")),
+            (&shouting, Today, Some("28/11")),
             (&sample_client(), City, Some("Campinas")),
             (
                 &sample_client(),

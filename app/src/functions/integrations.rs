@@ -196,6 +196,7 @@ pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppErro
 /// "Testar conexão": the channels the Opa! Suite in force lists, or its exact error.
 #[server(prefix = "/api", endpoint = "test_opa_connection")]
 pub async fn test_opa_connection() -> Result<Vec<crate::models::opa::ChannelView>, AppError> {
+    use crate::server::opa::types::ChannelFilter;
     use crate::server::{finish, session, state::app_state};
     finish(
         async {
@@ -206,10 +207,15 @@ pub async fn test_opa_connection() -> Result<Vec<crate::models::opa::ChannelView
                 AppError::External(e.to_string())
             };
             let (opa, _) = state.opa.client(&state.db).await.map_err(external)?;
-            let channels = opa
-                .list_channels(serde_json::json!({}))
-                .await
-                .map_err(external)?;
+            // Opa! Suite refuses a listing without a filter: active ones, then inactive ones.
+            let mut channels = Vec::new();
+            for active in [true, false] {
+                channels.extend(
+                    opa.list_channels(&ChannelFilter::by_status(active))
+                        .await
+                        .map_err(external)?,
+                );
+            }
             Ok(channels
                 .into_iter()
                 .map(|c| crate::models::opa::ChannelView {

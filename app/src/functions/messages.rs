@@ -68,7 +68,7 @@ pub async fn opa_channels() -> Result<Vec<ChannelView>, AppError> {
             session::require_admin().await?;
             let list = opa()
                 .await?
-                .list_channels(serde_json::json!({ "canal": "Whatsapp", "status": "A" }))
+                .list_channels(&crate::server::opa::types::ChannelFilter::active_whatsapp())
                 .await
                 .map_err(external)?;
             Ok(list
@@ -152,15 +152,15 @@ pub async fn save_message(input: MessageInput) -> Result<String, AppError> {
                 ));
             }
             let opa = opa().await?;
-            let channels = opa
-                .list_channels(serde_json::json!({}))
+            let channel = opa
+                .channel(input.channel_id.trim())
                 .await
-                .map_err(external)?;
-            let channel = channels
-                .into_iter()
-                .find(|c| c.id == input.channel_id)
-                .ok_or_else(|| {
-                    AppError::field("channel_id", "Canal não encontrado no Opa! Suite.")
+                .map_err(|e| match e.status {
+                    // Unknown to Opa! Suite, or not even an id it could know.
+                    Some(404) | None if !e.is_retryable() => {
+                        AppError::field("channel_id", "Canal não encontrado no Opa! Suite.")
+                    }
+                    _ => external(e),
                 })?;
             if !channel.is_active() {
                 return Err(AppError::field(

@@ -3,8 +3,15 @@
 //! `POST {url}/webservice/v1/cliente` with header `ixcsoft: listar` and HTTP Basic
 //! `user id:token`. Every page is read before anything is written, so a network or HTTP
 //! failure halfway leaves the stored clients exactly as they were.
+//!
+//! As live instances answer (2026): an error comes back as **HTTP 200** with a `text/html`
+//! body `{"type":"error","message":"..."}` (for example "Recurso cliente não está
+//! disponível!" when the API user lacks the permission); only a bad token gets 401. There is
+//! no field projection: every `cliente` row carries every column, the client's plain-text
+//! passwords (`senha`, `senha_central`, ...) among them. Rows are parsed straight into
+//! [`IxcRow`], which holds only the columns Parabéns uses: the others are skipped by the
+//! parser and never stored, logged, kept or quoted.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -51,20 +58,85 @@ pub enum IxcError {
     Timeout,
     #[error("Usuário ou token do IXC recusados (HTTP {0}).")]
     Unauthorized(u16),
-    #[error("O IXC respondeu HTTP {status}: {body}")]
-    Http { status: u16, body: String },
-    #[error("Resposta inesperada do IXC: {0}")]
-    BadResponse(String),
+    /// An HTTP error, with the service's own `message` when it gave one.
+    #[error("O IXC respondeu HTTP {status}{}", message.as_ref().map(|m| format!(": {m}")).unwrap_or_else(|| ".".into()))]
+    Http {
+        status: u16,
+        message: Option<String>,
+    },
+    /// IXC's `{"type":"error","message":...}`, which it sends with HTTP 200.
+    #[error("O IXC recusou a consulta: {0}")]
+    Refused(String),
+    #[error("Resposta inesperada do IXC (HTTP {0}): não é a listagem de clientes.")]
+    BadResponse(u16),
     #[error("A base do IXC tem mais de {0} páginas; sincronização interrompida.")]
     TooLarge(usize),
 }
 
+/// A page of the listing, or IXC's error (which comes with HTTP 200).
 #[derive(Deserialize)]
 struct Page {
+    #[serde(default, rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    message: Option<serde_json::Value>,
     #[serde(default)]
     total: serde_json::Value,
     #[serde(default)]
-    registros: Vec<HashMap<String, serde_json::Value>>,
+    registros: Vec<IxcRow>,
+}
+
+/// One `cliente` row: only the columns Parabéns uses. Every other column (the passwords
+/// among them) is skipped while parsing, so it is never held past the page's raw text.
+#[derive(Deserialize, Default)]
+pub struct IxcRow {
+    #[serde(default, deserialize_with = "text")]
+    id: String,
+    #[serde(default, deserialize_with = "text")]
+    razao: String,
+    #[serde(default, deserialize_with = "text")]
+    fantasia: String,
+    #[serde(default, deserialize_with = "text")]
+    tipo_pessoa: String,
+    #[serde(default, deserialize_with = "text")]
+    ativo: String,
+    #[serde(default, deserialize_with = "text")]
+    data_nascimento: String,
+    #[serde(default, deserialize_with = "text")]
+    whatsapp: String,
+    #[serde(default, deserialize_with = "text")]
+    telefone_celular: String,
+    #[serde(default, deserialize_with = "text")]
+    email: String,
+    #[serde(default, deserialize_with = "text")]
+    cidade: String,
+    #[serde(default, deserialize_with = "text")]
+    uf: String,
+}
+
+impl IxcRow {
+    /// The value of an IXC column, as [`record_from_fields`] asks for it.
+    fn get(&self, column: &str) -> &str {
+        match column {
+            "id" => &self.id,
+            "razao" => &self.razao,
+            "fantasia" => &self.fantasia,
+            "tipo_pessoa" => &self.tipo_pessoa,
+            "ativo" => &self.ativo,
+            "data_nascimento" => &self.data_nascimento,
+            "whatsapp" => &self.whatsapp,
+            "telefone_celular" => &self.telefone_celular,
+            "email" => &self.email,
+            "cidade" => &self.cidade,
+            "uf" => &self.uf,
+            _ => "",
+        }
+    }
+}
+
+/// IXC values are mostly strings, sometimes numbers or null.
+fn text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(as_text(&serde_json::Value::deserialize(d)?))
 }
 
 fn as_text(v: &serde_json::Value) -> String {
@@ -73,6 +145,12 @@ fn as_text(v: &serde_json::Value) -> String {
         serde_json::Value::Null => String::new(),
         other => other.to_string(),
     }
+}
+
+/// The service's own message in an error body, if it is JSON and has one.
+fn service_message(v: Option<&serde_json::Value>) -> Option<String> {
+    let m = super::external_text(&as_text(v?));
+    (!m.is_empty()).then_some(m)
 }
 
 pub struct IxcClient {
@@ -101,11 +179,7 @@ impl IxcClient {
     }
 
     /// One page (1-based) of clients with id above 0, in id order; and the total.
-    async fn page(
-        &self,
-        page: usize,
-        rp: usize,
-    ) -> Result<(usize, Vec<HashMap<String, String>>), IxcError> {
+    async fn page(&self, page: usize, rp: usize) -> Result<(usize, Vec<IxcRow>), IxcError> {
         let body = serde_json::json!({
             "qtype": "cliente.id", "query": "0", "oper": ">",
             "page": page.to_string(), "rp": rp.to_string(),
@@ -131,29 +205,28 @@ impl IxcClient {
             .text()
             .await
             .map_err(|e| IxcError::Network(e.without_url().to_string()))?;
+        // Whatever the status, only the service's own fields are read, never the raw body.
+        let parsed = serde_json::from_str::<Page>(&text);
+        drop(text);
         match status {
             200..=299 => {}
             401 | 403 => return Err(IxcError::Unauthorized(status)),
             _ => {
                 return Err(IxcError::Http {
                     status,
-                    body: text.chars().take(200).collect(),
+                    message: parsed.ok().and_then(|p| service_message(p.message.as_ref())),
                 })
             }
         }
-        let page: Page = serde_json::from_str(&text).map_err(|e| {
-            IxcError::BadResponse(format!(
-                "{e}: {}",
-                text.chars().take(120).collect::<String>()
-            ))
-        })?;
+        let page = parsed.map_err(|_| IxcError::BadResponse(status))?;
+        if page.kind.as_deref() == Some("error") {
+            return Err(IxcError::Refused(
+                service_message(page.message.as_ref())
+                    .unwrap_or_else(|| "erro sem mensagem".into()),
+            ));
+        }
         let total = as_text(&page.total).parse().unwrap_or(0);
-        let rows = page
-            .registros
-            .into_iter()
-            .map(|r| r.into_iter().map(|(k, v)| (k, as_text(&v))).collect())
-            .collect();
-        Ok((total, rows))
+        Ok((total, page.registros))
     }
 
     /// "Testar conexão": the number of clients IXC reports.
@@ -173,12 +246,11 @@ impl IxcClient {
             let n = rows.len();
             for row in rows {
                 read += 1;
-                let get = |column: &str| row.get(column).map(String::as_str).unwrap_or("");
-                match record_from_fields(get) {
+                match record_from_fields(|column| row.get(column)) {
                     Ok(r) => records.push(r),
                     Err(reason) => rejected.push(RejectedRow {
                         line: read,
-                        external_id: get("id").to_string(),
+                        external_id: row.get("id").to_string(),
                         reason,
                     }),
                 }

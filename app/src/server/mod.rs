@@ -5,6 +5,7 @@ pub mod auth;
 pub mod clients;
 pub mod csv_import;
 pub mod db;
+pub mod external;
 pub mod imports;
 pub mod ixc;
 pub mod jobs;
@@ -18,6 +19,7 @@ pub mod session;
 pub mod settings;
 pub mod state;
 
+pub use external::external_text;
 pub use state::AppState;
 
 use crate::error::AppError;

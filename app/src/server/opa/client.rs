@@ -9,11 +9,14 @@ use serde_json::json;
 
 use super::error::OpaError;
 use super::types::{
-    Channel, Contact, DailyLimit, Envelope, SendRequest, SendResult, Template, TemplateRef,
+    Channel, ChannelFilter, Contact, DailyLimit, Envelope, SendRequest, SendResult, Template,
+    TemplateRef,
 };
 
 /// Largest page the API accepts.
 pub const PAGE_LIMIT: usize = 1000;
+/// A listing stops after this many pages whatever the provider answers.
+pub const MAX_PAGES: usize = 50;
 
 #[derive(Clone)]
 pub struct OpaClient {
@@ -103,21 +106,40 @@ impl OpaClient {
             .ok_or_else(|| OpaError::invalid_response(status, "sem o campo data"))
     }
 
-    /// Every channel matching `filter` (e.g. `{"canal":"Whatsapp"}`), page by page.
-    pub async fn list_channels(&self, filter: serde_json::Value) -> Result<Vec<Channel>, OpaError> {
-        let mut all = Vec::new();
-        loop {
+    /// Every channel matching `filter`, page by page. Some live listings ignore
+    /// `skip`/`limit` and answer everything on every page: the listing ends at the first page
+    /// that brings no channel not seen before, and after [`MAX_PAGES`] at most.
+    pub async fn list_channels(&self, filter: &ChannelFilter) -> Result<Vec<Channel>, OpaError> {
+        let mut all: Vec<Channel> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for _ in 0..MAX_PAGES {
             let body =
                 json!({ "filter": filter, "options": { "skip": all.len(), "limit": PAGE_LIMIT } });
             let page: Vec<Channel> = self
                 .call(reqwest::Method::GET, "canal-comunicacao/", Some(body))
                 .await?;
             let n = page.len();
-            all.extend(page);
-            if n < PAGE_LIMIT {
+            let before = all.len();
+            all.extend(page.into_iter().filter(|c| seen.insert(c.id.clone())));
+            if n < PAGE_LIMIT || all.len() == before {
                 return Ok(all);
             }
         }
+        tracing::warn!(pages = MAX_PAGES, channels = all.len(), "Opa! Suite channel listing cut at the page cap");
+        Err(OpaError::invalid_response(
+            200,
+            format!("a listagem de canais passou de {MAX_PAGES} páginas"),
+        ))
+    }
+
+    /// One channel by id (`404` when Opa! Suite does not know it).
+    pub async fn channel(&self, id: &str) -> Result<Channel, OpaError> {
+        self.call(
+            reqwest::Method::GET,
+            &format!("canal-comunicacao/{}", segment(id)?),
+            None,
+        )
+        .await
     }
 
     pub async fn channel_templates(&self, channel_id: &str) -> Result<Vec<Template>, OpaError> {

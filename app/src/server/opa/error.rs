@@ -44,6 +44,8 @@ impl OpaError {
         }
     }
 
+    /// A response that is not what the API answers. Nothing of the body is quoted: the URL
+    /// may point anywhere, and its pages must not be readable through our error text.
     pub fn invalid_response(status: u16, detail: impl std::fmt::Display) -> Self {
         Self {
             kind: if status >= 500 {
@@ -58,18 +60,15 @@ impl OpaError {
         }
     }
 
-    /// Classifies an error response from its status, `Retry-After` and body.
+    /// Classifies an error response from its status, `Retry-After` and body. The message is
+    /// the HTTP status and the service's own `message` (or `error`) field, never a slice of
+    /// the body.
     pub fn from_response(status: u16, retry_after: Option<Duration>, body: &str) -> Self {
         let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
         let meta_code = find_meta_code(&json);
-        let message = provider_message(&json)
-            .unwrap_or_else(|| body.chars().take(300).collect::<String>())
-            .trim()
-            .to_string();
-        let message = if message.is_empty() {
-            format!("HTTP {status}")
-        } else {
-            message
+        let message = match provider_message(&json).map(|m| crate::server::external_text(&m)) {
+            Some(m) if !m.is_empty() => format!("Opa! Suite respondeu HTTP {status}: {m}"),
+            _ => format!("Opa! Suite respondeu HTTP {status}."),
         };
         let kind = match (status, meta_code) {
             (_, Some(code)) if META_RETRYABLE.contains(&code) => OpaErrorKind::Retryable,
@@ -210,7 +209,13 @@ mod tests {
             None,
             r#"{"error":"NOT_FOUND_ERROR","message":"Communication channel not found."}"#,
         );
-        assert_eq!(nf.message, "Communication channel not found.");
+        assert_eq!(
+            nf.message,
+            "Opa! Suite respondeu HTTP 404: Communication channel not found."
+        );
+        // An arbitrary page (the URL pointed at some internal host) is never quoted.
+        let page = OpaError::from_response(403, None, "<html><title>Painel interno</title>segredo</html>");
+        assert_eq!(page.message, "Opa! Suite respondeu HTTP 403.");
     }
 
     #[test]

@@ -1,10 +1,23 @@
 //! A stand-in Opa! Suite speaking the same HTTP API (the contract is Opa Suite's own Postman
-//! collection), so the default run and the tests exercise the real client over HTTP. Seeded
-//! with realistic channels and templates; records every accepted message in an inbox; can be
-//! told to fail on purpose (latency, 429, 500, timeouts, "já está em atendimento", final
-//! errors for chosen numbers).
+//! collection, `shared/opa-suite/`), so the default run and the tests exercise the real client
+//! over HTTP. Seeded with realistic channels and templates; records every accepted message in
+//! an inbox; can be told to fail on purpose (latency, 429, 500, timeouts, "já está em
+//! atendimento", final errors for chosen numbers).
+//!
+//! It is at least as strict as live instances. Observed there (probes of 8 October 2026) and
+//! enforced here:
+//! - a listing whose `filter` holds no field the resource filters on answers `400` ("At least
+//!   one filter field is required"; `{}` used to be accepted);
+//! - a filter field the resource does not filter on answers `400 Field '<name>' is not
+//!   allowed`. Channels filter on `nome`, `status`, `canal`, `id_atendente`, `integracao`;
+//!   templates on `atalho`, `tipo_mensagem`;
+//! - `options.limit` outside 1..=1000 answers `400`;
+//! - some listings ignore `skip`/`limit` and return everything on every page
+//!   ([`Faults::ignore_paging`] makes every listing do so);
+//! - every call needs the bearer token (`401` otherwise).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -36,6 +49,9 @@ pub struct Faults {
     pub share_in_service: f64,
     /// Numbers (`+55...`) that always get Meta's final 131026 "undeliverable".
     pub final_numbers: Vec<String>,
+    /// Listings ignore `skip`/`limit` and answer everything on every page, as some live
+    /// listings do.
+    pub ignore_paging: bool,
 }
 
 /// A message the sandbox accepted.
@@ -55,6 +71,8 @@ pub struct InboxMessage {
 pub struct Sandbox {
     token: String,
     channels: Vec<Channel>,
+    /// Listing requests answered (any status), to tell a client that stops from one that loops.
+    listings: AtomicUsize,
     templates: HashMap<String, Vec<Template>>,
     limits: HashMap<String, u64>,
     inbox: Mutex<Vec<InboxMessage>>,
@@ -89,9 +107,19 @@ pub const CHANNEL_INACTIVE: &str = "64f1a2b3c4d5e6f708192a3d";
 pub const TEMPLATE_BIRTHDAY: &str = "6501b2c3d4e5f60718293a4b";
 pub const TEMPLATE_BIRTHDAY_NUMBERED: &str = "6501b2c3d4e5f60718293a4c";
 
+/// Channel filter fields Opa! Suite accepts (Postman collection, "Filtros disponíveis").
+const CHANNEL_FILTERS: &[&str] = &["nome", "status", "canal", "id_atendente", "integracao"];
+/// Template filter fields Opa! Suite accepts.
+const TEMPLATE_FILTERS: &[&str] = &["atalho", "tipo_mensagem"];
+
 impl Sandbox {
     pub fn new(token: &str) -> Arc<Self> {
-        let channels = vec![
+        Self::with_extra_channels(token, 0)
+    }
+
+    /// The seed plus `extra` active WhatsApp channels, for tests of long listings.
+    pub fn with_extra_channels(token: &str, extra: usize) -> Arc<Self> {
+        let mut channels = vec![
             channel(CHANNEL_MAIN, "WhatsApp Atendimento", "A", "Whatsapp"),
             channel(CHANNEL_BILLING, "WhatsApp Financeiro", "A", "Whatsapp"),
             channel(
@@ -107,6 +135,14 @@ impl Sandbox {
                 "Instagram",
             ),
         ];
+        channels.extend((0..extra).map(|i| {
+            channel(
+                &format!("7{i:023x}"),
+                &format!("WhatsApp Loja {}", i + 1),
+                "A",
+                "Whatsapp",
+            )
+        }));
         let mut templates = HashMap::new();
         templates.insert(
             CHANNEL_MAIN.to_string(),
@@ -140,11 +176,17 @@ impl Sandbox {
         Arc::new(Self {
             token: token.to_string(),
             channels,
+            listings: AtomicUsize::new(0),
             templates,
             limits: HashMap::from([(CHANNEL_MAIN.to_string(), 50_000)]),
             inbox: Mutex::new(Vec::new()),
             faults: Mutex::new(Faults::default()),
         })
+    }
+
+    /// How many listing requests the sandbox has answered.
+    pub fn listings_answered(&self) -> usize {
+        self.listings.load(Ordering::Relaxed)
     }
 
     pub fn inbox(&self) -> Vec<InboxMessage> {
@@ -250,8 +292,9 @@ struct Listing {
     limit: usize,
 }
 
-/// The listing body, or why it is refused (a 400).
-fn listing(body: &Bytes) -> Result<Listing, &'static str> {
+/// The listing body, or why it is refused (a 400): like the live API, the filter must hold
+/// at least one field of `allowed` and nothing else.
+fn listing(body: &Bytes, allowed: &[&str], ignore_paging: bool) -> Result<Listing, String> {
     let v: Value = if body.is_empty() {
         json!({})
     } else {
@@ -259,13 +302,40 @@ fn listing(body: &Bytes) -> Result<Listing, &'static str> {
     };
     let limit = v["options"]["limit"].as_u64().unwrap_or(100);
     if !(1..=1000).contains(&limit) {
-        return Err("options.limit deve estar entre 1 e 1000.");
+        return Err("options.limit deve estar entre 1 e 1000.".into());
     }
+    let filter = v["filter"].as_object().cloned().unwrap_or_default();
+    if let Some(field) = filter.keys().find(|k| !allowed.contains(&k.as_str())) {
+        return Err(format!("Field '{field}' is not allowed"));
+    }
+    if filter.is_empty() {
+        return Err("At least one filter field is required".into());
+    }
+    let (skip, limit) = if ignore_paging {
+        (0, usize::MAX)
+    } else {
+        (
+            v["options"]["skip"].as_u64().unwrap_or(0) as usize,
+            limit as usize,
+        )
+    };
     Ok(Listing {
-        filter: v["filter"].as_object().cloned().unwrap_or_default(),
-        skip: v["options"]["skip"].as_u64().unwrap_or(0) as usize,
-        limit: limit as usize,
+        filter,
+        skip,
+        limit,
     })
+}
+
+/// Answers a listing of `items` filtered on `allowed` fields.
+fn answer_listing<T: Serialize>(s: &Sandbox, items: &[T], allowed: &[&str], body: &Bytes) -> Response {
+    s.listings.fetch_add(1, Ordering::Relaxed);
+    match listing(body, allowed, s.faults().ignore_paging) {
+        Ok(l) => ok(page(items, &l)),
+        Err(m) => fail(
+            StatusCode::BAD_REQUEST,
+            json!({ "status": "error", "code": 400, "error": "NO_ARGUMENT_ERROR", "message": m }),
+        ),
+    }
 }
 
 fn matches(item: &Value, filter: &serde_json::Map<String, Value>) -> bool {
@@ -289,10 +359,7 @@ fn page<T: Serialize>(items: &[T], l: &Listing) -> Vec<Value> {
 }
 
 async fn list_channels(State(s): State<Arc<Sandbox>>, body: Bytes) -> Response {
-    match listing(&body) {
-        Ok(l) => ok(page(&s.channels, &l)),
-        Err(m) => error(StatusCode::BAD_REQUEST, m),
-    }
+    answer_listing(&s, &s.channels, CHANNEL_FILTERS, &body)
 }
 
 async fn get_channel(State(s): State<Arc<Sandbox>>, Path(id): Path<String>) -> Response {
@@ -328,10 +395,7 @@ async fn daily_limit(State(s): State<Arc<Sandbox>>, Path(id): Path<String>) -> R
 
 async fn list_templates(State(s): State<Arc<Sandbox>>, body: Bytes) -> Response {
     let all: Vec<Template> = s.templates.values().flatten().cloned().collect();
-    match listing(&body) {
-        Ok(l) => ok(page(&all, &l)),
-        Err(m) => error(StatusCode::BAD_REQUEST, m),
-    }
+    answer_listing(&s, &all, TEMPLATE_FILTERS, &body)
 }
 
 async fn get_template(State(s): State<Arc<Sandbox>>, Path(id): Path<String>) -> Response {

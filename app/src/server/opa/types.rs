@@ -33,6 +33,34 @@ pub struct Channel {
     pub integracao: String,
 }
 
+/// A channel listing's filter. Opa! Suite refuses an empty filter and any field it does not
+/// filter on, so only filters it accepts can be built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ChannelFilter {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    canal: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
+}
+
+impl ChannelFilter {
+    /// Active WhatsApp channels: the ones a greeting can go out through.
+    pub fn active_whatsapp() -> Self {
+        Self {
+            canal: Some("Whatsapp"),
+            status: Some("A"),
+        }
+    }
+
+    /// Channels of any kind, active (`true`) or inactive: the two together list them all.
+    pub fn by_status(active: bool) -> Self {
+        Self {
+            canal: None,
+            status: Some(if active { "A" } else { "I" }),
+        }
+    }
+}
+
 impl Channel {
     pub fn is_active(&self) -> bool {
         self.status == "A"
