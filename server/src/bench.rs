@@ -137,7 +137,8 @@ pub async fn drain(args: &[String]) -> anyhow::Result<()> {
     use app::models::settings::BirthdayParams;
     use app::server::opa::sandbox::{Faults, CHANNEL_MAIN, TEMPLATE_BIRTHDAY};
     use app::server::queue::{self, NewMessage};
-    use app::server::{agenda, jobs, settings};
+    use app::server::{agenda, jobs, params, settings};
+    use chrono::{Datelike, Utc};
 
     let a = DrainArgs {
         messages: arg(args, "--messages", 10_000)?,
@@ -173,12 +174,35 @@ pub async fn drain(args: &[String]) -> anyhow::Result<()> {
     settings::put(db, settings::BIRTHDAY_PARAMS, &params).await?;
 
     let t = Instant::now();
+    // The sender checks every message against its client just before sending.
+    let today = Utc::now()
+        .with_timezone(&params::time_zone(&Some(params.clone()), &state.settings))
+        .date_naive();
+    let records: Vec<ClientRecord> = (0..a.messages)
+        .map(|i| ClientRecord {
+            external_id: format!("{}", i + 1),
+            name: format!("Cliente {}", i + 1),
+            trade_name: String::new(),
+            person_type: PersonType::Fisica,
+            active: true,
+            birth_date: None,
+            whatsapp: format!("119{:08}", i),
+            mobile: String::new(),
+            email: String::new(),
+            city: String::new(),
+            state: String::new(),
+        })
+        .collect();
+    for chunk in records.chunks(200) {
+        clients::insert_new(db, chunk, "bench").await?;
+    }
     let messages: Vec<NewMessage> = (0..a.messages)
         .map(|i| NewMessage {
             client_id: format!("{}", i + 1),
             client_name: format!("Cliente {}", i + 1),
             phone: format!("+55119{:08}", i),
-            year: 2026,
+            year: today.year(),
+            day: today,
             message_id: "bench".into(),
             message_description: "Bench".into(),
             channel_id: CHANNEL_MAIN.into(),

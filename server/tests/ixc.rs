@@ -294,7 +294,10 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         .unwrap();
     let failed = app.wait_import(&c, job).await;
     assert!(
-        failed["error"].as_str().unwrap().contains("O IXC respondeu HTTP 500: falha interna"),
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("O IXC respondeu HTTP 500: falha interna"),
         "{failed}"
     );
     assert!(failed["report"].is_null());
@@ -416,7 +419,10 @@ async fn errors_never_quote_a_foreign_page() {
         let res = app.call(&c, "test_ixc_connection", &[]).await;
         assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
         let text = res.text().await.unwrap();
-        assert!(!text.contains(SECRET) && !text.contains("Roteador"), "{text}");
+        assert!(
+            !text.contains(SECRET) && !text.contains("Roteador"),
+            "{text}"
+        );
         assert!(text.contains("HTTP"), "{text}");
 
         app.call(&c, "save_opa_settings", &[("url", base), ("token", "t")])
@@ -424,7 +430,10 @@ async fn errors_never_quote_a_foreign_page() {
         let res = app.call(&c, "test_opa_connection", &[]).await;
         assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
         let text = res.text().await.unwrap();
-        assert!(!text.contains(SECRET) && !text.contains("Roteador"), "{text}");
+        assert!(
+            !text.contains(SECRET) && !text.contains("Roteador"),
+            "{text}"
+        );
         assert!(text.contains("HTTP"), "{text}");
     }
 }

@@ -599,6 +599,7 @@ async fn a_crash_while_sending_is_recovered_at_start() {
         run_id: key.into(),
         entry_id: e.id.clone(),
         task: TaskKind::SendQueue,
+        trigger: Trigger::Manual,
     });
     let r = wait_run(&state, key).await;
     assert_eq!(r.counts.get(count::SENT), 4, "{r:?}");

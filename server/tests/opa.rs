@@ -43,9 +43,16 @@ async fn listings_limits_and_a_successful_send() {
     let (sb, base) = start().await;
     let opa = client(&base, TOKEN);
 
-    let mut all = opa.list_channels(&ChannelFilter::by_status(true)).await.unwrap();
+    let mut all = opa
+        .list_channels(&ChannelFilter::by_status(true))
+        .await
+        .unwrap();
     assert_eq!(all.len(), 3);
-    all.extend(opa.list_channels(&ChannelFilter::by_status(false)).await.unwrap());
+    all.extend(
+        opa.list_channels(&ChannelFilter::by_status(false))
+            .await
+            .unwrap(),
+    );
     assert_eq!(all.len(), 4);
     let whatsapp = opa
         .list_channels(&ChannelFilter::active_whatsapp())
@@ -290,7 +297,11 @@ async fn the_sandbox_holds_to_the_listing_contract() {
     // As live instances answer since October 2026: no filter, an empty filter, or a field
     // the resource does not filter on are all refused.
     for (path, body, message) in [
-        ("canal-comunicacao/", None, "At least one filter field is required"),
+        (
+            "canal-comunicacao/",
+            None,
+            "At least one filter field is required",
+        ),
         (
             "canal-comunicacao/",
             Some(json!({ "filter": {}, "options": { "limit": 10 } })),
@@ -301,7 +312,11 @@ async fn the_sandbox_holds_to_the_listing_contract() {
             Some(json!({ "filter": { "atalho": "x" } })),
             "Field 'atalho' is not allowed",
         ),
-        ("template/", Some(json!({ "filter": {} })), "At least one filter field is required"),
+        (
+            "template/",
+            Some(json!({ "filter": {} })),
+            "At least one filter field is required",
+        ),
         (
             "template/",
             Some(json!({ "filter": { "canal": "Whatsapp" } })),
@@ -346,7 +361,10 @@ async fn the_sandbox_holds_to_the_listing_contract() {
 async fn listings_page_and_never_loop() {
     let (sb, base) = start_with(Sandbox::with_extra_channels(TOKEN, 1500)).await;
     let opa = client(&base, TOKEN);
-    let active = opa.list_channels(&ChannelFilter::by_status(true)).await.unwrap();
+    let active = opa
+        .list_channels(&ChannelFilter::by_status(true))
+        .await
+        .unwrap();
     assert_eq!(active.len(), 1503);
     assert_eq!(sb.listings_answered(), 2, "1,000 then 503");
 
@@ -354,9 +372,16 @@ async fn listings_page_and_never_loop() {
         ignore_paging: true,
         ..Faults::default()
     });
-    let again = opa.list_channels(&ChannelFilter::by_status(true)).await.unwrap();
+    let again = opa
+        .list_channels(&ChannelFilter::by_status(true))
+        .await
+        .unwrap();
     assert_eq!(again, active);
-    assert_eq!(sb.listings_answered(), 4, "the second page brought nothing new");
+    assert_eq!(
+        sb.listings_answered(),
+        4,
+        "the second page brought nothing new"
+    );
 }
 
 mod common;

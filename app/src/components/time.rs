@@ -4,7 +4,9 @@
 //! the browser's own (`Intl.DateTimeFormat` with `timeZone`) gives the wall-clock time. Both
 //! then format with chrono, so the hydrated page matches the server-rendered one.
 
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+
+use crate::domain::schedule::Schedule;
 
 /// `t` as wall-clock time in the IANA zone `tz` (UTC when the zone is unknown).
 pub fn in_zone(t: DateTime<Utc>, tz: &str) -> NaiveDateTime {
@@ -18,6 +20,22 @@ pub fn in_zone(t: DateTime<Utc>, tz: &str) -> NaiveDateTime {
     }
     let _ = tz;
     t.naive_utc()
+}
+
+/// Now, as wall-clock time in the business zone `tz`.
+pub fn now_in(tz: &str) -> NaiveDateTime {
+    in_zone(Utc::now(), tz)
+}
+
+/// Today's date in the business zone `tz` (birthdays, ages, the greeting's date).
+pub fn today_in(tz: &str) -> NaiveDate {
+    now_in(tz).date()
+}
+
+/// The next `n` runs of `schedule` from now, as wall-clock times in the business zone `tz`:
+/// the one function behind every "next run" the agenda, its form and the dashboard show.
+pub fn next_runs(schedule: &Schedule, tz: &str, n: usize) -> Vec<NaiveDateTime> {
+    schedule.next_runs(now_in(tz), n)
 }
 
 /// `dd/mm/aaaa hh:mm` in `tz`.

@@ -35,7 +35,7 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
                 if !e.enabled {
                     continue;
                 }
-                for t in s.next_runs(now.with_timezone(&tz).naive_local(), 3) {
+                for t in crate::components::time::next_runs(&s, tz.name(), 3) {
                     if let Some(at) = t.and_local_timezone(tz).earliest() {
                         next_runs.push(NextRun {
                             entry_id: e.id.clone(),

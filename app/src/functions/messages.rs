@@ -152,16 +152,16 @@ pub async fn save_message(input: MessageInput) -> Result<String, AppError> {
                 ));
             }
             let opa = opa().await?;
-            let channel = opa
-                .channel(input.channel_id.trim())
-                .await
-                .map_err(|e| match e.status {
-                    // Unknown to Opa! Suite, or not even an id it could know.
-                    Some(404) | None if !e.is_retryable() => {
-                        AppError::field("channel_id", "Canal não encontrado no Opa! Suite.")
-                    }
-                    _ => external(e),
-                })?;
+            let channel =
+                opa.channel(input.channel_id.trim())
+                    .await
+                    .map_err(|e| match e.status {
+                        // Unknown to Opa! Suite, or not even an id it could know.
+                        Some(404) | None if !e.is_retryable() => {
+                            AppError::field("channel_id", "Canal não encontrado no Opa! Suite.")
+                        }
+                        _ => external(e),
+                    })?;
             if !channel.is_active() {
                 return Err(AppError::field(
                     "channel_id",

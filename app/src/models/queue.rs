@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use super::agenda::TaskKind;
 
 /// Where a queued message is in its life: `pendente → enviando → enviado`, or `erro`, or
-/// `cancelado` by an admin.
+/// `cancelado` (by an admin, or because the client is no longer eligible), or `expirado`
+/// (its day ended unsent and late greetings are off).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum QueueStatus {
     Pending,
@@ -16,15 +17,17 @@ pub enum QueueStatus {
     Sent,
     Failed,
     Cancelled,
+    Expired,
 }
 
 impl QueueStatus {
-    pub const ALL: [QueueStatus; 5] = [
+    pub const ALL: [QueueStatus; 6] = [
         QueueStatus::Pending,
         QueueStatus::Sending,
         QueueStatus::Sent,
         QueueStatus::Failed,
         QueueStatus::Cancelled,
+        QueueStatus::Expired,
     ];
 
     /// The stored value (and the value of the filter's `<select>`).
@@ -35,6 +38,7 @@ impl QueueStatus {
             QueueStatus::Sent => "enviado",
             QueueStatus::Failed => "erro",
             QueueStatus::Cancelled => "cancelado",
+            QueueStatus::Expired => "expirado",
         }
     }
 
@@ -49,6 +53,7 @@ impl QueueStatus {
             QueueStatus::Sent => "Enviado",
             QueueStatus::Failed => "Erro",
             QueueStatus::Cancelled => "Cancelado",
+            QueueStatus::Expired => "Expirado",
         }
     }
 }
@@ -135,6 +140,8 @@ pub enum Trigger {
     CatchUp,
     /// *Executar agora*.
     Manual,
+    /// A send run that follows an enqueue run which queued new messages.
+    AfterEnqueue,
 }
 
 impl Trigger {
@@ -143,13 +150,19 @@ impl Trigger {
             Trigger::Schedule => "agenda",
             Trigger::CatchUp => "recuperacao",
             Trigger::Manual => "manual",
+            Trigger::AfterEnqueue => "apos_enfileirar",
         }
     }
 
     pub fn from_key(key: &str) -> Option<Self> {
-        [Trigger::Schedule, Trigger::CatchUp, Trigger::Manual]
-            .into_iter()
-            .find(|t| t.key() == key)
+        [
+            Trigger::Schedule,
+            Trigger::CatchUp,
+            Trigger::Manual,
+            Trigger::AfterEnqueue,
+        ]
+        .into_iter()
+        .find(|t| t.key() == key)
     }
 
     pub fn label(self) -> &'static str {
@@ -157,6 +170,7 @@ impl Trigger {
             Trigger::Schedule => "Agenda",
             Trigger::CatchUp => "Recuperação",
             Trigger::Manual => "Manual",
+            Trigger::AfterEnqueue => "Após enfileirar",
         }
     }
 }
@@ -248,6 +262,8 @@ pub mod count {
     pub const RETRY: &str = "reagendadas";
     pub const FAILED: &str = "com erro";
     pub const POSTPONED: &str = "adiadas (limite diário)";
+    pub const CANCELLED: &str = "canceladas (cliente não elegível)";
+    pub const EXPIRED: &str = "expiradas (dia do aniversário encerrado)";
     pub const IMPORTED: &str = "clientes lidos";
 }
 

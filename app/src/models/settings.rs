@@ -46,6 +46,10 @@ pub struct BirthdayParams {
     pub window_from: u32,
     pub window_to: u32,
     pub per_minute: u32,
+    /// Whether a greeting whose day has ended (business time zone) may still go out; off,
+    /// it expires unsent. Saved before this existed: off.
+    #[serde(default)]
+    pub allow_late: bool,
 }
 
 impl Default for BirthdayParams {
@@ -58,6 +62,7 @@ impl Default for BirthdayParams {
             window_from: 8,
             window_to: 20,
             per_minute: 60,
+            allow_late: false,
         }
     }
 }

@@ -2,8 +2,10 @@ use leptos::prelude::*;
 
 use crate::components::form::field_error;
 use crate::components::layout::PageHeader;
+use crate::components::time::next_runs;
 use crate::domain::schedule::{parse, Field, ScheduleInput};
 use crate::functions::agenda::{delete_agenda_entry, list_agenda, save_agenda_entry};
+use crate::functions::messages::get_birthday_params;
 use crate::models::agenda::{field_name, AgendaEntry, TaskKind};
 
 /// *Agenda de tarefas*: scheduled tasks, with their next runs.
@@ -11,10 +13,21 @@ use crate::models::agenda::{field_name, AgendaEntry, TaskKind};
 pub fn AgendaPage() -> impl IntoView {
     let save = Action::new(|e: &AgendaEntry| save_agenda_entry(e.clone()));
     let delete = Action::new(|id: &String| delete_agenda_entry(id.clone()));
+    // Times are the business time zone's, whatever the browser's zone.
     let list = Resource::new(
         move || (save.version().get(), delete.version().get()),
-        |_| list_agenda(),
+        |_| async move {
+            let entries = list_agenda().await?;
+            let tz = get_birthday_params().await?.time_zone;
+            Ok::<_, crate::error::AppError>((entries, tz))
+        },
     );
+    let time_zone = move || {
+        list.get()
+            .and_then(|r| r.ok())
+            .map(|(_, tz)| tz)
+            .unwrap_or_default()
+    };
     let editing = RwSignal::new(None::<AgendaEntry>);
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
@@ -42,18 +55,19 @@ pub fn AgendaPage() -> impl IntoView {
         <div class="toolbar">
             <button type="button" class="btn btn-primary" on:click=new_entry>"Nova tarefa"</button>
         </div>
-        {move || editing.get().map(|e| view! { <EntryForm entry=e save editing /> })}
+        {move || editing.get().map(|e| view! { <EntryForm entry=e save editing time_zone=time_zone() /> })}
         <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
             {move || list.get().map(|r| match r {
                 Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                Ok(entries) => view! {
+                Ok((entries, tz)) => view! {
+                    <p class="muted">{format!("Horários em {tz}.")}</p>
                     <section class="card table-scroll">
                         <table class="table" aria-label="Tarefas agendadas">
                             <thead><tr><th>"Tarefa"</th><th>"Minuto"</th><th>"Hora"</th><th>"Dia do mês"</th><th>"Mês"</th><th>"Dia da semana"</th><th>"Próxima execução"</th><th>"Ativa"</th><th></th></tr></thead>
                             <tbody>
                                 {entries.into_iter().map(|e| {
                                     let next = parse(&e.schedule).ok()
-                                        .and_then(|s| s.next_runs(chrono::Local::now().naive_local(), 1).pop())
+                                        .and_then(|s| next_runs(&s, &tz, 1).pop())
                                         .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
                                         .unwrap_or_else(|| "—".into());
                                     let (edit, toggle, id) = (e.clone(), e.clone(), e.id.clone());
@@ -95,6 +109,8 @@ fn EntryForm(
     entry: AgendaEntry,
     save: Action<AgendaEntry, Result<String, crate::error::AppError>>,
     editing: RwSignal<Option<AgendaEntry>>,
+    /// The business time zone the next runs are shown in.
+    time_zone: String,
 ) -> impl IntoView {
     let draft = RwSignal::new(entry);
     let parsed = Memo::new(move |_| draft.with(|d| parse(&d.schedule)));
@@ -169,7 +185,7 @@ fn EntryForm(
                     {move || match parsed.get() {
                         Err(_) => view! { <p class="muted">"Corrija os campos para ver as próximas execuções."</p> }.into_any(),
                         Ok(s) => {
-                            let runs = s.next_runs(chrono::Local::now().naive_local(), 5);
+                            let runs = next_runs(&s, &time_zone, 5);
                             if runs.is_empty() {
                                 view! { <p class="muted">"Este agendamento nunca roda."</p> }.into_any()
                             } else {

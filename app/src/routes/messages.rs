@@ -4,13 +4,14 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::form::field_error;
 use crate::components::layout::PageHeader;
+use crate::components::time::today_in;
 use crate::domain::template::{
     placeholders, render_mapping, render_preview, sample_client, ClientFields, Segment, Variable,
     CATALOGUE,
 };
 use crate::functions::messages::{
-    delete_message, get_message, list_messages, opa_channels, opa_templates, preview_clients,
-    save_message,
+    delete_message, get_birthday_params, get_message, list_messages, opa_channels, opa_templates,
+    preview_clients, save_message,
 };
 use crate::models::message::{MessageInput, TemplateView};
 use crate::models::opa::ChannelView;
@@ -80,6 +81,16 @@ pub fn MessageEditorPage() -> impl IntoView {
     let mapping = RwSignal::new(Vec::<Option<Variable>>::new());
     let preview_client = RwSignal::new((String::from("Cliente de exemplo"), sample_client()));
 
+    // Ages and the greeting's date in the preview: today in the business time zone.
+    let params = Resource::new(|| (), |_| get_birthday_params());
+    let time_zone = move || {
+        params
+            .get()
+            .and_then(|r| r.ok())
+            .map(|p| p.time_zone)
+            .unwrap_or_default()
+    };
+
     // Editing: load the saved message once.
     let existing = Resource::new(id, |id| async move {
         if id.is_empty() {
@@ -131,8 +142,7 @@ pub fn MessageEditorPage() -> impl IntoView {
     };
     let segments = Memo::new(move |_| {
         let text = template.with(|t| t.as_ref().map(|t| t.text.clone()).unwrap_or_default());
-        // The admin's own date (the browser's clock) decides ages in the preview.
-        let today = chrono::Local::now().date_naive();
+        let today = today_in(&time_zone());
         let values = mapping.with(|m| preview_client.with(|(_, c)| render_mapping(m, c, today)));
         render_preview(&text, &values)
     });

@@ -123,6 +123,12 @@ fn ParamsForm(
                         <FieldErr message=error("window_to") />
                     </div>
                     <div class="field">
+                        <label class="checkbox"><input type="checkbox" id="allow_late" prop:checked=move || params.with(|p| p.allow_late)
+                            on:change=move |ev| params.update(|p| p.allow_late = event_target_checked(&ev)) />
+                            " Enviar felicitações atrasadas"</label>
+                        <p class="muted">"Desligado (padrão): uma felicitação que não saiu até o fim do dia do aniversário (no fuso acima) expira sem ser enviada e aparece como Expirada na fila e no painel. Ligado: ela sai no próximo horário da janela, com atraso."</p>
+                    </div>
+                    <div class="field">
                         <label for="per_minute">"Máximo de mensagens por minuto"</label>
                         <input type="number" id="per_minute" min="1" max="6000" prop:value=move || params.with(|p| p.per_minute.to_string())
                             on:input=move |ev| params.update(|p| p.per_minute = number(ev)) />

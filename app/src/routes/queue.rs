@@ -231,7 +231,7 @@ fn QueueTable(
             <table class="table" aria-label="Mensagens na fila">
                 <thead><tr>
                     <th>"Cliente"</th><th>"Telefone"</th><th>"Mensagem"</th><th>"Situação"</th>
-                    <th>"Tentativas"</th><th>"Próxima tentativa / enviada em"</th><th>"Último erro"</th><th>"Ações"</th>
+                    <th>"Tentativas"</th><th>"Próxima tentativa / enviada em"</th><th>"Último erro / motivo"</th><th>"Ações"</th>
                 </tr></thead>
                 <tbody>
                     {items.into_iter().map(|m| {
@@ -239,7 +239,7 @@ fn QueueTable(
                             QueueStatus::Sent => format_opt(m.sent_at, &tz),
                             QueueStatus::Pending => format_time(m.next_attempt_at, &tz),
                             QueueStatus::Sending => "Enviando agora".into(),
-                            QueueStatus::Failed | QueueStatus::Cancelled => "—".into(),
+                            QueueStatus::Failed | QueueStatus::Cancelled | QueueStatus::Expired => "—".into(),
                         };
                         view! {
                             <tr>

@@ -353,6 +353,24 @@ pub async fn get(db: &Db, external_id: &str) -> surrealdb::Result<Option<ClientV
     Ok(row.map(StoredClient::view))
 }
 
+/// The clients among `external_ids` as they are now, by external id (record ids: no scan).
+pub async fn get_many(
+    db: &Db,
+    external_ids: &[String],
+) -> surrealdb::Result<std::collections::HashMap<String, ClientView>> {
+    let ids: Vec<RecordId> = external_ids.iter().map(|id| client_id(id)).collect();
+    let mut res = db
+        .query(format!("SELECT {VIEW_FIELDS} FROM $ids"))
+        .bind(("ids", ids))
+        .await?;
+    let rows: Vec<StoredClient> = res.take(0)?;
+    Ok(rows
+        .into_iter()
+        .map(StoredClient::view)
+        .map(|c| (c.external_id.clone(), c))
+        .collect())
+}
+
 /// Opt a client out of greetings (or back in). `false` when the client does not exist.
 pub async fn set_opt_out(db: &Db, external_id: &str, opted_out: bool) -> surrealdb::Result<bool> {
     let mut res = db

@@ -214,7 +214,9 @@ impl IxcClient {
             _ => {
                 return Err(IxcError::Http {
                     status,
-                    message: parsed.ok().and_then(|p| service_message(p.message.as_ref())),
+                    message: parsed
+                        .ok()
+                        .and_then(|p| service_message(p.message.as_ref())),
                 })
             }
         }

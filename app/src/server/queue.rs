@@ -35,6 +35,9 @@ pub struct NewMessage {
     pub client_name: String,
     pub phone: String,
     pub year: i32,
+    /// The greeting's day (business date): after it, the message expires unsent unless late
+    /// greetings are allowed.
+    pub day: NaiveDate,
     pub message_id: String,
     pub message_description: String,
     pub channel_id: String,
@@ -52,6 +55,7 @@ struct NewRow {
     client_name: String,
     phone: String,
     year: i64,
+    greeting_day: String,
     message_id: String,
     message_description: String,
     channel_id: String,
@@ -76,6 +80,7 @@ pub async fn enqueue(
             client_name: m.client_name.clone(),
             phone: m.phone.clone(),
             year: m.year as i64,
+            greeting_day: m.day.format("%Y-%m-%d").to_string(),
             message_id: m.message_id.clone(),
             message_description: m.message_description.clone(),
             channel_id: m.channel_id.clone(),
@@ -93,6 +98,7 @@ pub async fn enqueue(
                      created_at = time::now() RETURN NONE;
                  CREATE $m.id SET kind = $kind, year = $m.year, client_id = $m.client_id,
                      client_name = $m.client_name, phone = $m.phone, message_id = $m.message_id,
+                     greeting_day = $m.greeting_day,
                      message_description = $m.message_description, channel_id = $m.channel_id,
                      template_id = $m.template_id, variables = $m.variables, text = $m.text,
                      status = 'pendente', attempts = 0, next_attempt_at = time::now(),
@@ -120,6 +126,9 @@ pub async fn enqueue(
 #[surreal(crate = "surrealdb::types")]
 pub struct Claimed {
     pub key: String,
+    pub client_id: String,
+    /// `YYYY-MM-DD` in the business time zone.
+    pub greeting_day: Option<String>,
     pub phone: String,
     pub channel_id: String,
     pub template_id: String,
@@ -141,7 +150,8 @@ pub async fn claim_due(
                  AND next_attempt_at <= time::now() ORDER BY next_attempt_at LIMIT $limit);
              UPDATE $due SET status = 'enviando', lease_owner = $owner, lease_until = $until,
                  updated_at = time::now() WHERE status = 'pendente'
-                 RETURN record::id(id) AS key, phone, channel_id, template_id, variables, attempts;",
+                 RETURN record::id(id) AS key, client_id, greeting_day, phone, channel_id,
+                     template_id, variables, attempts;",
         )
         .bind(("limit", limit as i64))
         .bind(("owner", owner.to_string()))
@@ -174,6 +184,10 @@ pub enum Outcome {
     Retry(DateTime<Utc>, String),
     /// A final failure, or the last allowed attempt.
     Failed(String),
+    /// Not sent: the client is no longer eligible (the reason). No attempt was made.
+    Cancelled(String),
+    /// Not sent: its day ended and late greetings are off. No attempt was made.
+    Expired(String),
 }
 
 /// One attempt's result, for [`record`].
@@ -188,6 +202,8 @@ pub struct Attempt {
 #[surreal(crate = "surrealdb::types")]
 struct AttemptWrite {
     id: RecordId,
+    /// Whether a request went to the provider (counts as an attempt).
+    tried: bool,
     status: String,
     at: DateTime<Utc>,
     next: Option<DateTime<Utc>>,
@@ -216,9 +232,12 @@ pub async fn record(db: &Db, owner: &str, attempts: &[Attempt]) -> surrealdb::Re
                     ("pendente", Some(*next), None, "Falha temporária", e.clone())
                 }
                 Outcome::Failed(e) => ("erro", None, None, "Erro", e.clone()),
+                Outcome::Cancelled(why) => ("cancelado", None, None, "Cancelada", why.clone()),
+                Outcome::Expired(why) => ("expirado", None, None, "Expirada", why.clone()),
             };
             AttemptWrite {
                 id: outbox_id(&a.key),
+                tried: !matches!(a.outcome, Outcome::Cancelled(_) | Outcome::Expired(_)),
                 status: status.into(),
                 at: a.at,
                 next,
@@ -236,7 +255,8 @@ pub async fn record(db: &Db, owner: &str, attempts: &[Attempt]) -> surrealdb::Re
                      attempts += 1, lease_owner = NONE, lease_until = NONE, last_error = NONE,
                      updated_at = time::now() RETURN NONE;
              } ELSE {
-                 UPDATE $a.id SET status = $a.status, attempts += 1,
+                 UPDATE $a.id SET status = $a.status,
+                     attempts = IF $a.tried THEN attempts + 1 ELSE attempts END,
                      next_attempt_at = $a.next ?? next_attempt_at,
                      failed_at = IF $a.status = 'erro' THEN $a.at ELSE NONE END,
                      last_error = $a.detail, lease_owner = NONE, lease_until = NONE,
@@ -250,6 +270,45 @@ pub async fn record(db: &Db, owner: &str, attempts: &[Attempt]) -> surrealdb::Re
     )
     .bind(("rows", rows))
     .bind(("owner", owner.to_string()))
+    .await?
+    .check()?;
+    Ok(())
+}
+
+/// Every `pendente` message whose greeting day is before `today` expires, with `why`.
+/// Returns how many.
+pub async fn expire_ended(db: &Db, today: NaiveDate, why: &str) -> surrealdb::Result<usize> {
+    let mut res = db
+        .query(
+            "LET $ids = (SELECT VALUE id FROM outbox WHERE status = 'pendente'
+                 AND greeting_day < $today);
+             LET $done = (UPDATE $ids SET status = 'expirado', last_error = $why,
+                 updated_at = time::now() WHERE status = 'pendente' RETURN VALUE id);
+             FOR $id IN $done {
+                 CREATE outbox_attempt SET outbox = $id, at = time::now(),
+                     outcome = 'Expirada', detail = $why RETURN NONE;
+             };
+             RETURN array::len($done);",
+        )
+        .bind(("today", today.format("%Y-%m-%d").to_string()))
+        .bind(("why", why.to_string()))
+        .await?;
+    let n: Option<i64> = res.take(3)?;
+    Ok(n.unwrap_or(0) as usize)
+}
+
+/// The client's number changed since the enqueue: a claimed message goes to the new one.
+pub async fn set_phone(db: &Db, key: &str, owner: &str, phone: &str) -> surrealdb::Result<()> {
+    db.query(format!(
+        "UPDATE $id SET phone = $phone, updated_at = time::now()
+             WHERE status = 'enviando' AND lease_owner = $owner RETURN NONE;
+         {LOG}"
+    ))
+    .bind(("id", outbox_id(key)))
+    .bind(("owner", owner.to_string()))
+    .bind(("phone", phone.to_string()))
+    .bind(("outcome", "Telefone atualizado"))
+    .bind(("detail", format!("Novo número do cadastro: {phone}")))
     .await?
     .check()?;
     Ok(())
@@ -624,6 +683,7 @@ mod tests {
             client_name: format!("Cliente {client}"),
             phone: "+5511987654321".into(),
             year,
+            day: NaiveDate::from_ymd_opt(year, 11, 28).unwrap(),
             message_id: "m1".into(),
             message_description: "Aniversário".into(),
             channel_id: "c1".into(),

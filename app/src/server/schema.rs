@@ -163,6 +163,17 @@ DEFINE INDEX OVERWRITE task_run_created ON task_run FIELDS created_at;
 DEFINE INDEX OVERWRITE task_run_outcome ON task_run FIELDS outcome;
 "#,
     ),
+    (
+        6,
+        r#"
+-- `expirado`: the greeting's day ended unsent (late greetings off). The greeting's day
+-- (business date, YYYY-MM-DD) decides it; older rows get their UTC creation date.
+DEFINE FIELD OVERWRITE status ON outbox TYPE string
+    ASSERT $value IN ['pendente', 'enviando', 'enviado', 'erro', 'cancelado', 'expirado'];
+DEFINE FIELD OVERWRITE greeting_day ON outbox TYPE option<string>;
+UPDATE outbox SET greeting_day = time::format(created_at, '%Y-%m-%d') WHERE greeting_day = NONE;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]

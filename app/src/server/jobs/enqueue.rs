@@ -74,6 +74,7 @@ async fn run_on(
             client_name: client.name.clone(),
             phone,
             year: today.year(),
+            day: today,
             message_id: message.id.clone(),
             message_description: message.description.clone(),
             channel_id: message.channel_id.clone(),

@@ -15,7 +15,7 @@ use futures::StreamExt;
 
 use super::{enqueue, runs, send, RunReport, RunRequest, TaskError};
 use crate::models::agenda::TaskKind;
-use crate::models::queue::{count, RunOutcome};
+use crate::models::queue::{count, RunOutcome, Trigger};
 use crate::server::AppState;
 
 /// Retries after a failed attempt: up to three attempts in all.
@@ -65,9 +65,19 @@ pub async fn run(
 async fn execute(req: RunRequest, state: Data<AppState>) -> Result<RunReport, BoxDynError> {
     let result = match req.task {
         TaskKind::EnqueueBirthdays => enqueue::run(&state, &req.run_id).await,
-        TaskKind::SendQueue => send::run(&state, &req.run_id).await,
+        TaskKind::SendQueue => {
+            send::run(&state, &req.run_id, req.trigger == Trigger::AfterEnqueue).await
+        }
         TaskKind::SyncIxc => sync_ixc(&state).await,
     };
+    if let (TaskKind::EnqueueBirthdays, Ok(report)) = (req.task, &result) {
+        if report.counts.get(count::ENQUEUED) > 0 {
+            if let Err(e) = super::follow_with_send(&state, &req.run_id).await {
+                // The send's own schedule still picks the messages up.
+                tracing::error!(run = %req.run_id, %e, "could not start the send after the enqueue");
+            }
+        }
+    }
     match result {
         Ok(report) => Ok(report),
         Err(TaskError::Final(m)) => Err(AbortError::new(m).into()),

@@ -30,6 +30,7 @@ pub struct RunRequest {
     pub run_id: String,
     pub entry_id: String,
     pub task: TaskKind,
+    pub trigger: Trigger,
 }
 
 /// What a task run reports for the dashboard.
@@ -156,8 +157,27 @@ pub async fn claim_and_push(
         run_id: key.to_string(),
         entry_id: entry.id.clone(),
         task: entry.task,
+        trigger,
     });
     Ok(Some(key.to_string()))
+}
+
+/// After an enqueue run that queued new messages, the agenda's enabled send entry runs at
+/// once (claimed, retried and recorded like any run) rather than at its next tick: the
+/// send follows the enqueue, as IXC's routine has it.
+pub async fn follow_with_send(
+    state: &crate::server::AppState,
+    enqueue_run: &str,
+) -> surrealdb::Result<Option<String>> {
+    let entries = crate::server::agenda::list(&state.db).await?;
+    let Some(send) = entries
+        .iter()
+        .find(|e| e.enabled && e.task == TaskKind::SendQueue)
+    else {
+        return Ok(None);
+    };
+    let key = format!("{}-apos-{enqueue_run}", send.id);
+    claim_and_push(state, &key, send, Trigger::AfterEnqueue, chrono::Utc::now()).await
 }
 
 /// The running workers; [`JobsRunning::stop`] lets current attempts finish.

@@ -1,20 +1,24 @@
 //! *Envia Mensagens Omnichannel da Fila*: sends due messages, paced under the per-minute cap,
-//! within the channel's daily limit and only inside the send window.
+//! within the channel's daily limit and only inside the send window. Just before sending,
+//! each message is checked again against its client as the client is now ([`recheck`]): an
+//! opt-out, a client no longer eligible or a greeting whose day has ended stops it.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use tokio::sync::{Mutex, Semaphore};
 
 use super::pacer::Pacer;
 use super::{RunReport, TaskError};
+use crate::models::client::ClientView;
 use crate::models::queue::count;
+use crate::models::settings::BirthdayParams;
 use crate::server::opa::OpaClient;
 use crate::server::queue::{self, Claimed};
-use crate::server::{params, AppState};
+use crate::server::{clients, params, AppState};
 
 /// Requests to the provider in flight at once.
 const CONCURRENCY: usize = 32;
@@ -44,6 +48,62 @@ struct Tally {
     retry: AtomicU64,
     failed: AtomicU64,
     postponed: AtomicU64,
+    cancelled: AtomicU64,
+    expired: AtomicU64,
+}
+
+/// What happens to a claimed message, decided just before sending it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Check {
+    Send,
+    /// The client's number changed since the enqueue: send to the new one.
+    SendTo(String),
+    /// The client is no longer eligible (opted out, inactive, not a natural person, no
+    /// usable phone, gone): cancelled with the reason.
+    Cancel(String),
+    /// The greeting's day has ended and late greetings are off.
+    Expire(String),
+}
+
+/// The day a message greets (its stored greeting day, `YYYY-MM-DD`).
+fn greeting_day(m: &Claimed) -> Option<NaiveDate> {
+    m.greeting_day
+        .as_deref()
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+}
+
+/// Why a greeting expires unsent (see [`expired_reason`] for one whose day is known).
+const EXPIRED: &str = "terminou sem envio; felicitações atrasadas estão desativadas em Parâmetros.";
+
+/// The reason a greeting of `day` that did not go out expires.
+pub fn expired_reason(day: NaiveDate) -> String {
+    format!("O dia da felicitação ({}) {EXPIRED}", day.format("%d/%m"))
+}
+
+/// Whether claimed message `m` still goes out, checked against its client as it is now
+/// (`None`: no longer in the register) under parameters `p` on business date `today`. The
+/// same eligibility rule as the enqueue's selection ([`clients::skip_reason`]).
+pub fn recheck(
+    m: &Claimed,
+    client: Option<&ClientView>,
+    p: &BirthdayParams,
+    today: NaiveDate,
+) -> Check {
+    if let Some(day) = greeting_day(m) {
+        if day < today && !p.allow_late {
+            return Check::Expire(expired_reason(day));
+        }
+    }
+    let Some(c) = client else {
+        return Check::Cancel("Cliente não está mais no cadastro.".into());
+    };
+    if let Some(reason) = clients::skip_reason(c, &p.audience(), false, today.year()) {
+        return Check::Cancel(format!("Cliente não é mais elegível: {}.", reason.label()));
+    }
+    match &c.phone {
+        Some(phone) if *phone != m.phone => Check::SendTo(phone.clone()),
+        _ => Check::Send,
+    }
 }
 
 /// Remaining daily sends per channel (`None`: no limit), read once per run.
@@ -76,17 +136,40 @@ impl DailyLimits {
     }
 }
 
-pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError> {
+/// A send run. `wait_for_other`: a run that follows an enqueue waits for a send already
+/// running in this process (which may have missed the new messages) instead of giving up.
+pub async fn run(
+    state: &AppState,
+    run_id: &str,
+    wait_for_other: bool,
+) -> Result<RunReport, TaskError> {
     // One sender per server: the pacer's cap holds for the whole process.
-    let Ok(_only) = state.jobs.send_lock.try_lock() else {
-        return Ok(RunReport::noted(
-            "Outro envio já está em andamento neste servidor; esta execução não enviou nada.",
-        ));
-    };
+    let _only =
+        match state.jobs.send_lock.try_lock() {
+            Ok(guard) => guard,
+            Err(_) if wait_for_other => state.jobs.send_lock.lock().await,
+            Err(_) => return Ok(RunReport::noted(
+                "Outro envio já está em andamento neste servidor; esta execução não enviou nada.",
+            )),
+        };
     let db = &state.db;
     let saved = params::birthday_params(db).await.map_err(TaskError::db)?;
     let p = saved.clone().unwrap_or_default();
     let tz = params::time_zone(&saved, &state.settings);
+    let tally = Arc::new(Tally::default());
+    if !p.allow_late {
+        // Expired even outside the send window, so the dashboard says so from midnight on.
+        let today = Utc::now().with_timezone(&tz).date_naive();
+        let why = format!("O dia da felicitação {EXPIRED}");
+        let expired = queue::expire_ended(db, today, &why)
+            .await
+            .map_err(TaskError::db)?;
+        if expired > 0 {
+            tracing::warn!(expired, "greetings whose day ended unsent expired");
+            tally.expired.fetch_add(expired as u64, Ordering::Relaxed);
+            state.jobs.changed();
+        }
+    }
     let recovered = queue::recover_expired(db).await.map_err(TaskError::db)?;
     if recovered > 0 {
         tracing::warn!(
@@ -101,7 +184,9 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
         .map_err(|e| TaskError::Retryable(e.to_string()))?;
     let pacer = Arc::new(Pacer::per_minute(p.per_minute));
     let sem = Arc::new(Semaphore::new(CONCURRENCY));
-    let tally = Arc::new(Tally::default());
+    // Outcomes decided but not yet written: while any are, the queue is not known to be
+    // empty (a retry due in a second may be among them).
+    let unrecorded = Arc::new(AtomicUsize::new(0));
     let limits = DailyLimits {
         remaining: Mutex::new(HashMap::new()),
     };
@@ -111,7 +196,7 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
     let lease =
         MIN_LEASE.max(Duration::from_secs(60) / p.per_minute.max(1) * 2 + Duration::from_secs(30));
     let (results, attempts) = tokio::sync::mpsc::unbounded_channel();
-    let recorder = tokio::spawn(record_attempts(state.clone(), attempts));
+    let recorder = tokio::spawn(record_attempts(state.clone(), attempts, unrecorded.clone()));
     let started = tokio::time::Instant::now();
     let mut note = None;
     // The next batch is claimed while the current one is paced out, so the claim query
@@ -152,6 +237,12 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
                 .map_err(TaskError::db)?,
         };
         if claimed.is_empty() {
+            if unrecorded.load(Ordering::Acquire) > 0 {
+                // The last sends are still being answered or written: their retries may
+                // be due within this run.
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
             match queue::next_due(db).await.map_err(TaskError::db)? {
                 Some(at)
                     if at - now
@@ -171,7 +262,38 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
             }));
         }
         state.jobs.changed();
-        for m in claimed {
+        let ids: Vec<String> = claimed.iter().map(|m| m.client_id.clone()).collect();
+        let current = clients::get_many(db, &ids).await.map_err(TaskError::db)?;
+        for mut m in claimed {
+            let not_sent = match recheck(&m, current.get(&m.client_id), &p, local.date_naive()) {
+                Check::Send => None,
+                Check::SendTo(phone) => {
+                    if let Err(e) = queue::set_phone(db, &m.key, &state.jobs.instance, &phone).await
+                    {
+                        tracing::error!(message = %m.key, %e, "could not update a message's phone");
+                    }
+                    m.phone = phone;
+                    None
+                }
+                Check::Cancel(why) => {
+                    tally.cancelled.fetch_add(1, Ordering::Relaxed);
+                    Some(queue::Outcome::Cancelled(why))
+                }
+                Check::Expire(why) => {
+                    tally.expired.fetch_add(1, Ordering::Relaxed);
+                    Some(queue::Outcome::Expired(why))
+                }
+            };
+            if let Some(outcome) = not_sent {
+                tracing::info!(message = %m.key, ?outcome, "queued greeting not sent");
+                unrecorded.fetch_add(1, Ordering::AcqRel);
+                let _ = results.send(queue::Attempt {
+                    key: m.key,
+                    at: Utc::now(),
+                    outcome,
+                });
+                continue;
+            }
             if !limits.take(&client, &m.channel_id).await {
                 let tomorrow = queue::day_start(local.date_naive() + chrono::Days::new(1), tz);
                 release(
@@ -186,6 +308,7 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
             }
             let permit = sem.clone().acquire_owned().await.expect("semaphore open");
             pacer.acquire().await;
+            unrecorded.fetch_add(1, Ordering::AcqRel);
             let (state, client, pacer, tally, results) = (
                 state.clone(),
                 client.clone(),
@@ -218,9 +341,15 @@ pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError>
     report
         .counts
         .add(count::FAILED, tally.failed.load(Ordering::Relaxed));
-    let postponed = tally.postponed.load(Ordering::Relaxed);
-    if postponed > 0 {
-        report.counts.add(count::POSTPONED, postponed);
+    for (label, n) in [
+        (count::POSTPONED, &tally.postponed),
+        (count::CANCELLED, &tally.cancelled),
+        (count::EXPIRED, &tally.expired),
+    ] {
+        let n = n.load(Ordering::Relaxed);
+        if n > 0 {
+            report.counts.add(label, n);
+        }
     }
     tracing::info!(
         run = run_id,
@@ -242,6 +371,7 @@ async fn release(state: &AppState, m: &Claimed, at: DateTime<Utc>, why: &str) {
 async fn record_attempts(
     state: AppState,
     mut attempts: tokio::sync::mpsc::UnboundedReceiver<queue::Attempt>,
+    unrecorded: Arc<AtomicUsize>,
 ) {
     while let Some(first) = attempts.recv().await {
         let mut batch = vec![first];
@@ -264,6 +394,7 @@ async fn record_attempts(
             // again: a duplicate is better than a lost greeting.
             tracing::error!(%e, messages = batch.len(), "could not record send attempts");
         }
+        unrecorded.fetch_sub(batch.len(), Ordering::AcqRel);
         state.jobs.changed();
     }
 }

@@ -125,7 +125,11 @@ impl OpaClient {
                 return Ok(all);
             }
         }
-        tracing::warn!(pages = MAX_PAGES, channels = all.len(), "Opa! Suite channel listing cut at the page cap");
+        tracing::warn!(
+            pages = MAX_PAGES,
+            channels = all.len(),
+            "Opa! Suite channel listing cut at the page cap"
+        );
         Err(OpaError::invalid_response(
             200,
             format!("a listagem de canais passou de {MAX_PAGES} páginas"),

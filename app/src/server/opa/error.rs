@@ -214,7 +214,11 @@ mod tests {
             "Opa! Suite respondeu HTTP 404: Communication channel not found."
         );
         // An arbitrary page (the URL pointed at some internal host) is never quoted.
-        let page = OpaError::from_response(403, None, "<html><title>Painel interno</title>segredo</html>");
+        let page = OpaError::from_response(
+            403,
+            None,
+            "<html><title>Painel interno</title>segredo</html>",
+        );
         assert_eq!(page.message, "Opa! Suite respondeu HTTP 403.");
     }
 

@@ -52,6 +52,9 @@ pub struct Faults {
     /// Listings ignore `skip`/`limit` and answer everything on every page, as some live
     /// listings do.
     pub ignore_paging: bool,
+    /// The next this many sends get 429 with `Retry-After` (counted down), whatever the
+    /// shares say.
+    pub next_429: u64,
 }
 
 /// A message the sandbox accepted.
@@ -327,7 +330,12 @@ fn listing(body: &Bytes, allowed: &[&str], ignore_paging: bool) -> Result<Listin
 }
 
 /// Answers a listing of `items` filtered on `allowed` fields.
-fn answer_listing<T: Serialize>(s: &Sandbox, items: &[T], allowed: &[&str], body: &Bytes) -> Response {
+fn answer_listing<T: Serialize>(
+    s: &Sandbox,
+    items: &[T],
+    allowed: &[&str],
+    body: &Bytes,
+) -> Response {
     s.listings.fetch_add(1, Ordering::Relaxed);
     match listing(body, allowed, s.faults().ignore_paging) {
         Ok(l) => ok(page(items, &l)),
@@ -413,7 +421,12 @@ fn meta_error(status: StatusCode, code: u64, message: &str) -> Response {
 }
 
 async fn send(State(s): State<Arc<Sandbox>>, body: Bytes) -> Response {
-    let faults = s.faults();
+    let faults = {
+        let mut f = s.faults.lock().unwrap_or_else(|e| e.into_inner());
+        let now = f.clone();
+        f.next_429 = f.next_429.saturating_sub(1);
+        now
+    };
     if faults.latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(faults.latency_ms)).await;
     }
@@ -422,7 +435,7 @@ async fn send(State(s): State<Arc<Sandbox>>, body: Bytes) -> Response {
         tokio::time::sleep(Duration::from_millis(faults.timeout_ms.max(1))).await;
         return error(StatusCode::GATEWAY_TIMEOUT, "Tempo esgotado.");
     }
-    if roll(faults.share_429) {
+    if faults.next_429 > 0 || roll(faults.share_429) {
         let mut r = meta_error(
             StatusCode::TOO_MANY_REQUESTS,
             130429,
