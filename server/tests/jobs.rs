@@ -632,3 +632,241 @@ async fn a_missed_enqueue_tick_is_caught_up_once() {
     assert!(scheduler::catch_up(&state, now).await.unwrap().is_empty());
     app.running.stop().await;
 }
+
+/// The agenda's send entry, enabled on a schedule that never comes round (31 February), so
+/// that only a send that follows an enqueue runs it.
+async fn send_entry_without_ticks(app: &TestApp, c: &reqwest::Client) -> AgendaEntry {
+    let mut send = entry(app, c, TaskKind::SendQueue).await;
+    send.enabled = true;
+    send.schedule.day_of_month = "31".into();
+    send.schedule.month = "2".into();
+    agenda::save(&app.running.state.db, &send).await.unwrap();
+    send
+}
+
+#[tokio::test]
+async fn the_send_follows_an_enqueue_and_retries_its_last_batch_within_the_run() {
+    let app = common::spawn().await;
+    let c = queued_day_without_enqueue(&app, 3).await;
+    let send = send_entry_without_ticks(&app, &c).await;
+    let state = &app.running.state;
+    // The provider answers slowly and refuses the first two sends with 429 and
+    // `Retry-After: 1`: the run finds the queue empty while they are still in flight.
+    state.opa.sandbox.set_faults(Faults {
+        latency_ms: 300,
+        next_429: 2,
+        retry_after_secs: 1,
+        ..Faults::default()
+    });
+
+    let enqueued = run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    assert_eq!(enqueued.counts.get(count::ENQUEUED), 3, "{enqueued:?}");
+    // No tick and no click: the send follows the enqueue at once.
+    let follow = wait_run(state, &format!("{}-apos-{}", send.id, enqueued.id)).await;
+    assert_eq!(follow.trigger, Trigger::AfterEnqueue, "{follow:?}");
+    assert_eq!(follow.outcome, RunOutcome::Succeeded, "{follow:?}");
+    // The two refusals were in the run's last (only) batch: tried again a second later
+    // within the same run, not left for the next scheduled one.
+    assert_eq!(follow.counts.get(count::RETRY), 2, "{follow:?}");
+    assert_eq!(follow.counts.get(count::SENT), 3, "{follow:?}");
+    assert_eq!(state.opa.sandbox.inbox().len(), 3);
+    assert_eq!(status_counts(state).await, (0, 3, 0));
+
+    // An enqueue that queues nothing new starts no send.
+    let again = run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    assert_eq!(again.counts.get(count::ENQUEUED), 0);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        runs::get(&state.db, &format!("{}-apos-{}", send.id, again.id))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    app.running.stop().await;
+}
+
+/// Like [`queued_day`], without the enqueue.
+async fn queued_day_without_enqueue(app: &TestApp, n: usize) -> reqwest::Client {
+    let c = app.logged_in_client().await;
+    quiet_agenda(app).await;
+    app.import_csv(&c, &many(n)).await;
+    birthday_message(app, &c, 6000).await;
+    c
+}
+
+/// A queued message of client `id`, as the queue page shows it.
+async fn message_of(app: &TestApp, c: &reqwest::Client, id: &str) -> Value {
+    let list: Vec<Value> = app
+        .call(c, "client_messages", &[("client_id", id)])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.len(), 1, "{list:?}");
+    list[0].clone()
+}
+
+#[tokio::test]
+async fn a_client_no_longer_eligible_is_not_greeted_and_a_new_number_is_used() {
+    let app = common::spawn().await;
+    let c = app.logged_in_client().await;
+    quiet_agenda(&app).await;
+    let day = today();
+    let people = |ana: &'static str, carla: (&'static str, &'static str), davi, eva| {
+        csv(&[
+            ("1", "Ana Souza", "F", "S", born(30, day), ana),
+            ("2", "Bruno Lima", "F", "S", born(41, day), "11 98765-4321"),
+            (
+                "3",
+                "Carla Dias",
+                carla.0,
+                carla.1,
+                born(25, day),
+                "(21) 99876-1111",
+            ),
+            ("4", "Davi Rocha", "F", "S", born(50, day), davi),
+            ("5", "Eva Prado", eva, "S", born(33, day), "(31) 97777-1111"),
+        ])
+    };
+    app.import_csv(
+        &c,
+        &people("(19) 99876-5432", ("F", "S"), "(31) 98888-1111", "F"),
+    )
+    .await;
+    birthday_message(&app, &c, 6000).await;
+    let mut params = app.birthday_params(&c).await;
+    params["only_active"] = json!(true);
+    assert!(app
+        .save_birthday_params(&c, &params)
+        .await
+        .status()
+        .is_success());
+    let run = run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    assert_eq!(run.counts.get(count::ENQUEUED), 5, "{run:?}");
+
+    // After the enqueue: Bruno opts out; the next sync makes Carla inactive, Eva a company
+    // and gives Davi a new number; Ana loses hers.
+    let res = app
+        .call(
+            &c,
+            "set_client_opt_out",
+            &[("external_id", "2"), ("opted_out", "true")],
+        )
+        .await;
+    assert!(res.status().is_success());
+    let report = app
+        .import_csv(&c, &people("", ("F", "N"), "(31) 96666-2222", "J"))
+        .await;
+    assert!(report["error"].is_null(), "{report}");
+
+    let sent = run_now(&app, &c, TaskKind::SendQueue).await;
+    assert_eq!(sent.counts.get(count::SENT), 1, "{sent:?}");
+    assert_eq!(sent.counts.get(count::CANCELLED), 4, "{sent:?}");
+    let inbox = app.running.state.opa.sandbox.inbox();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(inbox[0].phone, "+5531966662222", "Davi's new number");
+
+    for (id, reason) in [
+        ("1", "Sem telefone utilizável"),
+        ("2", "Cliente pediu para não receber"),
+        ("3", "Cliente inativo"),
+        ("5", "Pessoa jurídica"),
+    ] {
+        let m = message_of(&app, &c, id).await;
+        assert_eq!(m["status"], "Cancelled", "{m}");
+        let error = m["last_error"].as_str().unwrap();
+        assert!(error.starts_with("Cliente não é mais elegível"), "{m}");
+        assert!(error.contains(reason), "{id}: {error}");
+        assert_eq!(m["attempts"], 0, "no request was made: {m}");
+    }
+    let davi = message_of(&app, &c, "4").await;
+    assert_eq!(davi["status"], "Sent");
+    assert_eq!(davi["phone"], "+5531966662222");
+    let detail: Value = app
+        .call(
+            &c,
+            "get_queue_message",
+            &[("id", davi["id"].as_str().unwrap())],
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let outcomes: Vec<&str> = detail["attempts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["Telefone atualizado", "Enviado"]);
+    app.running.stop().await;
+}
+
+#[tokio::test]
+async fn a_greeting_whose_day_ended_expires_unless_late_greetings_are_allowed() {
+    let app = common::spawn().await;
+    let c = queued_day(&app, 2).await;
+    let state = &app.running.state;
+    let yesterday = (today() - chrono::Days::new(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    // As if the enqueue had run late yesterday, after the send window closed.
+    let late = |ids: Vec<&'static str>| {
+        let yesterday = yesterday.clone();
+        async move {
+            state
+                .db
+                .query("UPDATE outbox SET greeting_day = $d WHERE client_id IN $ids")
+                .bind(("d", yesterday))
+                .bind(("ids", ids))
+                .await
+                .unwrap()
+                .check()
+                .unwrap();
+        }
+    };
+    late(vec!["100", "101"]).await;
+    let run = run_now(&app, &c, TaskKind::SendQueue).await;
+    assert_eq!(run.counts.get(count::EXPIRED), 2, "{run:?}");
+    assert_eq!(run.counts.get(count::SENT), 0, "{run:?}");
+    assert!(state.opa.sandbox.inbox().is_empty());
+    let m = message_of(&app, &c, "100").await;
+    assert_eq!(m["status"], "Expired");
+    assert!(
+        m["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("terminou sem envio"),
+        "{m}"
+    );
+    // Counted on the dashboard.
+    let board: Value = app
+        .call(&c, "load_dashboard", &[])
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        board["counts"]["by_status"]["Expired"], 2,
+        "{}",
+        board["counts"]
+    );
+
+    // With late greetings allowed (*Parâmetros*), a late one still goes out.
+    app.import_csv(&c, &many(3)).await;
+    let r = run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    assert_eq!(r.counts.get(count::ENQUEUED), 1, "{r:?}");
+    late(vec!["102"]).await;
+    let mut params = app.birthday_params(&c).await;
+    params["allow_late"] = json!(true);
+    assert!(app
+        .save_birthday_params(&c, &params)
+        .await
+        .status()
+        .is_success());
+    let run = run_now(&app, &c, TaskKind::SendQueue).await;
+    assert_eq!(run.counts.get(count::SENT), 1, "{run:?}");
+    assert_eq!(run.counts.get(count::EXPIRED), 0, "{run:?}");
+    assert_eq!(message_of(&app, &c, "102").await["status"], "Sent");
+    app.running.stop().await;
+}
