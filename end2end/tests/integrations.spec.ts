@@ -7,6 +7,16 @@ test('every page says the sandbox is in use, and its channels are listed live', 
   await page.goto('/clientes');
   await expect(page.getByTestId('sandbox-banner')).toBeVisible();
 
+  // The sandbox refuses a listing without a valid filter, as live Opa! Suite instances do
+  // since October 2026; the connection test still lists every channel.
+  const refused = await page.request.fetch('/sandbox/opa/api/v1/canal-comunicacao/', {
+    method: 'GET',
+    headers: { Authorization: 'Bearer sandbox' },
+    data: { filter: {} },
+  });
+  expect(refused.status()).toBe(400);
+  expect((await refused.json()).message).toBe('At least one filter field is required');
+
   await page.goto('/integracoes/opa');
   await hydrated(page);
   await page.getByRole('button', { name: 'Testar conexão' }).click();

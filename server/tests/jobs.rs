@@ -870,3 +870,38 @@ async fn a_greeting_whose_day_ended_expires_unless_late_greetings_are_allowed() 
     assert_eq!(message_of(&app, &c, "102").await["status"], "Sent");
     app.running.stop().await;
 }
+
+#[tokio::test]
+async fn the_greetings_date_is_a_variable_in_the_business_time_zone() {
+    let app = common::spawn().await;
+    let c = app.logged_in_client().await;
+    quiet_agenda(&app).await;
+    app.import_csv(&c, &many(1)).await;
+    // "Parabéns, {{1}}! Hoje é o seu dia. Um abraço de toda a equipe de {{2}}."
+    let input = json!({
+        "id": "", "description": "Com a data", "channel_id": CHANNEL_MAIN,
+        "template_id": app::server::opa::sandbox::TEMPLATE_BIRTHDAY_NUMBERED,
+        "variables": [Variable::FirstName, Variable::Today],
+    });
+    let res = c
+        .post(app.url("/api/save_message"))
+        .json(&json!({ "input": input }))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let id: String = res.json().await.unwrap();
+    let mut params = app.birthday_params(&c).await;
+    params["message_id"] = json!(id);
+    params["window_from"] = json!(0);
+    params["window_to"] = json!(24);
+    assert!(app.save_birthday_params(&c, &params).await.status().is_success());
+    run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
+    let sent = run_now(&app, &c, TaskKind::SendQueue).await;
+    assert_eq!(sent.counts.get(count::SENT), 1, "{sent:?}");
+    let inbox = app.running.state.opa.sandbox.inbox();
+    let today = today().format("%d/%m").to_string();
+    assert_eq!(inbox[0].variables, ["Cliente", today.as_str()]);
+    assert!(inbox[0].text.contains(&format!("equipe de {today}.")), "{}", inbox[0].text);
+    app.running.stop().await;
+}

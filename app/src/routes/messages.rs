@@ -81,8 +81,9 @@ pub fn MessageEditorPage() -> impl IntoView {
     let mapping = RwSignal::new(Vec::<Option<Variable>>::new());
     let preview_client = RwSignal::new((String::from("Cliente de exemplo"), sample_client()));
 
-    // Ages and the greeting's date in the preview: today in the business time zone.
-    let params = Resource::new(|| (), |_| get_birthday_params());
+    // Ages and the greeting's date in the preview: today in the business time zone. The
+    // preview is the browser's own work, so the zone is fetched there.
+    let params = LocalResource::new(get_birthday_params);
     let time_zone = move || {
         params
             .get()
