@@ -895,13 +895,21 @@ async fn the_greetings_date_is_a_variable_in_the_business_time_zone() {
     params["message_id"] = json!(id);
     params["window_from"] = json!(0);
     params["window_to"] = json!(24);
-    assert!(app.save_birthday_params(&c, &params).await.status().is_success());
+    assert!(app
+        .save_birthday_params(&c, &params)
+        .await
+        .status()
+        .is_success());
     run_now(&app, &c, TaskKind::EnqueueBirthdays).await;
     let sent = run_now(&app, &c, TaskKind::SendQueue).await;
     assert_eq!(sent.counts.get(count::SENT), 1, "{sent:?}");
     let inbox = app.running.state.opa.sandbox.inbox();
     let today = today().format("%d/%m").to_string();
     assert_eq!(inbox[0].variables, ["Cliente", today.as_str()]);
-    assert!(inbox[0].text.contains(&format!("equipe de {today}.")), "{}", inbox[0].text);
+    assert!(
+        inbox[0].text.contains(&format!("equipe de {today}.")),
+        "{}",
+        inbox[0].text
+    );
     app.running.stop().await;
 }

@@ -74,6 +74,20 @@ async fn messages_are_checked_at_the_provider_and_sent_as_previewed() {
         "{body}"
     );
 
+    // A channel Opa! Suite does not know (read by id: listings need a filter now).
+    for unknown in ["ffffffffffffffffffffffff", "não-é-um-id"] {
+        let mut missing = base.clone();
+        missing["channel_id"] = json!(unknown);
+        missing["variables"] = serde_json::to_value(mapping()).unwrap();
+        let res = save(&app, &c, missing).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let body = res.text().await.unwrap();
+        assert!(
+            body.contains("\"channel_id\"") && body.contains("Canal não encontrado"),
+            "{body}"
+        );
+    }
+
     let mut gone = base.clone();
     gone["template_id"] = json!("ffffffffffffffffffffffff");
     gone["variables"] = serde_json::to_value(mapping()).unwrap();
