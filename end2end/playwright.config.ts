@@ -10,6 +10,8 @@ process.env.E2E_PORT = String(port);
 const root = process.env.PARABENS_ROOT ?? path.resolve(__dirname, '..');
 const bin = process.env.PARABENS_BIN ?? path.join(root, 'target/debug/parabens');
 export const ADMIN_PASSWORD = 'e2e-senha-admin-123';
+/** The built-in sandbox's bearer token for this run (random when unset). */
+export const SANDBOX_TOKEN = 'e2e-token-do-sandbox';
 
 export default defineConfig({
   testDir: './tests',
@@ -51,6 +53,7 @@ export default defineConfig({
       LEPTOS_OUTPUT_NAME: 'parabens',
       PARABENS_DB: 'mem://',
       PARABENS_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      PARABENS_OPA_TOKEN: SANDBOX_TOKEN,
       RUST_LOG: 'info',
     },
   },

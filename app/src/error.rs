@@ -26,6 +26,12 @@ pub enum AppError {
     /// Something failed on the server; the cause is in the server log.
     #[error("Erro interno do servidor. Consulte os logs.")]
     Internal,
+    /// The request could not be read as this server function's input (400).
+    #[error("Requisição inválida: {0}")]
+    BadRequest(String),
+    /// A state-changing request sent by another site (403, before the function runs).
+    #[error("Requisição recusada: ela não partiu de uma página deste site.")]
+    Forbidden,
     /// The request never reached the server function or its answer could not be read.
     #[error("Falha de comunicação com o servidor: {0}")]
     Transport(String),
@@ -57,7 +63,18 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        AppError::Transport(value.to_string())
+        match value {
+            // On the server: input that does not decode into the function's arguments. (In
+            // the browser the same kinds mean an answer that could not be read.)
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Args(m)
+            | ServerFnErrorErr::MissingArg(m)
+            | ServerFnErrorErr::Deserialization(m)
+            | ServerFnErrorErr::UnsupportedRequestMethod(m) => {
+                AppError::BadRequest(m.chars().take(200).collect())
+            }
+            other => AppError::Transport(other.to_string()),
+        }
     }
 }
 

@@ -23,6 +23,8 @@ use routes::*;
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::csp::set_for_this_page(&options);
     view! {
         <!DOCTYPE html>
         <html lang="pt-BR">

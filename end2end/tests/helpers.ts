@@ -1,6 +1,8 @@
 import { expect, Page } from '@playwright/test';
 
 export const ADMIN = { username: 'admin', password: 'e2e-senha-admin-123' };
+/** The sandbox's token, as `playwright.config.ts` sets it. */
+export const SANDBOX_TOKEN = 'e2e-token-do-sandbox';
 
 /** Waits until the WASM bundle has hydrated the page. */
 export async function hydrated(page: Page) {

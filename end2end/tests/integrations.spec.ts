@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { hydrated, login } from './helpers';
+import { hydrated, login, SANDBOX_TOKEN } from './helpers';
 
 test('every page says the sandbox is in use, and its channels are listed live', async ({ page }) => {
   await login(page);
@@ -11,7 +11,7 @@ test('every page says the sandbox is in use, and its channels are listed live', 
   // since October 2026; the connection test still lists every channel.
   const refused = await page.request.fetch('/sandbox/opa/api/v1/canal-comunicacao/', {
     method: 'GET',
-    headers: { Authorization: 'Bearer sandbox' },
+    headers: { Authorization: `Bearer ${SANDBOX_TOKEN}` },
     data: { filter: {} },
   });
   expect(refused.status()).toBe(400);

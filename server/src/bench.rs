@@ -219,6 +219,8 @@ pub async fn drain(args: &[String]) -> anyhow::Result<()> {
         a.messages,
         t.elapsed().as_secs_f64()
     );
+    // Every delivery is counted, so the sandbox keeps them all.
+    state.opa.sandbox.keep_latest(usize::MAX);
     state.opa.sandbox.set_faults(Faults {
         latency_ms: a.latency_ms,
         share_429: a.fault_429,

@@ -25,6 +25,8 @@ pub struct Config {
     pub retry_base: std::time::Duration,
     /// Attempts per message before it is marked `erro`.
     pub max_send_attempts: u32,
+    /// `PARABENS_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     pub leptos: LeptosOptions,
 }
 
@@ -41,6 +43,7 @@ impl std::fmt::Debug for Config {
             .field("secure_cookies", &self.secure_cookies)
             .field("opa_url", &self.opa_url)
             .field("opa_token", &self.opa_token.as_ref().map(|_| "<redacted>"))
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("site_addr", &self.leptos.site_addr)
             .finish()
     }
@@ -97,6 +100,10 @@ impl Config {
                     .unwrap_or(30_000),
             ),
             max_send_attempts: 8,
+            trusted_proxies: app::server::client_addr::parse_trusted(
+                &var("PARABENS_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|e| anyhow::anyhow!(e))?,
             leptos,
         })
     }
@@ -113,6 +120,7 @@ impl Config {
             opa_token: None,
             retry_base: std::time::Duration::from_millis(300),
             max_send_attempts: 5,
+            trusted_proxies: Vec::new(),
             leptos: LeptosOptions::builder()
                 .output_name("parabens")
                 .site_root("target/site")

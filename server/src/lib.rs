@@ -6,6 +6,7 @@
 pub mod bench;
 pub mod config;
 pub mod router;
+pub mod security;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -37,6 +38,7 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
             secure_cookies: config.secure_cookies,
             retry_base: config.retry_base,
             max_send_attempts: config.max_send_attempts,
+            trusted_proxies: config.trusted_proxies.clone(),
             ..Settings::default()
         }),
         limiter: Arc::new(LoginLimiter::default()),

@@ -3,13 +3,15 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
+
+use crate::security;
 
 use app::domain::url::percent_encode;
 use app::server::opa::connection::SANDBOX_PATH;
@@ -26,7 +28,13 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
-        .nest(SANDBOX_PATH, sandbox::router(state.opa.sandbox.clone()))
+        .nest(
+            SANDBOX_PATH,
+            sandbox::router(state.opa.sandbox.clone()).layer(middleware::from_fn_with_state(
+                state.clone(),
+                sandbox_in_force,
+            )),
+        )
         .route(EVENTS, get(events))
         .route("/api/{*fn_name}", get(server_fns).post(server_fns))
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -37,8 +45,16 @@ pub fn router(state: AppState) -> Router {
             AppState,
             _,
         >(context, shell))
+        .layer(middleware::from_fn(security::api_requests))
         .layer(middleware::from_fn_with_state(fn_state, guard_pages))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::refuse_cross_site,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::security_headers,
+        ))
         .with_state(state)
 }
 
@@ -83,6 +99,19 @@ async fn events(State(state): State<AppState>, headers: axum::http::HeaderMap) -
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response()
+}
+
+/// The sandbox is there only while it is the Opa! Suite in force: with a real one saved or
+/// in `PARABENS_OPA_URL`, its paths answer 404 like any unknown path.
+async fn sandbox_in_force(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    match state.opa.sandbox_in_force(&state.db).await {
+        Ok(true) => next.run(req).await,
+        Ok(false) => StatusCode::NOT_FOUND.into_response(),
+        Err(e) => {
+            tracing::error!(%e, "could not read the Opa! Suite settings");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
 }
 
 /// `200 {"status":"ok"}` only when the database answers within two seconds.
@@ -166,21 +195,6 @@ async fn guard_pages(State(state): State<AppState>, req: Request, next: Next) ->
             Redirect::to(&location).into_response()
         }
     }
-}
-
-async fn security_headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    let h = res.headers_mut();
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    res
 }
 
 #[cfg(test)]

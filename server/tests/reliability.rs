@@ -22,6 +22,8 @@ const PASSWORD: &str = "senha-confiavel-123";
 
 async fn serve_sandbox() -> (Arc<Sandbox>, String) {
     let sandbox = Sandbox::new(TOKEN);
+    // Every delivery is counted, so the inbox keeps them all.
+    sandbox.keep_latest(usize::MAX);
     let app = axum::Router::new().nest("/opa/api/v1", sandbox::router(sandbox.clone()));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/opa/api/v1", listener.local_addr().unwrap());

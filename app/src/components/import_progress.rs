@@ -4,20 +4,21 @@ use std::time::Duration;
 
 use leptos::prelude::*;
 
+use crate::domain::spreadsheet;
 use crate::domain::url::percent_encode;
 use crate::functions::clients::client_import_status;
 use crate::models::client::{ImportReport, ImportStatus};
 
-/// The rejected rows as a CSV the admin can open in a spreadsheet.
+/// The rejected rows as a CSV the admin can open in a spreadsheet (the ids come from the
+/// file, so they are quoted and neutralised like every field).
 fn rejected_csv(report: &ImportReport) -> String {
-    let mut out = String::from("linha;id;motivo\n");
+    let mut out = spreadsheet::row(["linha", "id", "motivo"]);
     for r in &report.rejected {
-        out.push_str(&format!(
-            "{};{};\"{}\"\n",
-            r.line,
-            r.external_id,
-            r.reason.replace('"', "\"\"")
-        ));
+        out.push_str(&spreadsheet::row([
+            r.line.to_string().as_str(),
+            &r.external_id,
+            &r.reason,
+        ]));
     }
     out
 }
@@ -109,5 +110,30 @@ pub fn ImportProgress(status: ImportStatus) -> impl IntoView {
                 }.into_any()
             }}
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rejected_csv;
+    use crate::models::client::{ImportReport, RejectedRow};
+
+    #[test]
+    fn the_rejected_rows_file_runs_no_formula() {
+        let row = |line, id: &str| RejectedRow {
+            line,
+            external_id: id.into(),
+            reason: "Id inválido".into(),
+        };
+        let report = ImportReport {
+            rejected: vec![row(2, "+cmd|'/C calc'!A0"), row(3, "@SUM(1;2)")],
+            ..Default::default()
+        };
+        assert_eq!(
+            rejected_csv(&report),
+            "\"linha\";\"id\";\"motivo\"\n\
+             \"2\";\"'+cmd|'/C calc'!A0\";\"Id inválido\"\n\
+             \"3\";\"'@SUM(1;2)\";\"Id inválido\"\n"
+        );
     }
 }

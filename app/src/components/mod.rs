@@ -5,5 +5,6 @@ pub mod form;
 pub mod import_progress;
 pub mod layout;
 pub mod live;
+pub mod pager;
 pub mod queue_status;
 pub mod time;

@@ -2,6 +2,7 @@
 
 pub const MIN_PASSWORD_LEN: usize = 10;
 pub const MAX_PASSWORD_LEN: usize = 128;
+pub const MAX_USERNAME_LEN: usize = 32;
 
 /// Usernames: 3–32 characters, lowercase letters, digits, `.`, `_` or `-`.
 pub fn validate_username(username: &str) -> Result<(), String> {
@@ -9,8 +10,10 @@ pub fn validate_username(username: &str) -> Result<(), String> {
     if len == 0 {
         return Err("Informe o usuário.".into());
     }
-    if !(3..=32).contains(&len) {
-        return Err("O usuário deve ter de 3 a 32 caracteres.".into());
+    if !(3..=MAX_USERNAME_LEN).contains(&len) {
+        return Err(format!(
+            "O usuário deve ter de 3 a {MAX_USERNAME_LEN} caracteres."
+        ));
     }
     if !username
         .chars()

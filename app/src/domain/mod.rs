@@ -3,7 +3,9 @@
 
 pub mod account;
 pub mod birthday;
+pub mod limits;
 pub mod phone;
 pub mod schedule;
+pub mod spreadsheet;
 pub mod template;
 pub mod url;

@@ -106,6 +106,7 @@ impl FieldSet {
 
 /// Parses one field as typed in the form; errors are Portuguese messages for beside the field.
 pub fn parse_field(field: Field, input: &str) -> Result<FieldSet, String> {
+    super::limits::at_most(input, super::limits::MAX_SCHEDULE_FIELD)?;
     let input = input.trim();
     if input.is_empty() || input == "*" || input.eq_ignore_ascii_case("todos") {
         return Ok(FieldSet::all(field));

@@ -37,9 +37,57 @@ pub fn validate_base_url(url: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The origin of a base URL (`scheme://host[:port]`, lowercase): a stored token belongs to
+/// it and is sent nowhere else.
+pub fn origin(url: &str) -> String {
+    let url = url.trim().to_ascii_lowercase();
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url.as_str()));
+    let authority = rest.split('/').next().unwrap_or("");
+    let default_port = match scheme {
+        "https" => ":443",
+        "http" => ":80",
+        _ => "",
+    };
+    let authority = authority.strip_suffix(default_port).unwrap_or(authority);
+    format!("{scheme}://{authority}")
+}
+
+/// Why a saved token cannot be kept for `new_url` (empty token field), if it cannot:
+/// the URL now names another server, or no token was saved yet.
+pub fn keep_token_error(saved_url: &str, saved_token_set: bool, new_url: &str) -> Option<String> {
+    if !saved_token_set {
+        Some("Informe o token.".into())
+    } else if origin(saved_url) != origin(new_url) {
+        Some(
+            "A URL agora aponta para outro servidor: informe o token de novo (um token salvo só é enviado ao servidor para o qual foi salvo)."
+                .into(),
+        )
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::{percent_encode, validate_base_url};
+    use super::{keep_token_error, origin, percent_encode, validate_base_url};
+
+    #[test]
+    fn a_token_stays_with_its_server() {
+        assert_eq!(
+            origin("https://Opa.Provedor.com.br/api/v1/"),
+            "https://opa.provedor.com.br"
+        );
+        assert_eq!(origin("https://a.b:443/x"), origin("https://a.b/y"));
+        assert_ne!(origin("http://a.b"), origin("https://a.b"));
+        assert_ne!(origin("https://a.b"), origin("https://a.b:8443"));
+        assert_eq!(
+            keep_token_error("https://a.b/api/v1", true, "https://a.b/api/v1/"),
+            None
+        );
+        assert!(keep_token_error("https://a.b", true, "https://evil.example").is_some());
+        assert!(keep_token_error("https://a.b", true, "https://a.b.evil.example").is_some());
+        assert!(keep_token_error("", false, "https://a.b").is_some());
+    }
 
     #[test]
     fn base_urls() {

@@ -27,6 +27,7 @@ pub async fn save_agenda_entry(entry: AgendaEntry) -> Result<String, AppError> {
     finish(
         async {
             let me = session::require_admin().await?;
+            crate::server::bounded("id", &entry.id, crate::domain::limits::MAX_ID)?;
             if let Err(errors) = parse(&entry.schedule) {
                 let (field, message) = errors.into_iter().next().expect("parse errors are never empty");
                 return Err(AppError::field(field_name(field), message));
@@ -47,6 +48,7 @@ pub async fn delete_agenda_entry(id: String) -> Result<(), AppError> {
     finish(
         async {
             let me = session::require_admin().await?;
+            crate::server::bounded("id", &id, crate::domain::limits::MAX_ID)?;
             match agenda::delete(&app_state()?.db, &id).await {
                 Ok(true) => {
                     tracing::info!(by = %me.username, entry = %id, "agenda entry deleted");

@@ -3,10 +3,20 @@ use leptos::prelude::*;
 use crate::error::AppError;
 use crate::models::account::{AdminView, CurrentUser};
 
-/// Where to go after login: only local paths, never another site or the login page itself.
+/// Where to go after login: only a path of this site (a `/` followed by neither `/` nor `\`,
+/// no backslash or control character anywhere, which browsers read as another origin or
+/// which cannot be a header), never the login page itself.
 pub fn safe_next(next: Option<&str>) -> &str {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.starts_with("/login") => p,
+        Some(p)
+            if p.starts_with('/')
+                && !p[1..].starts_with(['/', '\\'])
+                && !p.chars().any(|c| c.is_control() || c == '\\')
+                && p.len() <= 2000
+                && !p.starts_with("/login") =>
+        {
+            p
+        }
         _ => "/",
     }
 }
@@ -17,6 +27,7 @@ pub async fn login(
     password: String,
     next: Option<String>,
 ) -> Result<(), AppError> {
+    use crate::domain::account::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
     use crate::server::{auth, finish, internal, session, state::app_state};
     finish(
         async {
@@ -29,8 +40,16 @@ pub async fn login(
                 return Err(AppError::field("password", "Informe a senha."));
             }
             let ip = crate::server::client_ip().await;
+            // No account has a longer name or password: nothing this long reaches the
+            // throttle, the database or the log.
+            if username.chars().count() > MAX_USERNAME_LEN
+                || password.chars().count() > MAX_PASSWORD_LEN
+            {
+                tracing::warn!(%ip, "login refused: username or password longer than any account's");
+                return Err(AppError::field("password", "Usuário ou senha incorretos."));
+            }
             if let Err(wait) = state.limiter.check(&username, ip) {
-                tracing::warn!(user = %username, %ip, "login refused: too many failures");
+                tracing::warn!(user = ?username, %ip, "login refused: too many failures");
                 return Err(AppError::RateLimited(wait));
             }
             let ok = auth::verify_login(&state.db, &username, &password)
@@ -38,10 +57,13 @@ pub async fn login(
                 .map_err(|e| internal("login", e))?;
             if !ok {
                 state.limiter.record_failure(&username, ip);
-                tracing::warn!(user = %username, %ip, "login failed");
+                tracing::warn!(user = ?username, %ip, "login failed");
                 return Err(AppError::field("password", "Usuário ou senha incorretos."));
             }
             state.limiter.record_success(&username, ip);
+            if let Err(e) = session::purge_expired(&state.db).await {
+                tracing::warn!(%e, "could not purge expired sessions");
+            }
             let hours = state.settings.session_hours;
             let token = session::create(&state.db, &username, hours)
                 .await
@@ -167,6 +189,40 @@ pub async fn add_admin(
     )
 }
 
+/// Removes another admin and ends their sessions; never oneself, never the last admin.
+#[server(prefix = "/api", endpoint = "remove_admin")]
+pub async fn remove_admin(username: String) -> Result<(), AppError> {
+    use crate::domain::account::MAX_USERNAME_LEN;
+    use crate::server::{auth, finish, internal, session, state::app_state};
+    finish(
+        async {
+            let me = session::require_admin().await?;
+            if username.chars().count() > MAX_USERNAME_LEN {
+                return Err(AppError::NotFound);
+            }
+            if username == me.username {
+                return Err(AppError::field(
+                    "remove",
+                    "Você não pode remover a si mesmo; peça a outro administrador.",
+                ));
+            }
+            match auth::remove_user(&app_state()?.db, &username).await {
+                Ok(()) => {
+                    tracing::info!(by = %me.username, user = %username, "admin removed, sessions ended");
+                    Ok(())
+                }
+                Err(auth::AccountError::NotFound) => Err(AppError::NotFound),
+                Err(auth::AccountError::LastAdmin) => Err(AppError::field(
+                    "remove",
+                    "Não é possível remover o último administrador.",
+                )),
+                Err(e) => Err(internal("remove admin", e)),
+            }
+        }
+        .await,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::safe_next;
@@ -178,5 +234,20 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/login")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(
+            safe_next(Some("/fila?status=erro&p=2")),
+            "/fila?status=erro&p=2"
+        );
+        for evil in [
+            "/\\evil.example/x",
+            "/\tevil.example",
+            "/\t/evil.example",
+            "/fila\\..\\x",
+            "/a\nSet-Cookie: x=1",
+            "/\u{7f}",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/", "{evil:?}");
+        }
+        assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(3000)))), "/");
     }
 }

@@ -75,6 +75,7 @@ pub async fn run_now(entry_id: String) -> Result<String, AppError> {
     finish(
         async {
             let me = session::require_admin().await?;
+            crate::server::bounded("entry_id", &entry_id, crate::domain::limits::MAX_ID)?;
             let state = app_state()?;
             let entry = agenda::list(&state.db)
                 .await

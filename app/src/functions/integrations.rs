@@ -43,7 +43,7 @@ pub async fn save_ixc_settings(
     user_id: String,
     token: String,
 ) -> Result<(), AppError> {
-    use crate::domain::url::validate_base_url;
+    use crate::domain::url::{keep_token_error, validate_base_url};
     use crate::server::{finish, internal, session, settings, state::app_state};
     finish(
         async {
@@ -62,8 +62,10 @@ pub async fn save_ixc_settings(
             }
             let mut config = ixc_config().await?;
             let token = token.trim();
-            if token.is_empty() && config.token.is_empty() {
-                return Err(AppError::field("token", "Informe o token do webservice."));
+            if token.is_empty() {
+                if let Some(m) = keep_token_error(&config.url, !config.token.is_empty(), &url) {
+                    return Err(AppError::field("token", m));
+                }
             }
             if token.len() > 200 {
                 return Err(AppError::field("token", "Token longo demais."));
@@ -153,7 +155,7 @@ pub async fn opa_settings() -> Result<crate::models::opa::OpaSettingsView, AppEr
 /// URL goes back to the built-in sandbox.
 #[server(prefix = "/api", endpoint = "save_opa_settings")]
 pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppError> {
-    use crate::domain::url::validate_base_url;
+    use crate::domain::url::{keep_token_error, validate_base_url};
     use crate::server::opa::connection::OpaConfig;
     use crate::server::{finish, internal, session, settings, state::app_state};
     finish(
@@ -169,11 +171,10 @@ pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppErro
                 config = OpaConfig::default();
             } else {
                 validate_base_url(&url).map_err(|m| AppError::field("url", m))?;
-                if token.is_empty() && config.token.is_empty() {
-                    return Err(AppError::field(
-                        "token",
-                        "Informe o token da API do Opa! Suite.",
-                    ));
+                if token.is_empty() {
+                    if let Some(m) = keep_token_error(&config.url, !config.token.is_empty(), &url) {
+                        return Err(AppError::field("token", m));
+                    }
                 }
                 if token.len() > 500 {
                     return Err(AppError::field("token", "Token longo demais."));
@@ -250,29 +251,30 @@ pub async fn opa_uses_sandbox() -> Result<bool, AppError> {
     )
 }
 
-/// *Caixa de saída do sandbox*: what the sandbox accepted, newest first.
+/// Messages per page of *Caixa de saída do sandbox*.
+pub const OUTBOX_PAGE: usize = 50;
+
+/// *Caixa de saída do sandbox*: page `page` of what the sandbox kept, newest first.
 #[server(prefix = "/api", endpoint = "sandbox_outbox")]
-pub async fn sandbox_outbox() -> Result<Vec<crate::models::opa::OutboxMessage>, AppError> {
+pub async fn sandbox_outbox(page: usize) -> Result<crate::models::opa::OutboxPage, AppError> {
     use crate::server::{finish, session, state::app_state};
     finish(
         async {
             session::require_admin().await?;
-            let mut list: Vec<_> = app_state()?
-                .opa
-                .sandbox
-                .inbox()
-                .into_iter()
-                .map(|m| crate::models::opa::OutboxMessage {
-                    id: m.id,
-                    at: m.at,
-                    phone: m.phone,
-                    channel: m.channel,
-                    text: m.text,
-                })
-                .collect();
-            list.reverse();
-            list.truncate(500);
-            Ok(list)
+            let (items, total) = app_state()?.opa.sandbox.inbox_page(page, OUTBOX_PAGE);
+            Ok(crate::models::opa::OutboxPage {
+                items: items
+                    .into_iter()
+                    .map(|m| crate::models::opa::OutboxMessage {
+                        id: m.id,
+                        at: m.at,
+                        phone: m.phone,
+                        channel: m.channel,
+                        text: m.text,
+                    })
+                    .collect(),
+                total,
+            })
         }
         .await,
     )

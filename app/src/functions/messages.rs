@@ -93,6 +93,7 @@ pub async fn opa_templates(channel_id: String) -> Result<Vec<TemplateView>, AppE
     finish(
         async {
             session::require_admin().await?;
+            crate::server::bounded("channel_id", &channel_id, crate::domain::limits::MAX_ID)?;
             if channel_id.trim().is_empty() {
                 return Err(AppError::field("channel_id", "Escolha primeiro o canal."));
             }
@@ -132,6 +133,22 @@ pub async fn save_message(input: MessageInput) -> Result<String, AppError> {
     finish(
         async {
             let me = session::require_admin().await?;
+            crate::server::bounded("id", &input.id, crate::domain::limits::MAX_ID)?;
+            crate::server::bounded(
+                "channel_id",
+                &input.channel_id,
+                crate::domain::limits::MAX_ID,
+            )?;
+            crate::server::bounded(
+                "template_id",
+                &input.template_id,
+                crate::domain::limits::MAX_ID,
+            )?;
+            crate::server::bounded(
+                "description",
+                &input.description,
+                crate::domain::limits::MAX_SEARCH,
+            )?;
             let description = input.description.trim().to_string();
             if description.is_empty() {
                 return Err(AppError::field("description", "Informe a descrição."));
@@ -240,6 +257,7 @@ pub async fn delete_message(id: String) -> Result<(), AppError> {
     finish(
         async {
             let me = session::require_admin().await?;
+            crate::server::bounded("id", &id, crate::domain::limits::MAX_ID)?;
             let state = app_state()?;
             let p = params::birthday_params(&state.db)
                 .await
@@ -273,6 +291,7 @@ pub async fn preview_clients(
     finish(
         async {
             session::require_admin().await?;
+            crate::server::bounded("text", &text, crate::domain::limits::MAX_SEARCH)?;
             if text.len() > 100 {
                 return Err(AppError::field("text", "Busca longa demais."));
             }
@@ -353,6 +372,8 @@ pub async fn send_test_message(
     finish(
         async {
             let me = session::require_admin().await?;
+            crate::server::bounded("client_id", &client_id, crate::domain::limits::MAX_ID)?;
+            crate::server::bounded("phone", &phone, crate::domain::limits::MAX_ID)?;
             let state = app_state()?;
             let phone = normalize(&phone).map_err(|why| AppError::field("phone", why.message()))?;
             let p = params::birthday_params(&state.db)

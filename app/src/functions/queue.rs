@@ -141,6 +141,7 @@ pub async fn client_messages(client_id: String) -> Result<Vec<QueueMessage>, App
     finish(
         async {
             session::require_admin().await?;
+            crate::server::bounded("client_id", &client_id, crate::domain::limits::MAX_ID)?;
             if client_id.len() > 64 {
                 return Err(AppError::NotFound);
             }

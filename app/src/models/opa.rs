@@ -33,3 +33,14 @@ pub struct OutboxMessage {
     pub channel: String,
     pub text: String,
 }
+
+/// How many of the latest messages the sandbox keeps.
+pub const SANDBOX_KEEPS: usize = 1000;
+
+/// A page of the sandbox's outbox (it keeps the latest messages only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct OutboxPage {
+    pub items: Vec<OutboxMessage>,
+    /// Messages kept in all.
+    pub total: usize,
+}

@@ -3,7 +3,7 @@ use leptos::prelude::*;
 use crate::components::form::{field_error, form_error, FieldError, FormError, PasswordInput};
 use crate::components::layout::PageHeader;
 use crate::domain::account::{validate_new_password, validate_username};
-use crate::functions::auth::{list_admins, AddAdmin, ChangePassword};
+use crate::functions::auth::{list_admins, AddAdmin, ChangePassword, RemoveAdmin};
 
 /// The signed-in admin's password, and the list of admins with a form to add one.
 #[component]
@@ -85,7 +85,11 @@ fn ChangePasswordForm() -> impl IntoView {
 fn Admins() -> impl IntoView {
     let add = ServerAction::<AddAdmin>::new();
     let value = add.value();
-    let admins = Resource::new(move || add.version().get(), |_| list_admins());
+    let remove = ServerAction::<RemoveAdmin>::new();
+    let admins = Resource::new(
+        move || (add.version().get(), remove.version().get()),
+        |_| list_admins(),
+    );
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let confirmation = RwSignal::new(String::new());
@@ -103,17 +107,25 @@ fn Admins() -> impl IntoView {
                 {move || admins.get().map(|r| match r {
                     Ok(list) => view! {
                         <table class="table" aria-label="Administradores">
-                            <thead><tr><th>"Usuário"</th><th>"Criado em"</th><th>"Criado por"</th></tr></thead>
+                            <thead><tr><th>"Usuário"</th><th>"Criado em"</th><th>"Criado por"</th><th></th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|a| view! {
                                     <tr>
-                                        <td>{a.username}</td>
+                                        <td>{a.username.clone()}</td>
                                         <td>{a.created_at.format("%d/%m/%Y %H:%M").to_string()}</td>
                                         <td>{a.created_by.unwrap_or_else(|| "—".into())}</td>
+                                        <td>
+                                            <ActionForm action=remove attr:class="inline-form">
+                                                <input type="hidden" name="username" value=a.username.clone() />
+                                                <button type="submit" class="btn btn-ghost" aria-label=format!("Remover {}", a.username)>"Remover"</button>
+                                            </ActionForm>
+                                        </td>
                                     </tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
+                        <FormError message=form_error(remove.value()) />
+                        <FormError message=field_error(remove.value(), "remove") />
                     }.into_any(),
                     Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
                 })}

@@ -3,6 +3,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::clients_nav::{format_date, ClientsNav};
 use crate::components::layout::PageHeader;
+use crate::components::pager::Pager;
 use crate::domain::phone::format_display;
 use crate::domain::url::percent_encode;
 use crate::functions::clients::{list_clients, SetClientOptOut};
@@ -115,11 +116,7 @@ pub fn ClientsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                             </div>
-                            <nav class="pager" aria-label="Páginas">
-                                {(page > 0).then(|| view! { <a href=page_link(page - 1)>"Anterior"</a> })}
-                                <span>{format!("Página {} de {}", page + 1, pages)}</span>
-                                {(page + 1 < pages).then(|| view! { <a href=page_link(page + 1)>"Próxima"</a> })}
-                            </nav>
+                            <Pager page pages link=page_link />
                         </section>
                     }.into_any()
                 }

@@ -1,13 +1,16 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 use crate::components::form::{field_error, form_error, FieldError, FormError};
 use crate::components::import_progress::{watch_import, ImportProgress};
 use crate::components::layout::PageHeader;
+use crate::components::pager::Pager;
 use crate::functions::integrations::{
     ixc_settings, opa_settings, sandbox_outbox, sync_ixc_now, test_ixc_connection,
-    test_opa_connection, SaveIxcSettings, SaveOpaSettings,
+    test_opa_connection, SaveIxcSettings, SaveOpaSettings, OUTBOX_PAGE,
 };
+use crate::models::opa::SANDBOX_KEEPS;
 
 /// *Integrações*: the systems Parabéns talks to.
 #[component]
@@ -110,9 +113,15 @@ pub fn OpaPage() -> impl IntoView {
     let value = save.value();
     let settings = Resource::new(move || save.version().get(), |_| opa_settings());
     let test = Action::new(|_: &()| test_opa_connection());
+    let query = use_query_map();
+    let outbox_page = move || {
+        query
+            .with(|q| q.get("saida").and_then(|p| p.parse::<usize>().ok()))
+            .unwrap_or(0)
+    };
     let outbox = Resource::new(
-        move || (save.version().get(), test.version().get()),
-        |_| sandbox_outbox(),
+        move || (save.version().get(), test.version().get(), outbox_page()),
+        |(_, _, page)| sandbox_outbox(page),
     );
 
     view! {
@@ -182,12 +191,13 @@ pub fn OpaPage() -> impl IntoView {
                             <Transition fallback=|| ()>
                                 {move || outbox.get().map(|r| match r {
                                     Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                                    Ok(list) if list.is_empty() => view! { <p class="muted">"Nenhuma mensagem recebida pelo sandbox."</p> }.into_any(),
-                                    Ok(list) => view! {
+                                    Ok(p) if p.total == 0 => view! { <p class="muted">"Nenhuma mensagem recebida pelo sandbox."</p> }.into_any(),
+                                    Ok(p) => view! {
+                                        <p class="muted">{format!("As {} mensagens mais recentes (o sandbox guarda até {SANDBOX_KEEPS}).", p.total)}</p>
                                         <table class="table" aria-label="Caixa de saída do sandbox">
                                             <thead><tr><th>"Quando"</th><th>"Para"</th><th>"Canal"</th><th>"Mensagem"</th></tr></thead>
                                             <tbody>
-                                                {list.into_iter().map(|m| view! {
+                                                {p.items.into_iter().map(|m| view! {
                                                     <tr>
                                                         <td>{m.at.format("%d/%m/%Y %H:%M:%S").to_string()}</td>
                                                         <td>{m.phone}</td>
@@ -197,6 +207,7 @@ pub fn OpaPage() -> impl IntoView {
                                                 }).collect_view()}
                                             </tbody>
                                         </table>
+                                        <Pager page=outbox_page() pages=p.total.div_ceil(OUTBOX_PAGE) link=|n| format!("/integracoes/opa?saida={n}") />
                                     }.into_any(),
                                 })}
                             </Transition>

@@ -4,6 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::components::form::{field_error, FieldError};
 use crate::components::layout::PageHeader;
 use crate::components::live::live_changes;
+use crate::components::pager::Pager;
 use crate::components::queue_status::{LastError, StatusBadge};
 use crate::components::time::{format_opt, format_time};
 use crate::domain::phone::format_display;
@@ -207,11 +208,7 @@ pub fn QueuePage() -> impl IntoView {
                             } else {
                                 view! { <QueueTable items=p.items tz act /> }.into_any()
                             }}
-                            <nav class="pager" aria-label="Páginas">
-                                {(page > 0).then(|| view! { <a href=page_link(page - 1)>"Anterior"</a> })}
-                                <span>{format!("Página {} de {}", page + 1, pages)}</span>
-                                {(page + 1 < pages).then(|| view! { <a href=page_link(page + 1)>"Próxima"</a> })}
-                            </nav>
+                            <Pager page pages link=page_link />
                         </section>
                     }.into_any()
                 }

@@ -30,6 +30,10 @@ struct UserRow {
 pub enum AccountError {
     #[error("user already exists")]
     AlreadyExists,
+    #[error("no such user")]
+    NotFound,
+    #[error("the last admin cannot be removed")]
+    LastAdmin,
     #[error("password hashing failed: {0}")]
     Hash(String),
     #[error(transparent)]
@@ -125,6 +129,40 @@ pub async fn list_admins(db: &Db) -> Result<Vec<AdminView>, AccountError> {
             created_by: r.created_by,
         })
         .collect())
+}
+
+/// Removes admin `username` and ends all their sessions, in one transaction; never the last
+/// admin.
+pub async fn remove_user(db: &Db, username: &str) -> Result<(), AccountError> {
+    let mut res = db
+        .query(
+            "BEGIN TRANSACTION;
+             LET $exists = record::exists($id);
+             LET $others = (SELECT VALUE count() FROM user WHERE id != $id GROUP ALL)[0] ?? 0;
+             IF $exists AND $others > 0 {
+                 DELETE session WHERE user = $id;
+                 DELETE $id;
+             };
+             COMMIT TRANSACTION;
+             RETURN { exists: $exists, others: $others };",
+        )
+        .bind(("id", user_id(username)))
+        .await?;
+    #[derive(SurrealValue)]
+    #[surreal(crate = "surrealdb::types")]
+    struct Outcome {
+        exists: bool,
+        others: i64,
+    }
+    let outcome: Option<Outcome> = res.take(res.num_statements() - 1)?;
+    match outcome {
+        Some(Outcome {
+            exists: true,
+            others,
+        }) if others > 0 => Ok(()),
+        Some(Outcome { exists: true, .. }) => Err(AccountError::LastAdmin),
+        _ => Err(AccountError::NotFound),
+    }
 }
 
 /// Creates `admin` on first start. Returns the generated password when none was configured,

@@ -63,17 +63,26 @@ mod tests {
         assert_eq!(real_client(proxy, &h, &[]), proxy, "trusts none by default");
         assert_eq!(real_client(proxy, &h, &[proxy]), ip("203.0.113.9"));
         // A client that is not the proxy cannot pick its own address.
-        assert_eq!(real_client(ip("198.51.100.7"), &h, &[proxy]), ip("198.51.100.7"));
+        assert_eq!(
+            real_client(ip("198.51.100.7"), &h, &[proxy]),
+            ip("198.51.100.7")
+        );
         // A forged hop written by the client is left of the one the proxy appended.
         let h = forwarded("1.2.3.4, 203.0.113.9");
         assert_eq!(real_client(proxy, &h, &[proxy]), ip("203.0.113.9"));
         // Two trusted proxies in a row.
         let h = forwarded("203.0.113.9, 10.0.0.6");
-        assert_eq!(real_client(proxy, &h, &[proxy, ip("10.0.0.6")]), ip("203.0.113.9"));
+        assert_eq!(
+            real_client(proxy, &h, &[proxy, ip("10.0.0.6")]),
+            ip("203.0.113.9")
+        );
         // No header, or garbage: the proxy itself.
         assert_eq!(real_client(proxy, &HeaderMap::new(), &[proxy]), proxy);
         assert_eq!(real_client(proxy, &forwarded("abc"), &[proxy]), proxy);
-        assert_eq!(real_client(proxy, &forwarded("1.2.3.4, abc"), &[proxy]), proxy);
+        assert_eq!(
+            real_client(proxy, &forwarded("1.2.3.4, abc"), &[proxy]),
+            proxy
+        );
     }
 
     #[test]

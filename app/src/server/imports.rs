@@ -75,12 +75,12 @@ impl ImportJobs {
             let outcome = job(progress).await;
             match &outcome {
                 Ok(r) => tracing::info!(
-                    source = %source, by = %by, rows = r.rows, created = r.created,
+                    source = ?source, by = %by, rows = r.rows, created = r.created,
                     updated = r.updated, unchanged = r.unchanged, rejected = r.rejected.len(),
                     "client import finished"
                 ),
                 Err(e) => {
-                    tracing::warn!(source = %source, by = %by, error = %e, "client import refused")
+                    tracing::warn!(source = ?source, by = %by, error = %e, "client import refused")
                 }
             }
             jobs.update(id, |s| {

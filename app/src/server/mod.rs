@@ -2,7 +2,9 @@
 
 pub mod agenda;
 pub mod auth;
+pub mod client_addr;
 pub mod clients;
+pub mod csp;
 pub mod csv_import;
 pub mod db;
 pub mod external;
@@ -33,6 +35,12 @@ pub fn random_id(len: usize) -> String {
         .collect()
 }
 
+/// Refuses `value` of form field `field` when longer than `max` characters: checked first,
+/// so nothing else (database, log) ever holds an oversized input.
+pub fn bounded(field: &str, value: &str, max: usize) -> Result<(), AppError> {
+    crate::domain::limits::at_most(value, max).map_err(|m| AppError::field(field, m))
+}
+
 /// Logs an unexpected server failure with its cause and returns the opaque error the UI shows.
 pub fn internal(context: &str, err: impl std::fmt::Display) -> AppError {
     tracing::error!(%err, "{context}");
@@ -49,6 +57,8 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
             AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::External(_) => StatusCode::BAD_GATEWAY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::Internal | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if let Some(res) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
@@ -58,13 +68,23 @@ pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
-/// The peer address of the request (behind a proxy, the proxy's: throttling stays per hop).
+/// The address of the request's client: the TCP peer, or behind a trusted proxy
+/// (`PARABENS_TRUSTED_PROXIES`) the client it forwarded for.
 pub async fn client_ip() -> std::net::IpAddr {
     use axum::extract::ConnectInfo;
-    leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
+    let peer = leptos_axum::extract::<ConnectInfo<std::net::SocketAddr>>()
         .await
         .map(|ConnectInfo(addr)| addr.ip())
-        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    match (
+        leptos::prelude::use_context::<axum::http::request::Parts>(),
+        leptos::prelude::use_context::<AppState>(),
+    ) {
+        (Some(parts), Some(state)) => {
+            client_addr::real_client(peer, &parts.headers, &state.settings.trusted_proxies)
+        }
+        _ => peer,
+    }
 }
 
 /// Whether the current request came over TLS (directly configured or via the proxy header).

@@ -1,12 +1,18 @@
 //! Failed-login throttling, per (user, address) and per address, kept in memory.
 //!
 //! In memory is enough for one instance; several instances each throttle on their own,
-//! which still bounds guessing to a small multiple of the limit.
+//! which still bounds guessing to a small multiple of the limit. The address is the real
+//! client's (see `client_addr`), so an attacker's failures never lock out the right
+//! password typed from another address. Entries expire with their window, and the map is
+//! swept as it grows, so failed logins cannot fill the memory.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+/// Entries held before expired ones are swept.
+const SWEEP_AT: usize = 1024;
 
 #[derive(Debug)]
 pub struct LoginLimiter {
@@ -75,9 +81,29 @@ impl LoginLimiter {
     pub fn record_failure(&self, user: &str, addr: IpAddr) {
         let now = Instant::now();
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        for (key, _) in Self::keys(user, addr) {
-            map.entry(key).or_default().push(now);
+        if map.len() >= SWEEP_AT {
+            map.retain(|_, times| {
+                times.retain(|t| now.duration_since(*t) < self.window);
+                !times.is_empty()
+            });
         }
+        let cap = self.per_user.max(self.per_address);
+        for (key, _) in Self::keys(user, addr) {
+            let times = map.entry(key).or_default();
+            times.push(now);
+            // Only the latest `cap` failures decide a wait.
+            if times.len() > cap {
+                times.drain(..times.len() - cap);
+            }
+        }
+    }
+
+    /// Entries held (for tests of the sweep).
+    pub fn entries(&self) -> usize {
+        self.failures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     /// A successful login clears the user's failures from that address.
@@ -125,6 +151,23 @@ mod tests {
         assert!(l.check("admin", ip("10.0.0.1")).is_err());
         std::thread::sleep(Duration::from_millis(40));
         assert!(l.check("admin", ip("10.0.0.1")).is_ok());
+    }
+
+    #[test]
+    fn expired_entries_are_swept_and_a_key_keeps_few_failures() {
+        let l = LoginLimiter::new(2, 3, Duration::from_millis(20));
+        for i in 0..SWEEP_AT as u32 {
+            l.record_failure(&format!("u{i}"), IpAddr::from(i.to_be_bytes()));
+        }
+        assert_eq!(l.entries(), 2 * SWEEP_AT);
+        std::thread::sleep(Duration::from_millis(30));
+        l.record_failure("admin", ip("10.0.0.1"));
+        assert_eq!(l.entries(), 2, "only the new failure's two keys are left");
+        for _ in 0..100 {
+            l.record_failure("admin", ip("10.0.0.1"));
+        }
+        let map = l.failures.lock().unwrap();
+        assert!(map.values().all(|t| t.len() <= 3));
     }
 
     #[test]

@@ -174,6 +174,13 @@ DEFINE FIELD OVERWRITE greeting_day ON outbox TYPE option<string>;
 UPDATE outbox SET greeting_day = time::format(created_at, '%Y-%m-%d') WHERE greeting_day = NONE;
 "#,
     ),
+    (
+        7,
+        r#"
+-- Expired sessions are purged through this index.
+DEFINE INDEX OVERWRITE session_expires ON session FIELDS expires_at;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]

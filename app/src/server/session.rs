@@ -76,6 +76,15 @@ pub async fn delete_others(db: &Db, username: &str, keep: &str) -> surrealdb::Re
     Ok(())
 }
 
+/// Deletes every expired session (through the `expires_at` index). Returns how many.
+pub async fn purge_expired(db: &Db) -> surrealdb::Result<usize> {
+    let mut res = db
+        .query("DELETE session WHERE expires_at <= time::now() RETURN BEFORE")
+        .await?;
+    let gone: Vec<surrealdb::types::Value> = res.take(0)?;
+    Ok(gone.len())
+}
+
 pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(COOKIE)
@@ -168,11 +177,18 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn expired_sessions_are_not_accepted() {
+    async fn expired_sessions_are_not_accepted_and_are_purged() {
         let db = super::super::db::connect("mem://", None).await.unwrap();
         super::super::schema::migrate(&db).await.unwrap();
+        super::super::auth::create_user(&db, "admin", "senha-longa-1", None)
+            .await
+            .unwrap();
         let token = create(&db, "admin", 0).await.unwrap();
+        let live = create(&db, "admin", 1).await.unwrap();
         assert_eq!(lookup(&db, &token).await.unwrap(), None);
+        assert_eq!(purge_expired(&db).await.unwrap(), 1);
+        assert_eq!(purge_expired(&db).await.unwrap(), 0);
+        assert_eq!(lookup(&db, &live).await.unwrap().as_deref(), Some("admin"));
     }
 
     #[test]

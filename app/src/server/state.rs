@@ -20,6 +20,9 @@ pub struct Settings {
     pub retry_base: std::time::Duration,
     /// Attempts per message before it is marked `erro`.
     pub max_send_attempts: u32,
+    /// Proxies whose `X-Forwarded-For` is believed (`PARABENS_TRUSTED_PROXIES`; none by
+    /// default).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for Settings {
@@ -30,6 +33,7 @@ impl Default for Settings {
             session_hours: 12,
             retry_base: std::time::Duration::from_secs(30),
             max_send_attempts: 8,
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -1,6 +1,8 @@
 //! Which Opa! Suite Parabéns talks to: the one in `PARABENS_OPA_URL`/`PARABENS_OPA_TOKEN`
 //! (deployments), else the one saved in *Integrações > Opa! Suite*, else the built-in sandbox
 //! served by this very server — so the default run uses the real client over real HTTP.
+//! The sandbox answers only while it is the one in force, with a token nobody can guess
+//! (random at each start, unless `PARABENS_OPA_TOKEN` sets it without a URL).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, OnceLock};
@@ -15,7 +17,6 @@ use crate::server::settings;
 
 /// Where the sandbox is mounted inside this server.
 pub const SANDBOX_PATH: &str = "/sandbox/opa/api/v1";
-pub const DEFAULT_SANDBOX_TOKEN: &str = "sandbox";
 /// Per-request timeout of calls to Opa! Suite.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -50,20 +51,19 @@ pub struct OpaConnection {
 }
 
 impl OpaConnection {
-    /// `env_url`/`env_token` from the environment; without a URL, the token guards the sandbox.
+    /// `env_url`/`env_token` from the environment; without a URL, the token guards the
+    /// sandbox (a random one when unset).
     pub fn new(env_url: Option<String>, env_token: Option<String>) -> Self {
+        let random = || crate::server::random_id(32);
         let (env, sandbox_token) = match env_url {
             Some(url) => (
                 Some(OpaConfig {
                     url,
                     token: env_token.unwrap_or_default(),
                 }),
-                DEFAULT_SANDBOX_TOKEN.to_string(),
+                random(),
             ),
-            None => (
-                None,
-                env_token.unwrap_or_else(|| DEFAULT_SANDBOX_TOKEN.into()),
-            ),
+            None => (None, env_token.unwrap_or_else(random)),
         };
         Self {
             sandbox: Sandbox::new(&sandbox_token),
@@ -107,6 +107,11 @@ impl OpaConnection {
             },
             OpaSource::Sandbox,
         ))
+    }
+
+    /// Whether the built-in sandbox is the Opa! Suite in force (only then is it served).
+    pub async fn sandbox_in_force(&self, db: &Db) -> surrealdb::Result<bool> {
+        Ok(self.resolve(db).await?.1 == OpaSource::Sandbox)
     }
 
     /// A client for the Opa! Suite in force.

@@ -15,8 +15,12 @@
 //! - some listings ignore `skip`/`limit` and return everything on every page
 //!   ([`Faults::ignore_paging`] makes every listing do so);
 //! - every call needs the bearer token (`401` otherwise).
+//!
+//! Inside the server it is an unauthenticated endpoint, so it is bounded: it is mounted only
+//! while it is the provider in force, its token is random unless one is set, requests over
+//! [`MAX_BODY`] get `413`, and the inbox keeps the latest [`INBOX_CAPACITY`] messages.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -71,6 +75,19 @@ pub struct InboxMessage {
     pub text: String,
 }
 
+/// Messages the inbox keeps (the latest ones).
+pub const INBOX_CAPACITY: usize = crate::models::opa::SANDBOX_KEEPS;
+/// Largest request body the sandbox reads.
+pub const MAX_BODY: usize = 64 * 1024;
+
+/// What the sandbox accepted: a ring of the latest messages, and per-channel counts of the
+/// day for the daily limit (which must not shrink when the ring drops old messages).
+struct Inbox {
+    recent: VecDeque<InboxMessage>,
+    capacity: usize,
+    sent_on: HashMap<String, (chrono::NaiveDate, u64)>,
+}
+
 pub struct Sandbox {
     token: String,
     channels: Vec<Channel>,
@@ -78,7 +95,7 @@ pub struct Sandbox {
     listings: AtomicUsize,
     templates: HashMap<String, Vec<Template>>,
     limits: HashMap<String, u64>,
-    inbox: Mutex<Vec<InboxMessage>>,
+    inbox: Mutex<Inbox>,
     faults: Mutex<Faults>,
 }
 
@@ -182,7 +199,11 @@ impl Sandbox {
             listings: AtomicUsize::new(0),
             templates,
             limits: HashMap::from([(CHANNEL_MAIN.to_string(), 50_000)]),
-            inbox: Mutex::new(Vec::new()),
+            inbox: Mutex::new(Inbox {
+                recent: VecDeque::new(),
+                capacity: INBOX_CAPACITY,
+                sent_on: HashMap::new(),
+            }),
             faults: Mutex::new(Faults::default()),
         })
     }
@@ -192,8 +213,37 @@ impl Sandbox {
         self.listings.load(Ordering::Relaxed)
     }
 
+    /// The messages kept, oldest first.
     pub fn inbox(&self) -> Vec<InboxMessage> {
-        self.inbox.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.lock_inbox().recent.iter().cloned().collect()
+    }
+
+    /// Page `page` (0-based) of `per_page` kept messages, newest first, and how many are kept.
+    pub fn inbox_page(&self, page: usize, per_page: usize) -> (Vec<InboxMessage>, usize) {
+        let inbox = self.lock_inbox();
+        let items = inbox
+            .recent
+            .iter()
+            .rev()
+            .skip(page.saturating_mul(per_page))
+            .take(per_page)
+            .cloned()
+            .collect();
+        (items, inbox.recent.len())
+    }
+
+    /// Keeps the latest `n` messages from now on (tests and benchmarks that count every
+    /// delivery keep more than the default).
+    pub fn keep_latest(&self, n: usize) {
+        let mut inbox = self.lock_inbox();
+        inbox.capacity = n.max(1);
+        while inbox.recent.len() > inbox.capacity {
+            inbox.recent.pop_front();
+        }
+    }
+
+    fn lock_inbox(&self) -> std::sync::MutexGuard<'_, Inbox> {
+        self.inbox.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn faults(&self) -> Faults {
@@ -209,12 +259,27 @@ impl Sandbox {
 
     fn sent_today(&self, channel_id: &str) -> u64 {
         let today = Utc::now().date_naive();
-        self.inbox
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .filter(|m| m.channel_id == channel_id && m.at.date_naive() == today)
-            .count() as u64
+        match self.lock_inbox().sent_on.get(channel_id) {
+            Some((day, n)) if *day == today => *n,
+            _ => 0,
+        }
+    }
+
+    fn accept(&self, message: InboxMessage) {
+        let mut inbox = self.lock_inbox();
+        let today = message.at.date_naive();
+        let count = inbox
+            .sent_on
+            .entry(message.channel_id.clone())
+            .or_insert((today, 0));
+        if count.0 != today {
+            *count = (today, 0);
+        }
+        count.1 += 1;
+        if inbox.recent.len() >= inbox.capacity {
+            inbox.recent.pop_front();
+        }
+        inbox.recent.push_back(message);
     }
 
     fn find_template(&self, id: &str) -> Option<(&str, &Template)> {
@@ -243,6 +308,7 @@ pub fn router<S: Clone + Send + Sync + 'static>(sandbox: Arc<Sandbox>) -> Router
             sandbox.clone(),
             require_token,
         ))
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY))
         .with_state(sandbox)
 }
 
@@ -533,18 +599,15 @@ async fn send(State(s): State<Arc<Sandbox>>, body: Bytes) -> Response {
             .collect()
     };
     let values: Vec<Option<String>> = req.template.variaveis.iter().cloned().map(Some).collect();
-    s.inbox
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(InboxMessage {
-            id: id.clone(),
-            at: Utc::now(),
-            phone: phone.clone(),
-            channel_id: ch.id.clone(),
-            channel: ch.nome.clone(),
-            template_id: tpl.id.clone(),
-            variables: req.template.variaveis.clone(),
-            text: render_text(&tpl.texto, &values),
-        });
+    s.accept(InboxMessage {
+        id: id.clone(),
+        at: Utc::now(),
+        phone: phone.clone(),
+        channel_id: ch.id.clone(),
+        channel: ch.nome.clone(),
+        template_id: tpl.id.clone(),
+        variables: req.template.variaveis.clone(),
+        text: render_text(&tpl.texto, &values),
+    });
     ok(json!({ "message": "Template has been succesfully sent.", "messageSentId": id }))
 }
