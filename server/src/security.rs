@@ -23,7 +23,7 @@ pub const IMPORT_FN: &str = "/api/import_clients";
 
 /// The host this request was addressed to: `Host`, or from a trusted proxy that rewrote it,
 /// its `X-Forwarded-Host`.
-fn request_host<'a>(headers: &'a HeaderMap, peer_trusted: bool) -> Option<&'a str> {
+fn request_host(headers: &HeaderMap, peer_trusted: bool) -> Option<&str> {
     let forwarded = peer_trusted
         .then(|| headers.get("x-forwarded-host"))
         .flatten();
