@@ -7,6 +7,10 @@ cd "$ROOT"
 . server/scripts/toolchain.sh
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
+echo "== format and lints" >&2
+cargo fmt --all -- --check
+cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
+
 echo "== unit and integration tests" >&2
 cargo test -p app -p server --features app/ssr
 

@@ -1,7 +1,7 @@
 //! The real binary: first-admin password printed once, no secret in the log, SIGTERM stops it
 //! cleanly, and the embedded surrealkv store keeps data across restarts.
 
-mod common;
+use crate::common;
 
 use common::binary::start;
 

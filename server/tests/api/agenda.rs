@@ -1,7 +1,7 @@
 //! The task agenda: a default agenda on a fresh install, schedules validated on the server by
 //! the form's own parser, errors named by field.
 
-mod common;
+use crate::common;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

@@ -6,7 +6,7 @@
 //! `PARABENS_RELIABILITY_MESSAGES` sets the size (default 2,000; the figure is
 //! 10,000, e.g. with `PARABENS_TEST_BIN=target/release/parabens`).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

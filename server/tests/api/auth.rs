@@ -1,6 +1,6 @@
 //! Sessions, login, logout, accounts and the 401 rule, over real HTTP.
 
-mod common;
+use crate::common;
 
 use common::{client, spawn, ADMIN_PASSWORD};
 use reqwest::StatusCode;

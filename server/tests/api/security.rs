@@ -3,7 +3,7 @@
 //! cross-site requests, the throttle behind a proxy, unbounded input, malformed requests,
 //! log injection, headers and sessions.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::net::SocketAddr;

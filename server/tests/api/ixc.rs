@@ -9,7 +9,7 @@
 //!   passwords (`senha`, `senha_central`, `hotsite_senha`) among them;
 //! - values are strings; `total` is a number.
 
-mod common;
+use crate::common;
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

@@ -1,13 +1,13 @@
 //! Client import over HTTP (multipart upload, progress, report) and the birthday preview.
 
-mod common;
+use crate::common;
 
 use common::spawn;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-const SAMPLE: &[u8] = include_bytes!("../sample/clientes-ixc.csv");
-const INVALID: &[u8] = include_bytes!("../sample/clientes-invalido.csv");
+const SAMPLE: &[u8] = include_bytes!("../../sample/clientes-ixc.csv");
+const INVALID: &[u8] = include_bytes!("../../sample/clientes-invalido.csv");
 
 async fn preview(app: &common::TestApp, c: &reqwest::Client, date: &str) -> Value {
     let res = app.call(c, "birthday_preview", &[("date", date)]).await;

@@ -1,14 +1,14 @@
 //! Omnichannel messages against the built-in sandbox: live pickers, server-side refusals next
 //! to their field, parameters, and "Enviar teste" sending exactly what the preview shows.
 
-mod common;
+use crate::common;
 
 use app::domain::template::{render_mapping, ClientFields, Variable};
 use app::server::opa::sandbox::{CHANNEL_INACTIVE, CHANNEL_MAIN, TEMPLATE_BIRTHDAY};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const SAMPLE: &[u8] = include_bytes!("../sample/clientes-ixc.csv");
+const SAMPLE: &[u8] = include_bytes!("../../sample/clientes-ixc.csv");
 
 async fn save(app: &common::TestApp, c: &reqwest::Client, input: Value) -> reqwest::Response {
     c.post(app.url("/api/save_message"))

@@ -1,7 +1,7 @@
 //! The tasks end to end, with real apalis workers, a real (in-memory) SurrealDB and the
 //! sandbox Opa! Suite over loopback HTTP: import, enqueue, send, and what must hold.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

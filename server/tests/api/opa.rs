@@ -384,7 +384,7 @@ async fn listings_page_and_never_loop() {
     );
 }
 
-mod common;
+use crate::common;
 
 /// The app's own Opa! Suite settings: the built-in sandbox by default, a saved instance when
 /// one is configured, the token never sent back.
