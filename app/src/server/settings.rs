@@ -55,7 +55,9 @@ mod tests {
         assert_eq!(get::<Shape>(&db, "x").await.unwrap(), Shape::default());
         put(&db, "x", &Shape { count: 3 }).await.unwrap();
         assert_eq!(get::<Shape>(&db, "x").await.unwrap(), Shape { count: 3 });
-        put(&db, "x", &serde_json::json!({ "count": "três" })).await.unwrap();
+        put(&db, "x", &serde_json::json!({ "count": "três" }))
+            .await
+            .unwrap();
         let e = get::<Shape>(&db, "x").await.unwrap_err();
         assert!(e.to_string().contains("does not decode"), "{e}");
     }
