@@ -67,3 +67,18 @@ test('logout ends the session on the server', async ({ page, context }) => {
   await page.goto('/');
   await expect(page).toHaveURL(/\/login$/);
 });
+
+test('an admin removes another admin from Conta, never themselves', async ({ page }) => {
+  await login(page);
+  await page.goto('/conta');
+  await hydrated(page);
+  const table = page.getByRole('table', { name: 'Administradores' });
+  await expect(table.getByRole('button', { name: 'Remover admin' })).toHaveCount(0);
+  await page.getByLabel('Usuário').fill('removivel');
+  await page.getByLabel('Senha', { exact: true }).fill('senha-removivel-123');
+  await page.getByLabel('Confirme a senha', { exact: true }).fill('senha-removivel-123');
+  await page.getByRole('button', { name: 'Adicionar' }).click();
+  await expect(table.getByRole('row', { name: /removivel/ })).toBeVisible();
+  await table.getByRole('button', { name: 'Remover removivel' }).click();
+  await expect(table.getByRole('row', { name: /removivel/ })).toHaveCount(0);
+});

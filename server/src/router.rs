@@ -55,6 +55,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::security_headers,
         ))
+        // A span per request: every log line written while serving it says which it was.
+        .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 

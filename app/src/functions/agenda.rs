@@ -6,13 +6,13 @@ use crate::models::agenda::AgendaEntry;
 
 #[server(prefix = "/api", endpoint = "list_agenda")]
 pub async fn list_agenda() -> Result<Vec<AgendaEntry>, AppError> {
-    use crate::server::{agenda, finish, internal, session, state::app_state};
+    use crate::server::{agenda, finish, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
             agenda::list(&app_state()?.db)
                 .await
-                .map_err(|e| internal("list agenda", e))
+                .or_internal("list agenda")
         }
         .await,
     )
@@ -23,7 +23,7 @@ pub async fn list_agenda() -> Result<Vec<AgendaEntry>, AppError> {
 pub async fn save_agenda_entry(entry: AgendaEntry) -> Result<String, AppError> {
     use crate::domain::schedule::parse;
     use crate::models::agenda::field_name;
-    use crate::server::{agenda, finish, internal, session, state::app_state};
+    use crate::server::{agenda, finish, session, state::app_state, OrInternal};
     finish(
         async {
             let me = session::require_admin().await?;
@@ -34,7 +34,7 @@ pub async fn save_agenda_entry(entry: AgendaEntry) -> Result<String, AppError> {
             }
             let id = agenda::save(&app_state()?.db, &entry)
                 .await
-                .map_err(|e| internal("save agenda entry", e))?;
+                .or_internal("save agenda entry")?;
             tracing::info!(by = %me.username, entry = %id, task = entry.task.key(), "agenda entry saved");
             Ok(id)
         }

@@ -28,7 +28,7 @@ pub async fn login(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use crate::domain::account::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
-    use crate::server::{auth, finish, internal, session, state::app_state};
+    use crate::server::{auth, finish, session, state::app_state, OrInternal};
     finish(
         async {
             let state = app_state()?;
@@ -54,7 +54,7 @@ pub async fn login(
             }
             let ok = auth::verify_login(&state.db, &username, &password)
                 .await
-                .map_err(|e| internal("login", e))?;
+                .or_internal("login")?;
             if !ok {
                 state.limiter.record_failure(&username, ip);
                 tracing::warn!(user = ?username, %ip, "login failed");
@@ -67,7 +67,7 @@ pub async fn login(
             let hours = state.settings.session_hours;
             let token = session::create(&state.db, &username, hours)
                 .await
-                .map_err(|e| internal("create session", e))?;
+                .or_internal("create session")?;
             let secure = crate::server::request_is_secure(&state);
             session::send_cookie(session::set_cookie(&token, hours * 3600, secure));
             tracing::info!(user = %username, %ip, "login");
@@ -80,14 +80,14 @@ pub async fn login(
 
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::{finish, internal, session, state::app_state};
+    use crate::server::{finish, session, state::app_state, OrInternal};
     finish(
         async {
             let (token, user) = session::require_session().await?;
             let state = app_state()?;
             session::delete(&state.db, &token)
                 .await
-                .map_err(|e| internal("logout", e))?;
+                .or_internal("logout")?;
             session::send_cookie(session::clear_cookie(crate::server::request_is_secure(
                 &state,
             )));
@@ -111,7 +111,7 @@ pub async fn change_password(
     confirmation: String,
 ) -> Result<(), AppError> {
     use crate::domain::account::validate_new_password;
-    use crate::server::{auth, finish, internal, session, state::app_state};
+    use crate::server::{auth, finish, session, state::app_state, OrInternal};
     finish(
         async {
             let (token, user) = session::require_session().await?;
@@ -124,17 +124,17 @@ pub async fn change_password(
             }
             let ok = auth::verify_login(&state.db, &user.username, &current)
                 .await
-                .map_err(|e| internal("change password", e))?;
+                .or_internal("change password")?;
             if !ok {
                 state.limiter.record_failure(&user.username, ip);
                 return Err(AppError::field("current", "Senha atual incorreta."));
             }
             auth::set_password(&state.db, &user.username, &password)
                 .await
-                .map_err(|e| internal("change password", e))?;
+                .or_internal("change password")?;
             session::delete_others(&state.db, &user.username, &token)
                 .await
-                .map_err(|e| internal("end other sessions", e))?;
+                .or_internal("end other sessions")?;
             tracing::info!(user = %user.username, "password changed");
             Ok(())
         }
@@ -144,13 +144,13 @@ pub async fn change_password(
 
 #[server(prefix = "/api", endpoint = "list_admins")]
 pub async fn list_admins() -> Result<Vec<AdminView>, AppError> {
-    use crate::server::{auth, finish, internal, session, state::app_state};
+    use crate::server::{auth, finish, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
             auth::list_admins(&app_state()?.db)
                 .await
-                .map_err(|e| internal("list admins", e))
+                .or_internal("list admins")
         }
         .await,
     )

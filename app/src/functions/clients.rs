@@ -7,14 +7,14 @@ use crate::models::client::{BirthdaySelection, ClientView};
 /// under the saved parameters, and who would be skipped and why.
 #[server(prefix = "/api", endpoint = "birthday_preview")]
 pub async fn birthday_preview(date: Option<String>) -> Result<BirthdaySelection, AppError> {
-    use crate::server::{clients, finish, internal, session, state::app_state};
+    use crate::server::{clients, finish, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
             let state = app_state()?;
             let params = crate::server::params::birthday_params(&state.db)
                 .await
-                .map_err(|e| internal("read parameters", e))?;
+                .or_internal("read parameters")?;
             let day = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
                 Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
                     .map_err(|_| AppError::field("date", "Data inválida."))?,
@@ -23,7 +23,7 @@ pub async fn birthday_preview(date: Option<String>) -> Result<BirthdaySelection,
             let audience = params.clone().unwrap_or_default().audience();
             clients::select_birthdays(&state.db, day, &audience)
                 .await
-                .map_err(|e| internal("birthday selection", e))
+                .or_internal("birthday selection")
         }
         .await,
     )
@@ -42,7 +42,7 @@ pub async fn list_clients(
 ) -> Result<(Vec<ClientView>, usize), AppError> {
     use crate::models::client::PersonType;
     use crate::server::clients::{search, ClientFilter};
-    use crate::server::{finish, internal, session, state::app_state};
+    use crate::server::{finish, session, state::app_state, OrInternal};
     fn flag(v: Option<String>, field: &str) -> Result<Option<bool>, AppError> {
         match v.as_deref().unwrap_or("") {
             "" => Ok(None),
@@ -82,7 +82,7 @@ pub async fn list_clients(
             };
             search(&app_state()?.db, &filter, page.min(100_000), 50)
                 .await
-                .map_err(|e| internal("list clients", e))
+                .or_internal("list clients")
         }
         .await,
     )
@@ -181,7 +181,7 @@ pub async fn client_import_status(
 /// One client, for the detail page.
 #[server(prefix = "/api", endpoint = "get_client")]
 pub async fn get_client(external_id: String) -> Result<ClientView, AppError> {
-    use crate::server::{clients, finish, internal, session, state::app_state};
+    use crate::server::{clients, finish, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
@@ -192,7 +192,7 @@ pub async fn get_client(external_id: String) -> Result<ClientView, AppError> {
             }
             clients::get(&app_state()?.db, id)
                 .await
-                .map_err(|e| internal("get client", e))?
+                .or_internal("get client")?
                 .ok_or(AppError::NotFound)
         }
         .await,

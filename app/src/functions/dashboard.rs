@@ -13,7 +13,7 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
     use crate::domain::schedule;
     use crate::models::queue::NextRun;
     use crate::server::jobs::runs;
-    use crate::server::{agenda, finish, internal, params, queue, session, state::app_state};
+    use crate::server::{agenda, finish, params, queue, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
@@ -21,14 +21,11 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
             let db = &state.db;
             let tz = params::business_time_zone(db, &state.settings)
                 .await
-                .map_err(|e| internal("read parameters", e))?;
+                .or_internal("read parameters")?;
             let now = chrono::Utc::now();
             let today = now.with_timezone(&tz).date_naive();
             let mut next_runs = Vec::new();
-            for e in agenda::list(db)
-                .await
-                .map_err(|e| internal("list agenda", e))?
-            {
+            for e in agenda::list(db).await.or_internal("list agenda")? {
                 let Ok(s) = schedule::parse(&e.schedule) else {
                     continue;
                 };
@@ -50,14 +47,12 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
             Ok(Dashboard {
                 runs: runs::recent(db, RECENT_RUNS)
                     .await
-                    .map_err(|e| internal("recent runs", e))?,
+                    .or_internal("recent runs")?,
                 next_runs,
-                counts: queue::counts(db)
-                    .await
-                    .map_err(|e| internal("queue counts", e))?,
+                counts: queue::counts(db).await.or_internal("queue counts")?,
                 daily: queue::daily_stats(db, tz, today, 30)
                     .await
-                    .map_err(|e| internal("daily stats", e))?,
+                    .or_internal("daily stats")?,
                 time_zone: tz.name().to_string(),
             })
         }
@@ -71,7 +66,7 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
 pub async fn run_now(entry_id: String) -> Result<String, AppError> {
     use crate::models::queue::Trigger;
     use crate::server::jobs::claim_and_push;
-    use crate::server::{agenda, finish, internal, session, state::app_state};
+    use crate::server::{agenda, finish, session, state::app_state, OrInternal};
     finish(
         async {
             let me = session::require_admin().await?;
@@ -79,7 +74,7 @@ pub async fn run_now(entry_id: String) -> Result<String, AppError> {
             let state = app_state()?;
             let entry = agenda::list(&state.db)
                 .await
-                .map_err(|e| internal("list agenda", e))?
+                .or_internal("list agenda")?
                 .into_iter()
                 .find(|e| e.id == entry_id)
                 .ok_or(AppError::NotFound)?;
@@ -91,7 +86,7 @@ pub async fn run_now(entry_id: String) -> Result<String, AppError> {
             );
             let run = claim_and_push(&state, &key, &entry, Trigger::Manual, now)
                 .await
-                .map_err(|e| internal("claim manual run", e))?
+                .or_internal("claim manual run")?
                 .ok_or_else(|| AppError::field("entry_id", "Execução já solicitada; aguarde."))?;
             tracing::info!(by = %me.username, run = %run, task = entry.task.key(), "manual run queued");
             Ok(run)

@@ -5,10 +5,10 @@ use crate::models::settings::IxcSettingsView;
 
 #[cfg(feature = "ssr")]
 async fn ixc_config() -> Result<crate::server::ixc::IxcConfig, AppError> {
-    use crate::server::{internal, settings, state::app_state};
+    use crate::server::{settings, state::app_state, OrInternal};
     settings::get(&app_state()?.db, settings::IXC)
         .await
-        .map_err(|e| internal("read IXC settings", e))
+        .or_internal("read IXC settings")
 }
 
 #[cfg(feature = "ssr")]
@@ -44,7 +44,7 @@ pub async fn save_ixc_settings(
     token: String,
 ) -> Result<(), AppError> {
     use crate::domain::url::{keep_token_error, validate_base_url};
-    use crate::server::{finish, internal, session, settings, state::app_state};
+    use crate::server::{finish, session, settings, state::app_state, OrInternal};
     finish(
         async {
             let me = session::require_admin().await?;
@@ -77,7 +77,7 @@ pub async fn save_ixc_settings(
             config.user_id = user_id;
             settings::put(&app_state()?.db, settings::IXC, &config)
                 .await
-                .map_err(|e| internal("save IXC settings", e))?;
+                .or_internal("save IXC settings")?;
             tracing::info!(by = %me.username, url = %config.url, "IXC settings saved");
             Ok(())
         }
@@ -126,19 +126,19 @@ pub async fn sync_ixc_now() -> Result<u64, AppError> {
 #[server(prefix = "/api", endpoint = "opa_settings")]
 pub async fn opa_settings() -> Result<crate::models::opa::OpaSettingsView, AppError> {
     use crate::server::opa::connection::{OpaConfig, OpaSource};
-    use crate::server::{finish, internal, session, settings, state::app_state};
+    use crate::server::{finish, session, settings, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
             let state = app_state()?;
             let saved: OpaConfig = settings::get(&state.db, settings::OPA)
                 .await
-                .map_err(|e| internal("read Opa settings", e))?;
+                .or_internal("read Opa settings")?;
             let (effective, source) = state
                 .opa
                 .resolve(&state.db)
                 .await
-                .map_err(|e| internal("resolve Opa settings", e))?;
+                .or_internal("resolve Opa settings")?;
             Ok(crate::models::opa::OpaSettingsView {
                 url: saved.url,
                 token_set: !saved.token.is_empty(),
@@ -157,7 +157,7 @@ pub async fn opa_settings() -> Result<crate::models::opa::OpaSettingsView, AppEr
 pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppError> {
     use crate::domain::url::{keep_token_error, validate_base_url};
     use crate::server::opa::connection::OpaConfig;
-    use crate::server::{finish, internal, session, settings, state::app_state};
+    use crate::server::{finish, session, settings, state::app_state, OrInternal};
     finish(
         async {
             let me = session::require_admin().await?;
@@ -166,7 +166,7 @@ pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppErro
             let token = token.trim().to_string();
             let mut config: OpaConfig = settings::get(&state.db, settings::OPA)
                 .await
-                .map_err(|e| internal("read Opa settings", e))?;
+                .or_internal("read Opa settings")?;
             if url.is_empty() {
                 config = OpaConfig::default();
             } else {
@@ -186,7 +186,7 @@ pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppErro
             }
             settings::put(&state.db, settings::OPA, &config)
                 .await
-                .map_err(|e| internal("save Opa settings", e))?;
+                .or_internal("save Opa settings")?;
             tracing::info!(by = %me.username, url = %config.url, "Opa! Suite settings saved");
             Ok(())
         }
@@ -235,7 +235,7 @@ pub async fn test_opa_connection() -> Result<Vec<crate::models::opa::ChannelView
 #[server(prefix = "/api", endpoint = "opa_uses_sandbox")]
 pub async fn opa_uses_sandbox() -> Result<bool, AppError> {
     use crate::server::opa::connection::OpaSource;
-    use crate::server::{finish, internal, session, state::app_state};
+    use crate::server::{finish, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
@@ -244,7 +244,7 @@ pub async fn opa_uses_sandbox() -> Result<bool, AppError> {
                 .opa
                 .resolve(&state.db)
                 .await
-                .map_err(|e| internal("resolve Opa settings", e))?;
+                .or_internal("resolve Opa settings")?;
             Ok(source == OpaSource::Sandbox)
         }
         .await,

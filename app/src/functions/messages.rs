@@ -29,13 +29,13 @@ async fn opa() -> Result<crate::server::opa::OpaClient, AppError> {
 
 #[server(prefix = "/api", endpoint = "list_messages")]
 pub async fn list_messages() -> Result<Vec<OmniMessage>, AppError> {
-    use crate::server::{finish, internal, messages, session, state::app_state};
+    use crate::server::{finish, messages, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
             messages::list(&app_state()?.db)
                 .await
-                .map_err(|e| internal("list messages", e))
+                .or_internal("list messages")
         }
         .await,
     )
@@ -43,7 +43,7 @@ pub async fn list_messages() -> Result<Vec<OmniMessage>, AppError> {
 
 #[server(prefix = "/api", endpoint = "get_message")]
 pub async fn get_message(id: String) -> Result<OmniMessage, AppError> {
-    use crate::server::{finish, internal, messages, session, state::app_state};
+    use crate::server::{finish, messages, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
@@ -52,7 +52,7 @@ pub async fn get_message(id: String) -> Result<OmniMessage, AppError> {
             }
             messages::get(&app_state()?.db, &id)
                 .await
-                .map_err(|e| internal("get message", e))?
+                .or_internal("get message")?
                 .ok_or(AppError::NotFound)
         }
         .await,
@@ -129,7 +129,7 @@ pub async fn opa_templates(channel_id: String) -> Result<Vec<TemplateView>, AppE
 #[server(prefix = "/api", endpoint = "save_message", input = Json)]
 pub async fn save_message(input: MessageInput) -> Result<String, AppError> {
     use crate::domain::template::{check_mapping, placeholders, Variable};
-    use crate::server::{finish, internal, messages, session, state::app_state};
+    use crate::server::{finish, messages, session, state::app_state, OrInternal};
     finish(
         async {
             let me = session::require_admin().await?;
@@ -242,7 +242,7 @@ pub async fn save_message(input: MessageInput) -> Result<String, AppError> {
                 },
             )
             .await
-            .map_err(|e| internal("save message", e))?;
+            .or_internal("save message")?;
             tracing::info!(by = %me.username, message = %id, "omnichannel message saved");
             Ok(id)
         }
@@ -253,7 +253,9 @@ pub async fn save_message(input: MessageInput) -> Result<String, AppError> {
 /// Deletes a message, unless it is the birthday message of the parameters.
 #[server(prefix = "/api", endpoint = "delete_message")]
 pub async fn delete_message(id: String) -> Result<(), AppError> {
-    use crate::server::{finish, internal, messages, params, session, state::app_state};
+    use crate::server::{
+        finish, internal, messages, params, session, state::app_state, OrInternal,
+    };
     finish(
         async {
             let me = session::require_admin().await?;
@@ -261,7 +263,7 @@ pub async fn delete_message(id: String) -> Result<(), AppError> {
             let state = app_state()?;
             let p = params::birthday_params(&state.db)
                 .await
-                .map_err(|e| internal("read parameters", e))?;
+                .or_internal("read parameters")?;
             if p.and_then(|p| p.message_id).as_deref() == Some(id.as_str()) {
                 return Err(AppError::field(
                     "delete",
@@ -287,7 +289,7 @@ pub async fn preview_clients(
     text: String,
 ) -> Result<Vec<(String, String, ClientFields)>, AppError> {
     use crate::server::clients::{search, ClientFilter};
-    use crate::server::{finish, internal, session, state::app_state};
+    use crate::server::{finish, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
@@ -301,7 +303,7 @@ pub async fn preview_clients(
             };
             let (list, _) = search(&app_state()?.db, &filter, 0, 10)
                 .await
-                .map_err(|e| internal("preview clients", e))?;
+                .or_internal("preview clients")?;
             Ok(list
                 .iter()
                 .map(|c| (c.external_id.clone(), c.name.clone(), ClientFields::from(c)))
@@ -313,14 +315,14 @@ pub async fn preview_clients(
 
 #[server(prefix = "/api", endpoint = "get_birthday_params")]
 pub async fn get_birthday_params() -> Result<BirthdayParams, AppError> {
-    use crate::server::{finish, internal, params, session, state::app_state};
+    use crate::server::{finish, params, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
             let state = app_state()?;
             let saved = params::birthday_params(&state.db)
                 .await
-                .map_err(|e| internal("read parameters", e))?;
+                .or_internal("read parameters")?;
             Ok(saved.unwrap_or_else(|| BirthdayParams {
                 time_zone: state.settings.time_zone.name().to_string(),
                 ..BirthdayParams::default()
@@ -332,7 +334,7 @@ pub async fn get_birthday_params() -> Result<BirthdayParams, AppError> {
 
 #[server(prefix = "/api", endpoint = "save_birthday_params", input = Json)]
 pub async fn save_birthday_params(params: BirthdayParams) -> Result<(), AppError> {
-    use crate::server::{finish, internal, messages, session, settings, state::app_state};
+    use crate::server::{finish, messages, session, settings, state::app_state, OrInternal};
     finish(
         async {
             let me = session::require_admin().await?;
@@ -343,7 +345,7 @@ pub async fn save_birthday_params(params: BirthdayParams) -> Result<(), AppError
             if let Some(id) = &params.message_id {
                 let exists = messages::get(&state.db, id)
                     .await
-                    .map_err(|e| internal("read message", e))?
+                    .or_internal("read message")?
                     .is_some();
                 if !exists {
                     return Err(AppError::field("message_id", "Mensagem não encontrada."));
@@ -351,7 +353,7 @@ pub async fn save_birthday_params(params: BirthdayParams) -> Result<(), AppError
             }
             settings::put(&state.db, settings::BIRTHDAY_PARAMS, &params)
                 .await
-                .map_err(|e| internal("save parameters", e))?;
+                .or_internal("save parameters")?;
             tracing::info!(by = %me.username, ?params, "birthday parameters saved");
             Ok(())
         }
@@ -368,7 +370,7 @@ pub async fn send_test_message(
 ) -> Result<(String, String), AppError> {
     use crate::domain::phone::normalize;
     use crate::domain::template::{render_text, render_variables, sample_client};
-    use crate::server::{clients, finish, internal, messages, params, session, state::app_state};
+    use crate::server::{clients, finish, messages, params, session, state::app_state, OrInternal};
     finish(
         async {
             let me = session::require_admin().await?;
@@ -378,7 +380,7 @@ pub async fn send_test_message(
             let phone = normalize(&phone).map_err(|why| AppError::field("phone", why.message()))?;
             let p = params::birthday_params(&state.db)
                 .await
-                .map_err(|e| internal("read parameters", e))?;
+                .or_internal("read parameters")?;
             let message_id = p
                 .as_ref()
                 .and_then(|p| p.message_id.clone())
@@ -390,14 +392,14 @@ pub async fn send_test_message(
                 })?;
             let message = messages::get(&state.db, &message_id)
                 .await
-                .map_err(|e| internal("read message", e))?
+                .or_internal("read message")?
                 .ok_or_else(|| AppError::field("message_id", "Mensagem não encontrada."))?;
             let fields = match client_id.trim() {
                 "" => sample_client(),
                 id => ClientFields::from(
                     &clients::get(&state.db, id)
                         .await
-                        .map_err(|e| internal("read client", e))?
+                        .or_internal("read client")?
                         .ok_or_else(|| AppError::field("client_id", "Cliente não encontrado."))?,
                 ),
             };

@@ -44,7 +44,7 @@ pub async fn list_queue(
     message_id: String,
     page: usize,
 ) -> Result<QueuePage, AppError> {
-    use crate::server::{finish, internal, params, queue, session, state::app_state};
+    use crate::server::{finish, params, queue, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
@@ -52,10 +52,10 @@ pub async fn list_queue(
             let state = app_state()?;
             let tz = params::business_time_zone(&state.db, &state.settings)
                 .await
-                .map_err(|e| internal("read parameters", e))?;
+                .or_internal("read parameters")?;
             queue::list(&state.db, &f, tz, page.min(100_000), PER_PAGE)
                 .await
-                .map_err(|e| internal("list queue", e))
+                .or_internal("list queue")
         }
         .await,
     )
@@ -64,13 +64,13 @@ pub async fn list_queue(
 /// One message with its attempts.
 #[server(prefix = "/api", endpoint = "get_queue_message")]
 pub async fn get_queue_message(id: String) -> Result<QueueDetail, AppError> {
-    use crate::server::{finish, internal, queue, session, state::app_state};
+    use crate::server::{finish, queue, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
             queue::get(&app_state()?.db, message_key(&id)?)
                 .await
-                .map_err(|e| internal("read queued message", e))?
+                .or_internal("read queued message")?
                 .ok_or(AppError::NotFound)
         }
         .await,
@@ -80,7 +80,7 @@ pub async fn get_queue_message(id: String) -> Result<QueueDetail, AppError> {
 /// *Reenviar agora* (`action = "retry"`) or *Cancelar* (`action = "cancel"`).
 #[server(prefix = "/api", endpoint = "queue_action")]
 pub async fn queue_action(id: String, action: String) -> Result<(), AppError> {
-    use crate::server::{finish, internal, queue, session, state::app_state};
+    use crate::server::{finish, queue, session, state::app_state, OrInternal};
     finish(
         async {
             let me = session::require_admin().await?;
@@ -91,7 +91,7 @@ pub async fn queue_action(id: String, action: String) -> Result<(), AppError> {
                 "cancel" => queue::cancel(&state.db, key, &me.username).await,
                 _ => return Err(AppError::field("action", "Ação inválida.")),
             }
-            .map_err(|e| internal("queue action", e))?;
+            .or_internal("queue action")?;
             if !done {
                 return Err(AppError::field(
                     "action",
@@ -114,7 +114,7 @@ pub async fn requeue_failed(
     client: String,
     message_id: String,
 ) -> Result<usize, AppError> {
-    use crate::server::{finish, internal, params, queue, session, state::app_state};
+    use crate::server::{finish, params, queue, session, state::app_state, OrInternal};
     finish(
         async {
             let me = session::require_admin().await?;
@@ -122,10 +122,10 @@ pub async fn requeue_failed(
             let state = app_state()?;
             let tz = params::business_time_zone(&state.db, &state.settings)
                 .await
-                .map_err(|e| internal("read parameters", e))?;
+                .or_internal("read parameters")?;
             let n = queue::requeue_failed(&state.db, &f, tz, &me.username)
                 .await
-                .map_err(|e| internal("requeue failed messages", e))?;
+                .or_internal("requeue failed messages")?;
             tracing::info!(by = %me.username, requeued = n, "failed messages requeued");
             state.jobs.changed();
             Ok(n)
@@ -137,7 +137,7 @@ pub async fn requeue_failed(
 /// A client's messages (client detail page).
 #[server(prefix = "/api", endpoint = "client_messages")]
 pub async fn client_messages(client_id: String) -> Result<Vec<QueueMessage>, AppError> {
-    use crate::server::{finish, internal, queue, session, state::app_state};
+    use crate::server::{finish, queue, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
@@ -147,7 +147,7 @@ pub async fn client_messages(client_id: String) -> Result<Vec<QueueMessage>, App
             }
             queue::for_client(&app_state()?.db, &client_id)
                 .await
-                .map_err(|e| internal("client messages", e))
+                .or_internal("client messages")
         }
         .await,
     )

@@ -3,7 +3,9 @@ use leptos::prelude::*;
 use crate::components::form::{field_error, form_error, FieldError, FormError, PasswordInput};
 use crate::components::layout::PageHeader;
 use crate::domain::account::{validate_new_password, validate_username};
-use crate::functions::auth::{list_admins, AddAdmin, ChangePassword, RemoveAdmin};
+use crate::functions::auth::{
+    get_current_user, list_admins, AddAdmin, ChangePassword, RemoveAdmin,
+};
 
 /// The signed-in admin's password, and the list of admins with a form to add one.
 #[component]
@@ -86,9 +88,13 @@ fn Admins() -> impl IntoView {
     let add = ServerAction::<AddAdmin>::new();
     let value = add.value();
     let remove = ServerAction::<RemoveAdmin>::new();
+    // With the signed-in admin, who cannot remove themselves.
     let admins = Resource::new(
         move || (add.version().get(), remove.version().get()),
-        |_| list_admins(),
+        |_| async move {
+            let me = get_current_user().await?.username;
+            Ok::<_, crate::error::AppError>((list_admins().await?, me))
+        },
     );
     let username = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
@@ -105,7 +111,7 @@ fn Admins() -> impl IntoView {
             <h2>"Administradores"</h2>
             <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
                 {move || admins.get().map(|r| match r {
-                    Ok(list) => view! {
+                    Ok((list, me)) => view! {
                         <table class="table" aria-label="Administradores">
                             <thead><tr><th>"Usuário"</th><th>"Criado em"</th><th>"Criado por"</th><th></th></tr></thead>
                             <tbody>
@@ -115,10 +121,12 @@ fn Admins() -> impl IntoView {
                                         <td>{a.created_at.format("%d/%m/%Y %H:%M").to_string()}</td>
                                         <td>{a.created_by.unwrap_or_else(|| "—".into())}</td>
                                         <td>
-                                            <ActionForm action=remove attr:class="inline-form">
-                                                <input type="hidden" name="username" value=a.username.clone() />
-                                                <button type="submit" class="btn btn-ghost" aria-label=format!("Remover {}", a.username)>"Remover"</button>
-                                            </ActionForm>
+                                            {(a.username != me).then(|| view! {
+                                                <ActionForm action=remove attr:class="inline-form">
+                                                    <input type="hidden" name="username" value=a.username.clone() />
+                                                    <button type="submit" class="btn btn-ghost" aria-label=format!("Remover {}", a.username)>"Remover"</button>
+                                                </ActionForm>
+                                            })}
                                         </td>
                                     </tr>
                                 }).collect_view()}

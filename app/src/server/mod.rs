@@ -47,6 +47,18 @@ pub fn internal(context: &str, err: impl std::fmt::Display) -> AppError {
     AppError::Internal
 }
 
+/// `.or_internal("what failed")`: an unexpected failure, logged with its cause and shown as
+/// the opaque [`AppError::Internal`].
+pub trait OrInternal<T> {
+    fn or_internal(self, context: &str) -> Result<T, AppError>;
+}
+
+impl<T, E: std::fmt::Display> OrInternal<T> for Result<T, E> {
+    fn or_internal(self, context: &str) -> Result<T, AppError> {
+        self.map_err(|e| internal(context, e))
+    }
+}
+
 /// Sets the HTTP status of a server function's error response from the error's kind.
 pub fn finish<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     use axum::http::StatusCode;

@@ -169,46 +169,51 @@ where
         let key = task.args.run_id.clone();
         let task_kind = task.args.task;
         let fut = self.inner.call(task);
-        Box::pin(async move {
-            let db = &state.db;
-            let attempt = runs::attempt_started(db, &key).await.unwrap_or_else(|e| {
-                tracing::error!(run = %key, %e, "could not record a run attempt");
-                1
-            });
-            state.jobs.changed();
-            let result = fut.await.map_err(Into::into);
-            let written = match &result {
-                Ok(report) => {
-                    runs::record(
-                        db,
-                        &key,
-                        RunOutcome::Succeeded,
-                        Some(&report.counts),
-                        report.note.as_deref(),
-                        None,
-                    )
-                    .await
+        // Every log line of the run carries its id and task.
+        let span = tracing::info_span!("task_run", run = %key, task = task_kind.key());
+        Box::pin(tracing::Instrument::instrument(
+            async move {
+                let db = &state.db;
+                let attempt = runs::attempt_started(db, &key).await.unwrap_or_else(|e| {
+                    tracing::error!(run = %key, %e, "could not record a run attempt");
+                    1
+                });
+                state.jobs.changed();
+                let result = fut.await.map_err(Into::into);
+                let written = match &result {
+                    Ok(report) => {
+                        runs::record(
+                            db,
+                            &key,
+                            RunOutcome::Succeeded,
+                            Some(&report.counts),
+                            report.note.as_deref(),
+                            None,
+                        )
+                        .await
+                    }
+                    Err(e) => {
+                        let last = e.downcast_ref::<AbortError>().is_some()
+                            || attempt as usize > RETRIES
+                            || state.jobs.is_stopping();
+                        let message = error_message(e.as_ref());
+                        tracing::warn!(run = %key, task = task_kind.key(), attempt, error = %message, "task run attempt failed");
+                        let outcome = if last {
+                            RunOutcome::Failed
+                        } else {
+                            RunOutcome::Retrying
+                        };
+                        runs::record(db, &key, outcome, None, None, Some(&message)).await
+                    }
+                };
+                if let Err(e) = written {
+                    tracing::error!(run = %key, %e, "could not record a run's outcome");
                 }
-                Err(e) => {
-                    let last = e.downcast_ref::<AbortError>().is_some()
-                        || attempt as usize > RETRIES
-                        || state.jobs.is_stopping();
-                    let message = error_message(e.as_ref());
-                    tracing::warn!(run = %key, task = task_kind.key(), attempt, error = %message, "task run attempt failed");
-                    let outcome = if last {
-                        RunOutcome::Failed
-                    } else {
-                        RunOutcome::Retrying
-                    };
-                    runs::record(db, &key, outcome, None, None, Some(&message)).await
-                }
-            };
-            if let Err(e) = written {
-                tracing::error!(run = %key, %e, "could not record a run's outcome");
-            }
-            state.jobs.changed();
-            result
-        })
+                state.jobs.changed();
+                result
+            },
+            span,
+        ))
     }
 }
 
