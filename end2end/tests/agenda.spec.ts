@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { hydrated, login } from './helpers';
+import { hydrated, inSaoPaulo, login } from './helpers';
 
 test('an invalid hour is shown beside the field; fixed, the next runs appear and it saves', async ({ page }) => {
   await login(page);
@@ -28,16 +28,7 @@ test('an invalid hour is shown beside the field; fixed, the next runs appear and
 
 /** The next whole hour in the business time zone, `dd/mm/aaaa hh:00`, from `at`. */
 function nextHourInSaoPaulo(at: Date): string {
-  const next = new Date(at.getTime() + 60 * 60 * 1000);
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
-    timeZone: 'America/Sao_Paulo',
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-  }).formatToParts(next).map((p) => [p.type, p.value]));
-  return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:00`;
+  return `${inSaoPaulo(new Date(at.getTime() + 60 * 60 * 1000)).slice(0, -2)}00`;
 }
 
 test.describe('with the browser in another time zone', () => {

@@ -23,3 +23,17 @@ export async function login(page: Page, username = ADMIN.username, password = AD
   await submitLogin(page, username, password);
   await expect(page.getByTestId('user-name')).toHaveText(username);
 }
+
+/** `dd/mm/aaaa hh:mm` of `at` in the business time zone, as the pages show times. */
+export function inSaoPaulo(at: Date): string {
+  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
+    timeZone: 'America/Sao_Paulo',
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).formatToParts(at).map((p) => [p.type, p.value]));
+  return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
+}

@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { hydrated, login } from './helpers';
+import { hydrated, inSaoPaulo, login } from './helpers';
 
 // Runs after integrations.spec.ts (which expects an empty sandbox outbox): files run in
 // name order on one server.
@@ -16,18 +16,7 @@ function todayInSaoPaulo(): { mm: string; dd: string } {
 }
 
 /** Now as the pages show it: `dd/mm/aaaa hh:mm` in the business time zone. */
-function nowInSaoPaulo(): string {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', {
-    timeZone: 'America/Sao_Paulo',
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).formatToParts(new Date()).map((p) => [p.type, p.value]));
-  return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
-}
+const nowInSaoPaulo = () => inSaoPaulo(new Date());
 
 // The browser is elsewhere: times must still read in the business time zone.
 test.use({ timezoneId: 'Asia/Tokyo' });

@@ -11,7 +11,6 @@
 
 use crate::common;
 
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -120,12 +119,7 @@ async fn start_fake(fake: Arc<Fake>) -> String {
             }
         }),
     );
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{addr}")
+    common::serve(app).await
 }
 
 async fn total_clients(app: &common::TestApp, c: &reqwest::Client) -> u64 {
@@ -400,12 +394,7 @@ async fn errors_never_quote_a_foreign_page() {
     });
     let mut bases = Vec::new();
     for router in [internal, internal_ok] {
-        let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-            .await
-            .unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        bases.push(format!("http://{addr}"));
+        bases.push(common::serve(router).await);
     }
     let app = spawn().await;
     let c = app.logged_in_client().await;

@@ -1,7 +1,6 @@
 //! The Opa! Suite client against the sandbox over loopback HTTP: every call, every fault
 //! type, and how each failure is classified.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,12 +21,7 @@ async fn start() -> (Arc<Sandbox>, String) {
 
 async fn start_with(sb: Arc<Sandbox>) -> (Arc<Sandbox>, String) {
     let app = axum::Router::new().nest("/api/v1", sandbox::router(sb.clone()));
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (sb, format!("http://{addr}/api/v1"))
+    (sb, format!("{}/api/v1", common::serve(app).await))
 }
 
 fn client(base: &str, token: &str) -> OpaClient {

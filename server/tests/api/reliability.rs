@@ -25,10 +25,7 @@ async fn serve_sandbox() -> (Arc<Sandbox>, String) {
     // Every delivery is counted, so the inbox keeps them all.
     sandbox.keep_latest(usize::MAX);
     let app = axum::Router::new().nest("/opa/api/v1", sandbox::router(sandbox.clone()));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/opa/api/v1", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (sandbox, url)
+    (sandbox, format!("{}/opa/api/v1", common::serve(app).await))
 }
 
 fn client() -> reqwest::Client {

@@ -6,7 +6,6 @@
 use crate::common;
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -32,12 +31,7 @@ async fn listener() -> (String, Arc<AtomicUsize>) {
         counter.fetch_add(1, Ordering::SeqCst);
         async { "ok" }
     });
-    let l = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .unwrap();
-    let addr = l.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(l, app).await.unwrap() });
-    (format!("http://{addr}"), hits)
+    (common::serve(app).await, hits)
 }
 
 fn send_body(phone: &str, padding: usize) -> Value {

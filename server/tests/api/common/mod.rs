@@ -30,6 +30,16 @@ pub async fn spawn_with(config: Config) -> TestApp {
     }
 }
 
+/// Serves `router` on a free loopback port for the rest of the test; `http://127.0.0.1:port`.
+pub async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}")
+}
+
 /// A client that keeps cookies (like a browser) and does not follow redirects.
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
