@@ -9,16 +9,15 @@ use app::models::settings::BirthdayAudience;
 use app::server::{clients, db, schema};
 use chrono::NaiveDate;
 
-fn arg(args: &[String], name: &str, default: usize) -> anyhow::Result<usize> {
-    match args.iter().position(|a| a == name) {
-        Some(i) => args
-            .get(i + 1)
-            .ok_or_else(|| anyhow::anyhow!("{name} needs a value"))?
-            .replace('_', "")
-            .parse()
-            .map_err(|e| anyhow::anyhow!("{name}: {e}")),
-        None => Ok(default),
-    }
+/// `parabens bench birthdays`.
+#[derive(Debug, clap::Args)]
+pub struct BirthdaysArgs {
+    /// Synthetic clients in the fresh store.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub clients: usize,
+    /// Timed runs of each query (the median is printed).
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..))]
+    pub runs: u32,
 }
 
 /// A deterministic pseudo-random client (xorshift), so runs are comparable.
@@ -54,9 +53,9 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-pub async fn birthdays(args: &[String]) -> anyhow::Result<()> {
-    let n = arg(args, "--clients", 1_000_000)?;
-    let runs = arg(args, "--runs", 7)?.max(1);
+pub async fn birthdays(args: BirthdaysArgs) -> anyhow::Result<()> {
+    let n = args.clients;
+    let runs = args.runs as usize;
     let dir = std::env::temp_dir().join("parabens-bench-birthdays");
     let _ = std::fs::remove_dir_all(&dir);
     let db = db::connect(&format!("surrealkv://{}", dir.display()), None).await?;
@@ -108,30 +107,28 @@ pub async fn birthdays(args: &[String]) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Options of `parabens bench drain`.
-struct DrainArgs {
-    messages: usize,
-    rate: u32,
-    latency_ms: u64,
-    fault_429: f64,
-}
-
-fn float_arg(args: &[String], name: &str, default: f64) -> anyhow::Result<f64> {
-    match args.iter().position(|a| a == name) {
-        Some(i) => args
-            .get(i + 1)
-            .ok_or_else(|| anyhow::anyhow!("{name} needs a value"))?
-            .parse()
-            .map_err(|e| anyhow::anyhow!("{name}: {e}")),
-        None => Ok(default),
-    }
+/// `parabens bench drain`.
+#[derive(Debug, clap::Args)]
+pub struct DrainArgs {
+    /// Messages queued before the drain.
+    #[arg(long, default_value_t = 10_000)]
+    pub messages: usize,
+    /// The cap, messages per minute.
+    #[arg(long, default_value_t = 4_800, value_parser = clap::value_parser!(u32).range(1..=6000))]
+    pub rate: u32,
+    /// The sandbox's latency per send.
+    #[arg(long = "latency-ms", default_value_t = 50)]
+    pub latency_ms: u64,
+    /// Share of sends answered 429 with `Retry-After: 1` (0 to 1).
+    #[arg(long = "fault-429", default_value_t = 0.0)]
+    pub fault_429: f64,
 }
 
 /// `parabens bench drain --messages N --rate R --latency-ms L [--fault-429 F]`: a real server
 /// (surrealkv store, apalis workers, the sandbox over loopback HTTP with latency `L` and a
 /// share `F` of 429s with `Retry-After: 1`) drains `N` queued messages under a cap of `R`
 /// messages per minute. Prints the achieved rate against the cap, duplicates and losses.
-pub async fn drain(args: &[String]) -> anyhow::Result<()> {
+pub async fn drain(a: DrainArgs) -> anyhow::Result<()> {
     use app::models::agenda::TaskKind;
     use app::models::queue::{QueueStatus, Trigger};
     use app::models::settings::BirthdayParams;
@@ -140,15 +137,9 @@ pub async fn drain(args: &[String]) -> anyhow::Result<()> {
     use app::server::{agenda, jobs, params, settings};
     use chrono::{Datelike, Utc};
 
-    let a = DrainArgs {
-        messages: arg(args, "--messages", 10_000)?,
-        rate: arg(args, "--rate", 4_800)? as u32,
-        latency_ms: arg(args, "--latency-ms", 50)? as u64,
-        fault_429: float_arg(args, "--fault-429", 0.0)?,
-    };
     anyhow::ensure!(
-        (1..=6000).contains(&a.rate),
-        "--rate: between 1 and 6000 per minute"
+        (0.0..=1.0).contains(&a.fault_429),
+        "--fault-429: a share between 0 and 1"
     );
     let dir = std::env::temp_dir().join("parabens-bench-drain");
     let _ = std::fs::remove_dir_all(&dir);

@@ -69,10 +69,13 @@ impl Running {
     }
 }
 
-/// Binds `addr` (port 0 picks a free one) and serves until [`Running::stop`].
+/// Binds `addr` (port 0 picks a free one) and serves until [`Running::stop`]: the one
+/// start-up of the binary and of the tests.
 pub async fn start(config: &Config, addr: SocketAddr) -> anyhow::Result<Running> {
     let state = bootstrap(config).await?;
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr()?;
     state.opa.set_listen_addr(addr);
     let jobs = jobs::start(state.clone()).await?;

@@ -1,21 +1,49 @@
 // Leptos view types of the larger pages nest deeper than the default limit.
 #![recursion_limit = "256"]
-use std::net::SocketAddr;
 
-use server::{bootstrap, config::Config, router};
+use clap::{Parser, Subcommand};
+use server::bench::{BirthdaysArgs, DrainArgs};
+use server::config::Config;
 use tracing_subscriber::EnvFilter;
 
+/// Parabéns: birthday greetings over WhatsApp through Opa! Suite. Configured by environment
+/// variables (see the README).
+#[derive(Parser)]
+#[command(version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the app (the default).
+    Serve,
+    /// Benchmarks; each prints one line of figures on stdout.
+    #[command(subcommand)]
+    Bench(Bench),
+}
+
+#[derive(Subcommand)]
+enum Bench {
+    /// The birthday selection through its index against a full scan.
+    Birthdays(BirthdaysArgs),
+    /// A real server draining the queue through the sandbox under the rate cap.
+    Drain(DrainArgs),
+}
+
 fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
     // Server-side rendering of the larger pages builds deep futures; unoptimised builds need
     // more than tokio's default 2 MiB per worker thread.
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_stack_size(16 * 1024 * 1024)
         .build()?
-        .block_on(run())
+        .block_on(run(cli))
 }
 
-async fn run() -> anyhow::Result<()> {
+async fn run(cli: Cli) -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env()
@@ -24,45 +52,26 @@ async fn run() -> anyhow::Result<()> {
         // The log goes to stderr; stdout carries only results (the benches' lines).
         .with_writer(std::io::stderr)
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
-        None | Some("serve") => {}
-        Some("bench") if args.get(1).map(String::as_str) == Some("birthdays") => {
-            return server::bench::birthdays(&args[2..]).await;
-        }
-        Some("bench") if args.get(1).map(String::as_str) == Some("drain") => {
-            return server::bench::drain(&args[2..]).await;
-        }
-        Some(other) => anyhow::bail!(
-            "unknown command {other:?}; usage: parabens [serve] | parabens bench birthdays --clients N | parabens bench drain --messages N --rate PER_MINUTE --latency-ms MS [--fault-429 SHARE]"
-        ),
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {}
+        Command::Bench(Bench::Birthdays(args)) => return server::bench::birthdays(args).await,
+        Command::Bench(Bench::Drain(args)) => return server::bench::drain(args).await,
     }
     let config = Config::from_env()?;
     tracing::info!(?config, "starting Parabéns");
-    let state = bootstrap(&config).await?;
-    let addr = config.leptos.site_addr;
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    let local = listener.local_addr()?;
-    state.opa.set_listen_addr(local);
-    if state.opa.env_overrides() {
+    // The same start-up as the tests'.
+    let running = server::start(&config, config.leptos.site_addr).await?;
+    if running.state.opa.env_overrides() {
         tracing::info!("Opa! Suite from PARABENS_OPA_URL");
     }
-    let jobs = app::server::jobs::start(state.clone()).await?;
-    tracing::info!("listening on http://{local}");
-    axum::serve(
-        listener,
-        router::router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await?;
-    jobs.stop().await;
+    tracing::info!("listening on http://{}", running.addr);
+    shutdown_signal().await;
+    running.stop().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Resolves on Ctrl-C or SIGTERM, letting in-flight requests finish.
+/// Resolves on Ctrl-C or SIGTERM; then in-flight requests and task attempts finish.
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
