@@ -257,11 +257,15 @@ pub const OUTBOX_PAGE: usize = 50;
 /// *Caixa de saída do sandbox*: page `page` of what the sandbox kept, newest first.
 #[server(prefix = "/api", endpoint = "sandbox_outbox")]
 pub async fn sandbox_outbox(page: usize) -> Result<crate::models::opa::OutboxPage, AppError> {
-    use crate::server::{finish, session, state::app_state};
+    use crate::server::{finish, session, state::app_state, OrInternal};
     finish(
         async {
             session::require_admin().await?;
-            let (items, total) = app_state()?.opa.sandbox.inbox_page(page, OUTBOX_PAGE);
+            let state = app_state()?;
+            let (items, total) = state.opa.sandbox.inbox_page(page, OUTBOX_PAGE);
+            let tz = crate::server::params::business_time_zone(&state.db, &state.settings)
+                .await
+                .or_internal("read parameters")?;
             Ok(crate::models::opa::OutboxPage {
                 items: items
                     .into_iter()
@@ -274,6 +278,7 @@ pub async fn sandbox_outbox(page: usize) -> Result<crate::models::opa::OutboxPag
                     })
                     .collect(),
                 total,
+                time_zone: tz.name().to_string(),
             })
         }
         .await,

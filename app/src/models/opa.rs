@@ -43,4 +43,6 @@ pub struct OutboxPage {
     pub items: Vec<OutboxMessage>,
     /// Messages kept in all.
     pub total: usize,
+    /// The business time zone the times are shown in.
+    pub time_zone: String,
 }

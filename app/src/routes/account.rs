@@ -2,10 +2,12 @@ use leptos::prelude::*;
 
 use crate::components::form::{field_error, form_error, FieldError, FormError, PasswordInput};
 use crate::components::layout::PageHeader;
+use crate::components::time::format_time;
 use crate::domain::account::{validate_new_password, validate_username};
 use crate::functions::auth::{
     get_current_user, list_admins, AddAdmin, ChangePassword, RemoveAdmin,
 };
+use crate::functions::messages::get_birthday_params;
 
 /// The signed-in admin's password, and the list of admins with a form to add one.
 #[component]
@@ -93,7 +95,8 @@ fn Admins() -> impl IntoView {
         move || (add.version().get(), remove.version().get()),
         |_| async move {
             let me = get_current_user().await?.username;
-            Ok::<_, crate::error::AppError>((list_admins().await?, me))
+            let tz = get_birthday_params().await?.time_zone;
+            Ok::<_, crate::error::AppError>((list_admins().await?, me, tz))
         },
     );
     let username = RwSignal::new(String::new());
@@ -111,14 +114,14 @@ fn Admins() -> impl IntoView {
             <h2>"Administradores"</h2>
             <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
                 {move || admins.get().map(|r| match r {
-                    Ok((list, me)) => view! {
+                    Ok((list, me, tz)) => view! {
                         <table class="table" aria-label="Administradores">
                             <thead><tr><th>"Usuário"</th><th>"Criado em"</th><th>"Criado por"</th><th></th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|a| view! {
                                     <tr>
                                         <td>{a.username.clone()}</td>
-                                        <td>{a.created_at.format("%d/%m/%Y %H:%M").to_string()}</td>
+                                        <td>{format_time(a.created_at, &tz)}</td>
                                         <td>{a.created_by.unwrap_or_else(|| "—".into())}</td>
                                         <td>
                                             {(a.username != me).then(|| view! {

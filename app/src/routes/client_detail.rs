@@ -4,7 +4,7 @@ use leptos_router::hooks::use_params_map;
 use crate::components::clients_nav::{format_date, ClientsNav};
 use crate::components::layout::PageHeader;
 use crate::components::queue_status::{LastError, StatusBadge};
-use crate::components::time::{format_time, in_zone};
+use crate::components::time::{format_opt, format_time, in_zone};
 use crate::domain::birthday::age_on;
 use crate::domain::phone::format_display;
 use crate::domain::url::percent_encode;
@@ -64,7 +64,7 @@ pub fn ClientDetailPage() -> impl IntoView {
                                 {row("E-mail", c.email.clone())}
                                 {row("Cidade", format!("{} {}", c.city, c.state))}
                                 {row("Origem", c.source.to_uppercase())}
-                                {row("Última sincronização", c.synced_at.map(|t| t.format("%d/%m/%Y %H:%M UTC").to_string()).unwrap_or_else(|| "—".into()))}
+                                {row("Última sincronização", format_opt(c.synced_at, &tz))}
                                 {row("Mensagens de aniversário", if opted { "Não recebe (pediu para sair)".into() } else { "Recebe".into() })}
                             </dl>
                             <ActionForm action=opt_out attr:class="inline-form">

@@ -6,6 +6,7 @@ use crate::components::form::{field_error, form_error, FieldError, FormError};
 use crate::components::import_progress::{watch_import, ImportProgress};
 use crate::components::layout::PageHeader;
 use crate::components::pager::Pager;
+use crate::components::time::format_time;
 use crate::functions::integrations::{
     ixc_settings, opa_settings, sandbox_outbox, sync_ixc_now, test_ixc_connection,
     test_opa_connection, SaveIxcSettings, SaveOpaSettings, OUTBOX_PAGE,
@@ -199,7 +200,7 @@ pub fn OpaPage() -> impl IntoView {
                                             <tbody>
                                                 {p.items.into_iter().map(|m| view! {
                                                     <tr>
-                                                        <td>{m.at.format("%d/%m/%Y %H:%M:%S").to_string()}</td>
+                                                        <td>{format_time(m.at, &p.time_zone)}</td>
                                                         <td>{m.phone}</td>
                                                         <td>{m.channel}</td>
                                                         <td>{m.text}</td>
