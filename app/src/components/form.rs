@@ -32,7 +32,9 @@ where
 #[component]
 pub fn FieldError(
     #[prop(into)] message: Signal<Option<String>>,
-    #[prop(into)] id: String,
+    /// For `aria-describedby` on the field, when the field points to it.
+    #[prop(optional, into)]
+    id: Option<String>,
 ) -> impl IntoView {
     view! {
         <Show when=move || message.get().is_some()>

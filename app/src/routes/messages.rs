@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::components::form::field_error;
+use crate::components::form::{field_error, FieldError};
 use crate::components::layout::PageHeader;
 use crate::components::time::today_in;
 use crate::domain::template::{
@@ -161,16 +161,16 @@ pub fn MessageEditorPage() -> impl IntoView {
                         <label for="description">"Descrição"</label>
                         <input type="text" id="description" maxlength="100" prop:value=move || description.get()
                             on:input=move |ev| description.set(event_target_value(&ev)) />
-                        <FieldMessage message=field_error(value, "description") />
+                        <FieldError message=field_error(value, "description") />
                     </div>
                     <ChannelPicker channel on_pick=Callback::new(move |c: ChannelView| {
                         channel.set(Some((c.id, c.name)));
                         template.set(None);
                         mapping.set(vec![]);
                     }) />
-                    <FieldMessage message=field_error(value, "channel_id") />
+                    <FieldError message=field_error(value, "channel_id") />
                     <TemplatePicker channel on_pick=Callback::new(choose_template) />
-                    <FieldMessage message=field_error(value, "template_id") />
+                    <FieldError message=field_error(value, "template_id") />
                     <div class="field">
                         <label for="template-text">"Texto do template"</label>
                         <textarea id="template-text" readonly rows="4" prop:value=move || template.get().map(|t| t.text).unwrap_or_default()></textarea>
@@ -187,7 +187,7 @@ pub fn MessageEditorPage() -> impl IntoView {
                                 <VariablePicker index=i name=p.name mapping />
                             }).collect_view().into_any()
                         }}
-                        <FieldMessage message=field_error(value, "variables") />
+                        <FieldError message=field_error(value, "variables") />
                     </fieldset>
                     <Show when=move || form_error().is_some()>
                         <div class="alert alert-error" role="alert">{form_error}</div>
@@ -212,15 +212,6 @@ pub fn MessageEditorPage() -> impl IntoView {
                 </div>
             </section>
         </div>
-    }
-}
-
-#[component]
-fn FieldMessage(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
-    view! {
-        <Show when=move || message.get().is_some()>
-            <p class="field-error" role="alert">{move || message.get()}</p>
-        </Show>
     }
 }
 

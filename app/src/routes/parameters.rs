@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::form::field_error;
+use crate::components::form::{field_error, FieldError};
 use crate::components::layout::PageHeader;
 use crate::domain::birthday::LeapDayRule;
 use crate::functions::messages::{
@@ -84,7 +84,7 @@ fn ParamsForm(
                                 }.into_any(),
                             })}
                         </Transition>
-                        <FieldErr message=error("message_id") />
+                        <FieldError message=error("message_id") />
                     </div>
                     <fieldset class="field">
                         <legend>"Enviar mensagens para"</legend>
@@ -101,7 +101,7 @@ fn ParamsForm(
                                 <option value=*tz selected=move || params.with(|p| p.time_zone == *tz)>{*tz}</option>
                             }).collect_view()}
                         </select>
-                        <FieldErr message=error("time_zone") />
+                        <FieldError message=error("time_zone") />
                     </div>
                     <div class="field">
                         <label for="leap">"Nascidos em 29 de fevereiro, em anos não bissextos"</label>
@@ -114,13 +114,13 @@ fn ParamsForm(
                         <label for="window_from">"Enviar a partir de (hora)"</label>
                         <input type="number" id="window_from" min="0" max="23" prop:value=move || params.with(|p| p.window_from.to_string())
                             on:input=move |ev| params.update(|p| p.window_from = number(ev)) />
-                        <FieldErr message=error("window_from") />
+                        <FieldError message=error("window_from") />
                     </div>
                     <div class="field">
                         <label for="window_to">"Enviar até (hora)"</label>
                         <input type="number" id="window_to" min="1" max="24" prop:value=move || params.with(|p| p.window_to.to_string())
                             on:input=move |ev| params.update(|p| p.window_to = number(ev)) />
-                        <FieldErr message=error("window_to") />
+                        <FieldError message=error("window_to") />
                     </div>
                     <div class="field">
                         <label class="checkbox"><input type="checkbox" id="allow_late" prop:checked=move || params.with(|p| p.allow_late)
@@ -132,7 +132,7 @@ fn ParamsForm(
                         <label for="per_minute">"Máximo de mensagens por minuto"</label>
                         <input type="number" id="per_minute" min="1" max="6000" prop:value=move || params.with(|p| p.per_minute.to_string())
                             on:input=move |ev| params.update(|p| p.per_minute = number(ev)) />
-                        <FieldErr message=error("per_minute") />
+                        <FieldError message=error("per_minute") />
                     </div>
                     <Show when=move || matches!(value.get(), Some(Ok(())))>
                         <div class="alert alert-success" role="status">"Parâmetros salvos."</div>
@@ -151,13 +151,13 @@ fn ParamsForm(
                     <div class="field">
                         <label for="test-client">"Id do cliente (vazio: cliente de exemplo)"</label>
                         <input type="text" id="test-client" on:input=move |ev| test_client.set(event_target_value(&ev)) />
-                        <FieldErr message=field_error(test.value(), "client_id") />
+                        <FieldError message=field_error(test.value(), "client_id") />
                     </div>
                     <div class="field">
                         <label for="test-phone">"Enviar para (WhatsApp)"</label>
                         <input type="tel" id="test-phone" placeholder="(11) 98765-4321" on:input=move |ev| test_phone.set(event_target_value(&ev)) />
-                        <FieldErr message=field_error(test.value(), "phone") />
-                        <FieldErr message=field_error(test.value(), "message_id") />
+                        <FieldError message=field_error(test.value(), "phone") />
+                        <FieldError message=field_error(test.value(), "message_id") />
                     </div>
                     <button type="button" class="btn btn-secondary" disabled=move || test.pending().get()
                         on:click=move |_| { test.dispatch((test_client.get(), test_phone.get())); }>
@@ -175,14 +175,5 @@ fn ParamsForm(
                 </div>
             </section>
         </div>
-    }
-}
-
-#[component]
-fn FieldErr(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
-    view! {
-        <Show when=move || message.get().is_some()>
-            <p class="field-error" role="alert">{move || message.get()}</p>
-        </Show>
     }
 }
