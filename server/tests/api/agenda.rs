@@ -11,7 +11,7 @@ async fn fresh_install_has_a_default_agenda_and_bad_schedules_are_refused() {
     let app = common::spawn().await;
     let c = app.logged_in_client().await;
 
-    let list: Value = app.call(&c, "list_agenda", &[]).await.json().await.unwrap();
+    let list: Value = app.json(&c, "list_agenda", &[]).await;
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2, "{list:?}");
     assert_eq!(list[0]["task"], "EnqueueBirthdays");
@@ -49,7 +49,7 @@ async fn fresh_install_has_a_default_agenda_and_bad_schedules_are_refused() {
         .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
     let id: String = ok.json().await.unwrap();
-    let list: Value = app.call(&c, "list_agenda", &[]).await.json().await.unwrap();
+    let list: Value = app.json(&c, "list_agenda", &[]).await;
     assert_eq!(list.as_array().unwrap().len(), 3);
     assert_eq!(
         app.call(&c, "delete_agenda_entry", &[("id", &id)])

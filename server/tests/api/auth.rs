@@ -251,7 +251,7 @@ async fn admins_change_their_password_and_add_admins() {
         StatusCode::OK
     );
 
-    let list = app.call(&c, "list_admins", &[]).await.text().await.unwrap();
+    let list = app.text(&c, "list_admins", &[]).await;
     assert!(list.contains("maria") && list.contains("admin"));
     assert!(
         !list.contains("argon2") && !list.contains("password"),

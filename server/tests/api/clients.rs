@@ -49,11 +49,8 @@ async fn a_malformed_file_is_refused_and_changes_nothing() {
     let c = app.logged_in_client().await;
     app.import_csv(&c, SAMPLE).await;
     let before = app
-        .call(&c, "list_clients", &[("text", ""), ("page", "0")])
-        .await
-        .text()
-        .await
-        .unwrap();
+        .text(&c, "list_clients", &[("text", ""), ("page", "0")])
+        .await;
     let bad = app.import_csv(&c, INVALID).await;
     assert!(
         bad["error"]
@@ -64,11 +61,8 @@ async fn a_malformed_file_is_refused_and_changes_nothing() {
     );
     assert!(bad["report"].is_null());
     let after = app
-        .call(&c, "list_clients", &[("text", ""), ("page", "0")])
-        .await
-        .text()
-        .await
-        .unwrap();
+        .text(&c, "list_clients", &[("text", ""), ("page", "0")])
+        .await;
     assert_eq!(before, after);
 }
 
@@ -124,37 +118,28 @@ async fn clients_are_searched_filtered_and_opted_out() {
     let c = app.logged_in_client().await;
     app.import_csv(&c, SAMPLE).await;
     let found: Value = app
-        .call(
+        .json(
             &c,
             "list_clients",
             &[("text", "maria aparecida"), ("page", "0")],
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(ids(&found[0]), vec!["1001"]);
     let by_phone: Value = app
-        .call(
+        .json(
             &c,
             "list_clients",
             &[("text", "(19) 99876-5432"), ("page", "0")],
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(ids(&by_phone[0]), vec!["1001"]);
     let companies: Value = app
-        .call(
+        .json(
             &c,
             "list_clients",
             &[("text", ""), ("person_type", "J"), ("page", "0")],
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert!(companies[0]
         .as_array()
         .unwrap()

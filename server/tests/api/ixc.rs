@@ -124,11 +124,8 @@ async fn start_fake(fake: Arc<Fake>) -> String {
 
 async fn total_clients(app: &common::TestApp, c: &reqwest::Client) -> u64 {
     let v: Value = app
-        .call(c, "list_clients", &[("text", ""), ("page", "0")])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .json(c, "list_clients", &[("text", ""), ("page", "0")])
+        .await;
     v[1].as_u64().unwrap()
 }
 
@@ -189,28 +186,13 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         ],
     )
     .await;
-    let view = app
-        .call(&c, "ixc_settings", &[])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let view = app.text(&c, "ixc_settings", &[]).await;
     assert!(!view.contains("segredo-ixc"), "{view}");
     assert!(view.contains("\"token_set\":true"), "{view}");
-    let count: u64 = app
-        .call(&c, "test_ixc_connection", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let count: u64 = app.json(&c, "test_ixc_connection", &[]).await;
     assert_eq!(count, CLIENTS as u64);
 
-    let job: u64 = app
-        .call(&c, "sync_ixc_now", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let job: u64 = app.json(&c, "sync_ixc_now", &[]).await;
     let done = app.wait_import(&c, job).await;
     let report = &done["report"];
     assert!(done["error"].is_null(), "{done}");
@@ -254,12 +236,7 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         text.contains("O IXC recusou a consulta: Recurso cliente não está disponível!"),
         "{text}"
     );
-    let job: u64 = app
-        .call(&c, "sync_ixc_now", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let job: u64 = app.json(&c, "sync_ixc_now", &[]).await;
     let refused = app.wait_import(&c, job).await;
     assert!(
         refused["error"]
@@ -280,12 +257,7 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
     )
     .await;
     fake.fail_page.store(2, Ordering::SeqCst);
-    let job: u64 = app
-        .call(&c, "sync_ixc_now", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let job: u64 = app.json(&c, "sync_ixc_now", &[]).await;
     let failed = app.wait_import(&c, job).await;
     assert!(
         failed["error"]
@@ -297,7 +269,7 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
     assert!(failed["report"].is_null());
     assert_eq!(total_clients(&app, &c).await, CLIENTS as u64 - 1);
     let one: Value = app
-        .call(
+        .json(
             &c,
             "list_clients",
             &[
@@ -306,10 +278,7 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
                 ("page", "0"),
             ],
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(one[1], 1, "the opt-out survived the failed sync: {one}");
 
     // The agenda's *Sincronizar clientes IXC* runs the same sync as a task: IXC refuses it
@@ -327,12 +296,7 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         .await
         .unwrap();
     let entry_id: String = res.json().await.unwrap();
-    let run: String = app
-        .call(&c, "run_now", &[("entry_id", &entry_id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let run: String = app.json(&c, "run_now", &[("entry_id", &entry_id)]).await;
     let state = &app.running.state;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let mut saw_retrying = false;

@@ -76,7 +76,7 @@ async fn quiet_agenda(app: &TestApp) {
 }
 
 async fn entry(app: &TestApp, c: &reqwest::Client, task: TaskKind) -> AgendaEntry {
-    let entries: Vec<AgendaEntry> = app.call(c, "list_agenda", &[]).await.json().await.unwrap();
+    let entries: Vec<AgendaEntry> = app.json(c, "list_agenda", &[]).await;
     entries.into_iter().find(|e| e.task == task).unwrap()
 }
 
@@ -198,34 +198,21 @@ async fn a_full_day_greets_each_client_once() {
     assert_eq!(app.running.state.opa.sandbox.inbox().len(), 3);
 
     // The client page lists the message, with its attempt log.
-    let mine: Vec<Value> = app
-        .call(&c, "client_messages", &[("client_id", "1")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let mine: Vec<Value> = app.json(&c, "client_messages", &[("client_id", "1")]).await;
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0]["status"], "Sent");
     assert!(mine[0]["text"].as_str().unwrap().starts_with("Olá Ana!"));
     let detail: Value = app
-        .call(
+        .json(
             &c,
             "get_queue_message",
             &[("id", mine[0]["id"].as_str().unwrap())],
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(detail["attempts"][0]["outcome"], "Enviado");
 
     // The dashboard shows the four runs and today's three sends.
-    let board: Value = app
-        .call(&c, "load_dashboard", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board: Value = app.json(&c, "load_dashboard", &[]).await;
     let manual = board["runs"]
         .as_array()
         .unwrap()
@@ -514,15 +501,12 @@ async fn final_faults_stop_at_once_and_can_be_requeued() {
     // Fixed at the provider, the admin re-queues the errors and they go out.
     sandbox.set_faults(Faults::default());
     let n: usize = app
-        .call(
+        .json(
             &c,
             "requeue_failed",
             &[("from", ""), ("to", ""), ("client", ""), ("message_id", "")],
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(n, 1);
     run_now(&app, &c, TaskKind::SendQueue).await;
     assert_eq!(status_counts(&app.running.state).await, (0, 3, 0));
@@ -696,12 +680,7 @@ async fn queued_day_without_enqueue(app: &TestApp, n: usize) -> reqwest::Client 
 
 /// A queued message of client `id`, as the queue page shows it.
 async fn message_of(app: &TestApp, c: &reqwest::Client, id: &str) -> Value {
-    let list: Vec<Value> = app
-        .call(c, "client_messages", &[("client_id", id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let list: Vec<Value> = app.json(c, "client_messages", &[("client_id", id)]).await;
     assert_eq!(list.len(), 1, "{list:?}");
     list[0].clone()
 }
@@ -783,15 +762,12 @@ async fn a_client_no_longer_eligible_is_not_greeted_and_a_new_number_is_used() {
     assert_eq!(davi["status"], "Sent");
     assert_eq!(davi["phone"], "+5531966662222");
     let detail: Value = app
-        .call(
+        .json(
             &c,
             "get_queue_message",
             &[("id", davi["id"].as_str().unwrap())],
         )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .await;
     let outcomes: Vec<&str> = detail["attempts"]
         .as_array()
         .unwrap()
@@ -840,12 +816,7 @@ async fn a_greeting_whose_day_ended_expires_unless_late_greetings_are_allowed() 
         "{m}"
     );
     // Counted on the dashboard.
-    let board: Value = app
-        .call(&c, "load_dashboard", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let board: Value = app.json(&c, "load_dashboard", &[]).await;
     assert_eq!(
         board["counts"]["by_status"]["Expired"], 2,
         "{}",

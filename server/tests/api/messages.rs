@@ -31,12 +31,7 @@ async fn messages_are_checked_at_the_provider_and_sent_as_previewed() {
     let app = common::spawn().await;
     let c = app.logged_in_client().await;
 
-    let channels: Value = app
-        .call(&c, "opa_channels", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let channels: Value = app.json(&c, "opa_channels", &[]).await;
     let names: Vec<&str> = channels
         .as_array()
         .unwrap()
@@ -45,11 +40,8 @@ async fn messages_are_checked_at_the_provider_and_sent_as_previewed() {
         .collect();
     assert_eq!(names.len(), 2, "only active WhatsApp channels: {names:?}");
     let templates: Value = app
-        .call(&c, "opa_templates", &[("channel_id", CHANNEL_MAIN)])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .json(&c, "opa_templates", &[("channel_id", CHANNEL_MAIN)])
+        .await;
     assert_eq!(templates.as_array().unwrap().len(), 3);
 
     let base = json!({ "id": "", "description": "Aniversário", "channel_id": CHANNEL_MAIN, "template_id": TEMPLATE_BIRTHDAY });
@@ -102,12 +94,7 @@ async fn messages_are_checked_at_the_provider_and_sent_as_previewed() {
     let res = save(&app, &c, good).await;
     assert_eq!(res.status(), StatusCode::OK);
     let id: String = res.json().await.unwrap();
-    let saved: Value = app
-        .call(&c, "get_message", &[("id", &id)])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let saved: Value = app.json(&c, "get_message", &[("id", &id)]).await;
     assert_eq!(
         saved["variables"],
         serde_json::to_value(vec![
@@ -141,11 +128,8 @@ async fn messages_are_checked_at_the_provider_and_sent_as_previewed() {
     let imported = app.import_csv(&c, SAMPLE).await;
     assert!(imported["error"].is_null(), "{imported}");
     let found: Vec<(String, String, ClientFields)> = app
-        .call(&c, "preview_clients", &[("text", "maria aparecida")])
-        .await
-        .json()
-        .await
-        .unwrap();
+        .json(&c, "preview_clients", &[("text", "maria aparecida")])
+        .await;
     let (client_id, _, fields) = found.into_iter().next().unwrap();
     let bad_phone = app
         .call(

@@ -387,19 +387,9 @@ async fn the_app_uses_its_sandbox_until_an_instance_is_saved() {
     let app = common::spawn().await;
     let c = app.logged_in_client().await;
 
-    let uses: bool = app
-        .call(&c, "opa_uses_sandbox", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let uses: bool = app.json(&c, "opa_uses_sandbox", &[]).await;
     assert!(uses);
-    let channels: serde_json::Value = app
-        .call(&c, "test_opa_connection", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let channels: serde_json::Value = app.json(&c, "test_opa_connection", &[]).await;
     assert_eq!(channels.as_array().unwrap().len(), 4, "{channels}");
 
     // The mounted sandbox wants its bearer token, like the real Opa! Suite.
@@ -438,33 +428,18 @@ async fn the_app_uses_its_sandbox_until_an_instance_is_saved() {
     app.call(&c, "save_opa_settings", &[("url", &base), ("token", "")])
         .await;
     assert_eq!(app.call(&c, "test_opa_connection", &[]).await.status(), 200);
-    let view = app
-        .call(&c, "opa_settings", &[])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let view = app.text(&c, "opa_settings", &[]).await;
     assert!(!view.contains(TOKEN), "{view}");
     assert!(
         view.contains("\"token_set\":true") && view.contains("\"sandbox\":false"),
         "{view}"
     );
-    let uses: bool = app
-        .call(&c, "opa_uses_sandbox", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let uses: bool = app.json(&c, "opa_uses_sandbox", &[]).await;
     assert!(!uses);
 
     // An empty URL goes back to the sandbox.
     app.call(&c, "save_opa_settings", &[("url", ""), ("token", "")])
         .await;
-    let uses: bool = app
-        .call(&c, "opa_uses_sandbox", &[])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let uses: bool = app.json(&c, "opa_uses_sandbox", &[]).await;
     assert!(uses);
 }

@@ -80,12 +80,7 @@ async fn the_sandbox_is_bounded_and_closed_when_a_real_opa_suite_is_configured()
         assert_eq!(res.status(), StatusCode::OK);
     }
     assert_eq!(app.running.state.opa.sandbox.inbox().len(), 1_000);
-    let page: Value = app
-        .call(&c, "sandbox_outbox", &[("page", "0")])
-        .await
-        .json()
-        .await
-        .unwrap();
+    let page: Value = app.json(&c, "sandbox_outbox", &[("page", "0")]).await;
     assert_eq!(page["total"], 1_000);
     assert_eq!(page["items"].as_array().unwrap().len(), 50);
     assert_eq!(page["items"][0]["phone"], "+5519900001004", "newest first");
@@ -224,12 +219,7 @@ async fn requests_from_other_sites_are_refused_before_the_function_runs() {
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{origin:?} {site:?}");
         assert!(res.text().await.unwrap().contains("Forbidden"));
     }
-    let view = app
-        .call(&c, "opa_settings", &[])
-        .await
-        .text()
-        .await
-        .unwrap();
+    let view = app.text(&c, "opa_settings", &[]).await;
     assert!(!view.contains("forjado"), "{view}");
     // This site's own pages go through.
     let res = c

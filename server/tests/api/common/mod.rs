@@ -69,6 +69,26 @@ impl TestApp {
             .unwrap()
     }
 
+    /// A server function's answer as text (whatever its status).
+    pub async fn text(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> String {
+        self.call(client, name, form).await.text().await.unwrap()
+    }
+
+    /// A server function's answer decoded from JSON.
+    pub async fn json<T: serde::de::DeserializeOwned>(
+        &self,
+        client: &reqwest::Client,
+        name: &str,
+        form: &[(&str, &str)],
+    ) -> T {
+        self.call(client, name, form).await.json().await.unwrap()
+    }
+
     pub async fn login(
         &self,
         client: &reqwest::Client,
