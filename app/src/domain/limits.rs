@@ -1,10 +1,8 @@
-//! How long free-text input may be. The server checks these before anything else reads the
-//! value (throttle, database, log); the forms use the same numbers.
+//! How long an id or a schedule field may be. The server checks these before anything else
+//! reads the value (database, log); the schedule form runs the same parser, so the same limit.
 
 /// Record ids (agenda entries, messages, queue items, clients, Opa! Suite ids).
 pub const MAX_ID: usize = 64;
-/// A search or filter text.
-pub const MAX_SEARCH: usize = 100;
 /// One field of a schedule (`*/5`, `1-5`, `0,15,30,45`).
 pub const MAX_SCHEDULE_FIELD: usize = 64;
 

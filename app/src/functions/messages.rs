@@ -144,11 +144,6 @@ pub async fn save_message(input: MessageInput) -> Result<String, AppError> {
                 &input.template_id,
                 crate::domain::limits::MAX_ID,
             )?;
-            crate::server::bounded(
-                "description",
-                &input.description,
-                crate::domain::limits::MAX_SEARCH,
-            )?;
             let description = input.description.trim().to_string();
             if description.is_empty() {
                 return Err(AppError::field("description", "Informe a descrição."));
@@ -293,7 +288,6 @@ pub async fn preview_clients(
     finish(
         async {
             session::require_admin().await?;
-            crate::server::bounded("text", &text, crate::domain::limits::MAX_SEARCH)?;
             if text.len() > 100 {
                 return Err(AppError::field("text", "Busca longa demais."));
             }

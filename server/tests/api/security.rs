@@ -325,7 +325,7 @@ async fn oversized_input_is_refused_before_anything_keeps_it() {
     for (f, form) in [
         ("run_now", vec![("entry_id", long.as_str())]),
         ("list_clients", vec![("text", long.as_str()), ("page", "0")]),
-        ("get_client", vec![("external_id", long.as_str())]),
+        ("delete_agenda_entry", vec![("id", long.as_str())]),
     ] {
         let res = app.call(&c, f, &form).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{f}");
