@@ -714,6 +714,34 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn ended_greetings_expire_through_the_status_index() {
+        let db = db().await;
+        enqueue(&db, "r1", &[msg("1", 2026), msg("2", 2026)])
+            .await
+            .unwrap();
+        // Their day is 28/11/2026: on that day nothing expires, the next day both do.
+        let day = NaiveDate::from_ymd_opt(2026, 11, 28).unwrap();
+        assert_eq!(expire_ended(&db, day, "x").await.unwrap(), 0);
+        assert_eq!(
+            expire_ended(&db, day.succ_opt().unwrap(), "x")
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(counts(&db).await.unwrap().get(QueueStatus::Expired), 2);
+        let mut explain = db
+            .query(
+                "SELECT VALUE id FROM outbox WHERE status = 'pendente' AND greeting_day < $d EXPLAIN",
+            )
+            .bind(("d", "2026-11-29"))
+            .await
+            .unwrap();
+        let plan: Vec<serde_json::Value> = explain.take(0).unwrap();
+        let plan = serde_json::Value::Array(plan);
+        assert!(plan.to_string().contains("outbox_due"), "{plan}");
+    }
+
+    #[tokio::test]
     async fn claims_are_exclusive_and_leases_expire() {
         let db = db().await;
         enqueue(&db, "r1", &[msg("1", 2026), msg("2", 2026)])

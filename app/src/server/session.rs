@@ -189,6 +189,13 @@ mod tests {
         assert_eq!(purge_expired(&db).await.unwrap(), 1);
         assert_eq!(purge_expired(&db).await.unwrap(), 0);
         assert_eq!(lookup(&db, &live).await.unwrap().as_deref(), Some("admin"));
+        let mut explain = db
+            .query("SELECT id FROM session WHERE expires_at <= time::now() EXPLAIN")
+            .await
+            .unwrap();
+        let plan: Vec<serde_json::Value> = explain.take(0).unwrap();
+        let plan = serde_json::Value::Array(plan);
+        assert!(plan.to_string().contains("session_expires"), "{plan}");
     }
 
     #[test]
