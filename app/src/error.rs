@@ -37,6 +37,17 @@ pub enum AppError {
     Transport(String),
 }
 
+/// Input refused by a `validate()`: the form field it concerns and why, in Portuguese. The
+/// same check runs in the browser (shown live) and on the server (`?` turns it into
+/// [`AppError::Field`]).
+pub type Invalid = (&'static str, String);
+
+impl From<Invalid> for AppError {
+    fn from((field, message): Invalid) -> Self {
+        AppError::field(field, message)
+    }
+}
+
 impl AppError {
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         AppError::Field {

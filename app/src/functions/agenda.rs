@@ -6,16 +6,11 @@ use crate::models::agenda::AgendaEntry;
 
 #[server(prefix = "/api", endpoint = "list_agenda")]
 pub async fn list_agenda() -> Result<Vec<AgendaEntry>, AppError> {
-    use crate::server::{agenda, finish, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            agenda::list(&app_state()?.db)
-                .await
-                .or_internal("list agenda")
-        }
-        .await,
-    )
+    use crate::server::{agenda, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        agenda::list(&state.db).await.or_internal("list agenda")
+    })
+    .await
 }
 
 /// Saves an entry after validating its schedule with the form's own parser.
@@ -23,33 +18,31 @@ pub async fn list_agenda() -> Result<Vec<AgendaEntry>, AppError> {
 pub async fn save_agenda_entry(entry: AgendaEntry) -> Result<String, AppError> {
     use crate::domain::schedule::parse;
     use crate::models::agenda::field_name;
-    use crate::server::{agenda, finish, session, state::app_state, OrInternal};
-    finish(
-        async {
-            let me = session::require_admin().await?;
-            crate::server::bounded("id", &entry.id, crate::domain::limits::MAX_ID)?;
-            if let Err(errors) = parse(&entry.schedule) {
-                let (field, message) = errors.into_iter().next().expect("parse errors are never empty");
-                return Err(AppError::field(field_name(field), message));
-            }
-            let id = agenda::save(&app_state()?.db, &entry)
-                .await
-                .or_internal("save agenda entry")?;
-            tracing::info!(by = %me.username, entry = %id, task = entry.task.key(), "agenda entry saved");
-            Ok(id)
+    use crate::server::{agenda, signed_in, OrInternal, Signed};
+    signed_in(|Signed { user: me, state, .. }| async move {
+        crate::server::bounded("id", &entry.id, crate::domain::limits::MAX_ID)?;
+        if let Err(errors) = parse(&entry.schedule) {
+            let (field, message) = errors.into_iter().next().expect("parse errors are never empty");
+            return Err(AppError::field(field_name(field), message));
         }
-        .await,
-    )
+        let id = agenda::save(&state.db, &entry)
+            .await
+            .or_internal("save agenda entry")?;
+        tracing::info!(by = %me.username, entry = %id, task = entry.task.key(), "agenda entry saved");
+        Ok(id)
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "delete_agenda_entry")]
 pub async fn delete_agenda_entry(id: String) -> Result<(), AppError> {
-    use crate::server::{agenda, finish, internal, session, state::app_state};
-    finish(
-        async {
-            let me = session::require_admin().await?;
+    use crate::server::{agenda, internal, signed_in, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
             crate::server::bounded("id", &id, crate::domain::limits::MAX_ID)?;
-            match agenda::delete(&app_state()?.db, &id).await {
+            match agenda::delete(&state.db, &id).await {
                 Ok(true) => {
                     tracing::info!(by = %me.username, entry = %id, "agenda entry deleted");
                     Ok(())
@@ -57,7 +50,7 @@ pub async fn delete_agenda_entry(id: String) -> Result<(), AppError> {
                 Ok(false) => Err(AppError::NotFound),
                 Err(e) => Err(internal("delete agenda entry", e)),
             }
-        }
-        .await,
+        },
     )
+    .await
 }

@@ -28,80 +28,74 @@ pub async fn login(
     next: Option<String>,
 ) -> Result<(), AppError> {
     use crate::domain::account::{MAX_PASSWORD_LEN, MAX_USERNAME_LEN};
-    use crate::server::{auth, finish, session, state::app_state, OrInternal};
-    finish(
-        async {
-            let state = app_state()?;
-            let username = username.trim().to_lowercase();
-            if username.is_empty() {
-                return Err(AppError::field("username", "Informe o usuário."));
-            }
-            if password.is_empty() {
-                return Err(AppError::field("password", "Informe a senha."));
-            }
-            let ip = crate::server::client_ip().await;
-            // No account has a longer name or password: nothing this long reaches the
-            // throttle, the database or the log.
-            if username.chars().count() > MAX_USERNAME_LEN
-                || password.chars().count() > MAX_PASSWORD_LEN
-            {
-                tracing::warn!(%ip, "login refused: username or password longer than any account's");
-                return Err(AppError::field("password", "Usuário ou senha incorretos."));
-            }
-            if let Err(wait) = state.limiter.check(&username, ip) {
-                tracing::warn!(user = ?username, %ip, "login refused: too many failures");
-                return Err(AppError::RateLimited(wait));
-            }
-            let ok = auth::verify_login(&state.db, &username, &password)
-                .await
-                .or_internal("login")?;
-            if !ok {
-                state.limiter.record_failure(&username, ip);
-                tracing::warn!(user = ?username, %ip, "login failed");
-                return Err(AppError::field("password", "Usuário ou senha incorretos."));
-            }
-            state.limiter.record_success(&username, ip);
-            if let Err(e) = session::purge_expired(&state.db).await {
-                tracing::warn!(%e, "could not purge expired sessions");
-            }
-            let hours = state.settings.session_hours;
-            let token = session::create(&state.db, &username, hours)
-                .await
-                .or_internal("create session")?;
-            let secure = crate::server::request_is_secure(&state);
-            session::send_cookie(session::set_cookie(&token, hours * 3600, secure));
-            tracing::info!(user = %username, %ip, "login");
-            leptos_axum::redirect(safe_next(next.as_deref()));
-            Ok(())
+    use crate::server::{anonymous, auth, session, OrInternal};
+    anonymous(|state| async move {
+        let username = username.trim().to_lowercase();
+        if username.is_empty() {
+            return Err(AppError::field("username", "Informe o usuário."));
         }
-        .await,
-    )
+        if password.is_empty() {
+            return Err(AppError::field("password", "Informe a senha."));
+        }
+        let ip = crate::server::client_ip().await;
+        // No account has a longer name or password: nothing this long reaches the
+        // throttle, the database or the log.
+        if username.chars().count() > MAX_USERNAME_LEN
+            || password.chars().count() > MAX_PASSWORD_LEN
+        {
+            tracing::warn!(%ip, "login refused: username or password longer than any account's");
+            return Err(AppError::field("password", "Usuário ou senha incorretos."));
+        }
+        if let Err(wait) = state.limiter.check(&username, ip) {
+            tracing::warn!(user = ?username, %ip, "login refused: too many failures");
+            return Err(AppError::RateLimited(wait));
+        }
+        let ok = auth::verify_login(&state.db, &username, &password)
+            .await
+            .or_internal("login")?;
+        if !ok {
+            state.limiter.record_failure(&username, ip);
+            tracing::warn!(user = ?username, %ip, "login failed");
+            return Err(AppError::field("password", "Usuário ou senha incorretos."));
+        }
+        state.limiter.record_success(&username, ip);
+        if let Err(e) = session::purge_expired(&state.db).await {
+            tracing::warn!(%e, "could not purge expired sessions");
+        }
+        let hours = state.settings.session_hours;
+        let token = session::create(&state.db, &username, hours)
+            .await
+            .or_internal("create session")?;
+        let secure = crate::server::request_is_secure(&state);
+        session::send_cookie(session::set_cookie(&token, hours * 3600, secure));
+        tracing::info!(user = %username, %ip, "login");
+        leptos_axum::redirect(safe_next(next.as_deref()));
+        Ok(())
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), AppError> {
-    use crate::server::{finish, session, state::app_state, OrInternal};
-    finish(
-        async {
-            let (token, user) = session::require_session().await?;
-            let state = app_state()?;
-            session::delete(&state.db, &token)
-                .await
-                .or_internal("logout")?;
-            session::send_cookie(session::clear_cookie(crate::server::request_is_secure(
-                &state,
-            )));
-            tracing::info!(user = %user.username, "logout");
-            leptos_axum::redirect("/login");
-            Ok(())
-        }
-        .await,
-    )
+    use crate::server::{session, signed_in, OrInternal, Signed};
+    signed_in(|Signed { user, token, state }| async move {
+        session::delete(&state.db, &token)
+            .await
+            .or_internal("logout")?;
+        session::send_cookie(session::clear_cookie(crate::server::request_is_secure(
+            &state,
+        )));
+        tracing::info!(user = %user.username, "logout");
+        leptos_axum::redirect("/login");
+        Ok(())
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "current_user")]
 pub async fn get_current_user() -> Result<CurrentUser, AppError> {
-    crate::server::finish(crate::server::session::require_admin().await)
+    use crate::server::{signed_in, Signed};
+    signed_in(|Signed { user, .. }| async move { Ok(user) }).await
 }
 
 #[server(prefix = "/api", endpoint = "change_password")]
@@ -111,49 +105,41 @@ pub async fn change_password(
     confirmation: String,
 ) -> Result<(), AppError> {
     use crate::domain::account::validate_new_password;
-    use crate::server::{auth, finish, session, state::app_state, OrInternal};
-    finish(
-        async {
-            let (token, user) = session::require_session().await?;
-            let state = app_state()?;
-            validate_new_password(&password, &confirmation)
-                .map_err(|(f, m)| AppError::field(f, m))?;
-            let ip = crate::server::client_ip().await;
-            if let Err(wait) = state.limiter.check(&user.username, ip) {
-                return Err(AppError::RateLimited(wait));
-            }
-            let ok = auth::verify_login(&state.db, &user.username, &current)
-                .await
-                .or_internal("change password")?;
-            if !ok {
-                state.limiter.record_failure(&user.username, ip);
-                return Err(AppError::field("current", "Senha atual incorreta."));
-            }
-            auth::set_password(&state.db, &user.username, &password)
-                .await
-                .or_internal("change password")?;
-            session::delete_others(&state.db, &user.username, &token)
-                .await
-                .or_internal("end other sessions")?;
-            tracing::info!(user = %user.username, "password changed");
-            Ok(())
+    use crate::server::{auth, session, signed_in, OrInternal, Signed};
+    signed_in(|Signed { user, token, state }| async move {
+        validate_new_password(&password, &confirmation).map_err(|(f, m)| AppError::field(f, m))?;
+        let ip = crate::server::client_ip().await;
+        if let Err(wait) = state.limiter.check(&user.username, ip) {
+            return Err(AppError::RateLimited(wait));
         }
-        .await,
-    )
+        let ok = auth::verify_login(&state.db, &user.username, &current)
+            .await
+            .or_internal("change password")?;
+        if !ok {
+            state.limiter.record_failure(&user.username, ip);
+            return Err(AppError::field("current", "Senha atual incorreta."));
+        }
+        auth::set_password(&state.db, &user.username, &password)
+            .await
+            .or_internal("change password")?;
+        session::delete_others(&state.db, &user.username, &token)
+            .await
+            .or_internal("end other sessions")?;
+        tracing::info!(user = %user.username, "password changed");
+        Ok(())
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "list_admins")]
 pub async fn list_admins() -> Result<Vec<AdminView>, AppError> {
-    use crate::server::{auth, finish, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            auth::list_admins(&app_state()?.db)
-                .await
-                .or_internal("list admins")
-        }
-        .await,
-    )
+    use crate::server::{auth, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        auth::list_admins(&state.db)
+            .await
+            .or_internal("list admins")
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "add_admin")]
@@ -163,17 +149,16 @@ pub async fn add_admin(
     confirmation: String,
 ) -> Result<(), AppError> {
     use crate::domain::account::{validate_new_password, validate_username};
-    use crate::server::{auth, finish, internal, session, state::app_state};
-    finish(
-        async {
-            let me = session::require_admin().await?;
+    use crate::server::{auth, internal, signed_in, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
             let username = username.trim().to_string();
             validate_username(&username).map_err(|m| AppError::field("username", m))?;
             validate_new_password(&password, &confirmation)
                 .map_err(|(f, m)| AppError::field(f, m))?;
-            match auth::create_user(&app_state()?.db, &username, &password, Some(&me.username))
-                .await
-            {
+            match auth::create_user(&state.db, &username, &password, Some(&me.username)).await {
                 Ok(()) => {
                     tracing::info!(by = %me.username, user = %username, "admin added");
                     Ok(())
@@ -184,43 +169,40 @@ pub async fn add_admin(
                 )),
                 Err(e) => Err(internal("add admin", e)),
             }
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// Removes another admin and ends their sessions; never oneself, never the last admin.
 #[server(prefix = "/api", endpoint = "remove_admin")]
 pub async fn remove_admin(username: String) -> Result<(), AppError> {
     use crate::domain::account::MAX_USERNAME_LEN;
-    use crate::server::{auth, finish, internal, session, state::app_state};
-    finish(
-        async {
-            let me = session::require_admin().await?;
-            if username.chars().count() > MAX_USERNAME_LEN {
-                return Err(AppError::NotFound);
-            }
-            if username == me.username {
-                return Err(AppError::field(
-                    "remove",
-                    "Você não pode remover a si mesmo; peça a outro administrador.",
-                ));
-            }
-            match auth::remove_user(&app_state()?.db, &username).await {
-                Ok(()) => {
-                    tracing::info!(by = %me.username, user = %username, "admin removed, sessions ended");
-                    Ok(())
-                }
-                Err(auth::AccountError::NotFound) => Err(AppError::NotFound),
-                Err(auth::AccountError::LastAdmin) => Err(AppError::field(
-                    "remove",
-                    "Não é possível remover o último administrador.",
-                )),
-                Err(e) => Err(internal("remove admin", e)),
-            }
+    use crate::server::{auth, internal, signed_in, Signed};
+    signed_in(|Signed { user: me, state, .. }| async move {
+        if username.chars().count() > MAX_USERNAME_LEN {
+            return Err(AppError::NotFound);
         }
-        .await,
-    )
+        if username == me.username {
+            return Err(AppError::field(
+                "remove",
+                "Você não pode remover a si mesmo; peça a outro administrador.",
+            ));
+        }
+        match auth::remove_user(&state.db, &username).await {
+            Ok(()) => {
+                tracing::info!(by = %me.username, user = %username, "admin removed, sessions ended");
+                Ok(())
+            }
+            Err(auth::AccountError::NotFound) => Err(AppError::NotFound),
+            Err(auth::AccountError::LastAdmin) => Err(AppError::field(
+                "remove",
+                "Não é possível remover o último administrador.",
+            )),
+            Err(e) => Err(internal("remove admin", e)),
+        }
+    })
+    .await
 }
 
 #[cfg(test)]

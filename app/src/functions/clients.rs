@@ -7,26 +7,22 @@ use crate::models::client::{BirthdaySelection, ClientView};
 /// under the saved parameters, and who would be skipped and why.
 #[server(prefix = "/api", endpoint = "birthday_preview")]
 pub async fn birthday_preview(date: Option<String>) -> Result<BirthdaySelection, AppError> {
-    use crate::server::{clients, finish, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            let state = app_state()?;
-            let params = crate::server::params::birthday_params(&state.db)
-                .await
-                .or_internal("read parameters")?;
-            let day = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-                Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                    .map_err(|_| AppError::field("date", "Data inválida."))?,
-                None => crate::server::params::today(&params, &state.settings),
-            };
-            let audience = params.clone().unwrap_or_default().audience();
-            clients::select_birthdays(&state.db, day, &audience)
-                .await
-                .or_internal("birthday selection")
-        }
-        .await,
-    )
+    use crate::server::{clients, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let params = crate::server::params::birthday_params(&state.db)
+            .await
+            .or_internal("read parameters")?;
+        let day = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
+                .map_err(|_| AppError::field("date", "Data inválida."))?,
+            None => crate::server::params::today(&params, &state.settings),
+        };
+        let audience = params.clone().unwrap_or_default().audience();
+        clients::select_birthdays(&state.db, day, &audience)
+            .await
+            .or_internal("birthday selection")
+    })
+    .await
 }
 
 /// A page of clients matching the filters.
@@ -42,7 +38,7 @@ pub async fn list_clients(
 ) -> Result<(Vec<ClientView>, usize), AppError> {
     use crate::models::client::PersonType;
     use crate::server::clients::{search, ClientFilter};
-    use crate::server::{finish, session, state::app_state, OrInternal};
+    use crate::server::{signed_in, OrInternal, Signed};
     fn flag(v: Option<String>, field: &str) -> Result<Option<bool>, AppError> {
         match v.as_deref().unwrap_or("") {
             "" => Ok(None),
@@ -51,52 +47,48 @@ pub async fn list_clients(
             _ => Err(AppError::field(field, "Valor inválido.")),
         }
     }
-    finish(
-        async {
-            session::require_admin().await?;
-            if text.len() > 200 {
-                return Err(AppError::field("text", "Busca longa demais."));
-            }
-            let person_type =
-                match person_type.as_deref().unwrap_or("") {
-                    "" => None,
-                    code => Some(PersonType::from_ixc(code).ok_or_else(|| {
-                        AppError::field("person_type", "Tipo de pessoa inválido.")
-                    })?),
-                };
-            let birth_month = match birth_month.as_deref().unwrap_or("") {
-                "" => None,
-                m => match m.parse::<u32>() {
-                    Ok(m) if (1..=12).contains(&m) => Some(m),
-                    _ => return Err(AppError::field("birth_month", "Mês inválido.")),
-                },
-            };
-            let filter = ClientFilter {
-                text,
-                person_type,
-                active: flag(active, "active")?,
-                usable_phone: flag(usable_phone, "usable_phone")?,
-                birth_month,
-                opted_out: flag(opted_out, "opted_out")?,
-            };
-            search(&app_state()?.db, &filter, page.min(100_000), 50)
-                .await
-                .or_internal("list clients")
+    signed_in(|Signed { state, .. }| async move {
+        if text.len() > 200 {
+            return Err(AppError::field("text", "Busca longa demais."));
         }
-        .await,
-    )
+        let person_type = match person_type.as_deref().unwrap_or("") {
+            "" => None,
+            code => Some(
+                PersonType::from_ixc(code)
+                    .ok_or_else(|| AppError::field("person_type", "Tipo de pessoa inválido."))?,
+            ),
+        };
+        let birth_month = match birth_month.as_deref().unwrap_or("") {
+            "" => None,
+            m => match m.parse::<u32>() {
+                Ok(m) if (1..=12).contains(&m) => Some(m),
+                _ => return Err(AppError::field("birth_month", "Mês inválido.")),
+            },
+        };
+        let filter = ClientFilter {
+            text,
+            person_type,
+            active: flag(active, "active")?,
+            usable_phone: flag(usable_phone, "usable_phone")?,
+            birth_month,
+            opted_out: flag(opted_out, "opted_out")?,
+        };
+        search(&state.db, &filter, page.min(100_000), 50)
+            .await
+            .or_internal("list clients")
+    })
+    .await
 }
 
 /// Opts a client out of birthday greetings, or back in.
 #[server(prefix = "/api", endpoint = "set_client_opt_out")]
 pub async fn set_client_opt_out(external_id: String, opted_out: bool) -> Result<(), AppError> {
-    use crate::server::{clients, finish, internal, session, state::app_state};
-    finish(async {
-        let me = session::require_admin().await?;
+    use crate::server::{clients, internal, signed_in, Signed};
+    signed_in(|Signed { user: me, state, .. }| async move {
         if external_id.trim().is_empty() || external_id.len() > 64 {
             return Err(AppError::field("external_id", "Cliente inválido."));
         }
-        match clients::set_opt_out(&app_state()?.db, external_id.trim(), opted_out).await {
+        match clients::set_opt_out(&state.db, external_id.trim(), opted_out).await {
             Ok(true) => {
                 tracing::info!(by = %me.username, client = %external_id, opted_out, "client opt-out changed");
                 Ok(())
@@ -104,8 +96,8 @@ pub async fn set_client_opt_out(external_id: String, opted_out: bool) -> Result<
             Ok(false) => Err(AppError::NotFound),
             Err(e) => Err(internal("opt out", e)),
         }
-    }
-    .await)
+    })
+    .await
 }
 
 /// Largest CSV accepted: 100,000 IXC rows are about 20 MB.
@@ -115,11 +107,11 @@ pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
 /// to poll with [`client_import_status`].
 #[server(prefix = "/api", endpoint = "import_clients", input = server_fn::codec::MultipartFormData)]
 pub async fn import_clients(data: server_fn::codec::MultipartData) -> Result<u64, AppError> {
-    use crate::server::{finish, session, state::app_state};
-    finish(
-        async {
-            let me = session::require_admin().await?;
-            let state = app_state()?;
+    use crate::server::{signed_in, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
             let bad = |m: &str| AppError::field("file", m);
             let mut form = data.into_inner().ok_or_else(|| bad("Envio inválido."))?;
             let (mut name, mut bytes) = (String::new(), Vec::new());
@@ -157,41 +149,35 @@ pub async fn import_clients(data: server_fn::codec::MultipartData) -> Result<u64
                 .spawn(name, me.username, move |progress| async move {
                     crate::server::imports::import_csv(&db, &bytes, &progress).await
                 }))
-        }
-        .await,
+        },
     )
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "client_import_status")]
 pub async fn client_import_status(
     job: u64,
 ) -> Result<crate::models::client::ImportStatus, AppError> {
-    use crate::server::{finish, session, state::app_state};
-    finish(
-        async {
-            session::require_admin().await?;
-            app_state()?.imports.status(job).ok_or(AppError::NotFound)
-        }
-        .await,
+    use crate::server::{signed_in, Signed};
+    signed_in(
+        |Signed { state, .. }| async move { state.imports.status(job).ok_or(AppError::NotFound) },
     )
+    .await
 }
 
 /// One client, for the detail page.
 #[server(prefix = "/api", endpoint = "get_client")]
 pub async fn get_client(external_id: String) -> Result<ClientView, AppError> {
-    use crate::server::{clients, finish, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            let id = external_id.trim();
-            if id.is_empty() || id.len() > 64 {
-                return Err(AppError::NotFound);
-            }
-            clients::get(&app_state()?.db, id)
-                .await
-                .or_internal("get client")?
-                .ok_or(AppError::NotFound)
+    use crate::server::{clients, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let id = external_id.trim();
+        if id.is_empty() || id.len() > 64 {
+            return Err(AppError::NotFound);
         }
-        .await,
-    )
+        clients::get(&state.db, id)
+            .await
+            .or_internal("get client")?
+            .ok_or(AppError::NotFound)
+    })
+    .await
 }

@@ -13,51 +13,47 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
     use crate::domain::schedule;
     use crate::models::queue::NextRun;
     use crate::server::jobs::runs;
-    use crate::server::{agenda, finish, params, queue, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            let state = app_state()?;
-            let db = &state.db;
-            let tz = params::business_time_zone(db, &state.settings)
-                .await
-                .or_internal("read parameters")?;
-            let now = chrono::Utc::now();
-            let today = now.with_timezone(&tz).date_naive();
-            let mut next_runs = Vec::new();
-            for e in agenda::list(db).await.or_internal("list agenda")? {
-                let Ok(s) = schedule::parse(&e.schedule) else {
-                    continue;
-                };
-                if !e.enabled {
-                    continue;
-                }
-                for t in crate::components::time::next_runs(&s, tz.name(), 3) {
-                    if let Some(at) = t.and_local_timezone(tz).earliest() {
-                        next_runs.push(NextRun {
-                            entry_id: e.id.clone(),
-                            task: e.task,
-                            at: at.with_timezone(&chrono::Utc),
-                        });
-                    }
+    use crate::server::{agenda, params, queue, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let db = &state.db;
+        let tz = params::business_time_zone(db, &state.settings)
+            .await
+            .or_internal("read parameters")?;
+        let now = chrono::Utc::now();
+        let today = now.with_timezone(&tz).date_naive();
+        let mut next_runs = Vec::new();
+        for e in agenda::list(db).await.or_internal("list agenda")? {
+            let Ok(s) = schedule::parse(&e.schedule) else {
+                continue;
+            };
+            if !e.enabled {
+                continue;
+            }
+            for t in crate::components::time::next_runs(&s, tz.name(), 3) {
+                if let Some(at) = t.and_local_timezone(tz).earliest() {
+                    next_runs.push(NextRun {
+                        entry_id: e.id.clone(),
+                        task: e.task,
+                        at: at.with_timezone(&chrono::Utc),
+                    });
                 }
             }
-            next_runs.sort_by_key(|r| r.at);
-            next_runs.truncate(6);
-            Ok(Dashboard {
-                runs: runs::recent(db, RECENT_RUNS)
-                    .await
-                    .or_internal("recent runs")?,
-                next_runs,
-                counts: queue::counts(db).await.or_internal("queue counts")?,
-                daily: queue::daily_stats(db, tz, today, 30)
-                    .await
-                    .or_internal("daily stats")?,
-                time_zone: tz.name().to_string(),
-            })
         }
-        .await,
-    )
+        next_runs.sort_by_key(|r| r.at);
+        next_runs.truncate(6);
+        Ok(Dashboard {
+            runs: runs::recent(db, RECENT_RUNS)
+                .await
+                .or_internal("recent runs")?,
+            next_runs,
+            counts: queue::counts(db).await.or_internal("queue counts")?,
+            daily: queue::daily_stats(db, tz, today, 30)
+                .await
+                .or_internal("daily stats")?,
+            time_zone: tz.name().to_string(),
+        })
+    })
+    .await
 }
 
 /// *Executar agora*: queues a run of agenda entry `entry_id` with the same retry, timeout
@@ -66,31 +62,27 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
 pub async fn run_now(entry_id: String) -> Result<String, AppError> {
     use crate::models::queue::Trigger;
     use crate::server::jobs::claim_and_push;
-    use crate::server::{agenda, finish, session, state::app_state, OrInternal};
-    finish(
-        async {
-            let me = session::require_admin().await?;
-            crate::server::bounded("entry_id", &entry_id, crate::domain::limits::MAX_ID)?;
-            let state = app_state()?;
-            let entry = agenda::list(&state.db)
-                .await
-                .or_internal("list agenda")?
-                .into_iter()
-                .find(|e| e.id == entry_id)
-                .ok_or(AppError::NotFound)?;
-            let now = chrono::Utc::now();
-            let key = format!(
-                "{}-manual-{}",
-                entry.id,
-                now.format("%Y%m%dT%H%M%S%.3fZ")
-            );
-            let run = claim_and_push(&state, &key, &entry, Trigger::Manual, now)
-                .await
-                .or_internal("claim manual run")?
-                .ok_or_else(|| AppError::field("entry_id", "Execução já solicitada; aguarde."))?;
-            tracing::info!(by = %me.username, run = %run, task = entry.task.key(), "manual run queued");
-            Ok(run)
-        }
-        .await,
-    )
+    use crate::server::{agenda, signed_in, OrInternal, Signed};
+    signed_in(|Signed { user: me, state, .. }| async move {
+        crate::server::bounded("entry_id", &entry_id, crate::domain::limits::MAX_ID)?;
+        let entry = agenda::list(&state.db)
+            .await
+            .or_internal("list agenda")?
+            .into_iter()
+            .find(|e| e.id == entry_id)
+            .ok_or(AppError::NotFound)?;
+        let now = chrono::Utc::now();
+        let key = format!(
+            "{}-manual-{}",
+            entry.id,
+            now.format("%Y%m%dT%H%M%S%.3fZ")
+        );
+        let run = claim_and_push(&state, &key, &entry, Trigger::Manual, now)
+            .await
+            .or_internal("claim manual run")?
+            .ok_or_else(|| AppError::field("entry_id", "Execução já solicitada; aguarde."))?;
+        tracing::info!(by = %me.username, run = %run, task = entry.task.key(), "manual run queued");
+        Ok(run)
+    })
+    .await
 }

@@ -4,9 +4,9 @@ use crate::error::AppError;
 use crate::models::settings::IxcSettingsView;
 
 #[cfg(feature = "ssr")]
-async fn ixc_config() -> Result<crate::server::ixc::IxcConfig, AppError> {
-    use crate::server::{settings, state::app_state, OrInternal};
-    settings::get(&app_state()?.db, settings::IXC)
+async fn ixc_config(db: &crate::server::db::Db) -> Result<crate::server::ixc::IxcConfig, AppError> {
+    use crate::server::{settings, OrInternal};
+    settings::get(db, settings::IXC)
         .await
         .or_internal("read IXC settings")
 }
@@ -21,19 +21,16 @@ fn ixc_client(
 /// The IXC connection, without its token.
 #[server(prefix = "/api", endpoint = "ixc_settings")]
 pub async fn ixc_settings() -> Result<IxcSettingsView, AppError> {
-    use crate::server::{finish, session};
-    finish(
-        async {
-            session::require_admin().await?;
-            let c = ixc_config().await?;
-            Ok(IxcSettingsView {
-                url: c.url,
-                user_id: c.user_id,
-                token_set: !c.token.is_empty(),
-            })
-        }
-        .await,
-    )
+    use crate::server::{signed_in, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let c = ixc_config(&state.db).await?;
+        Ok(IxcSettingsView {
+            url: c.url,
+            user_id: c.user_id,
+            token_set: !c.token.is_empty(),
+        })
+    })
+    .await
 }
 
 /// Saves the IXC connection. An empty `token` keeps the stored one (it is write-only).
@@ -44,10 +41,11 @@ pub async fn save_ixc_settings(
     token: String,
 ) -> Result<(), AppError> {
     use crate::domain::url::{keep_token_error, validate_base_url};
-    use crate::server::{finish, session, settings, state::app_state, OrInternal};
-    finish(
-        async {
-            let me = session::require_admin().await?;
+    use crate::server::{settings, signed_in, OrInternal, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
             let url = url.trim().trim_end_matches('/').to_string();
             validate_base_url(&url).map_err(|m| AppError::field("url", m))?;
             let user_id = user_id.trim().to_string();
@@ -60,7 +58,7 @@ pub async fn save_ixc_settings(
                     "Informe o id numérico do usuário do webservice.",
                 ));
             }
-            let mut config = ixc_config().await?;
+            let mut config = ixc_config(&state.db).await?;
             let token = token.trim();
             if token.is_empty() {
                 if let Some(m) = keep_token_error(&config.url, !config.token.is_empty(), &url) {
@@ -75,80 +73,73 @@ pub async fn save_ixc_settings(
             }
             config.url = url;
             config.user_id = user_id;
-            settings::put(&app_state()?.db, settings::IXC, &config)
+            settings::put(&state.db, settings::IXC, &config)
                 .await
                 .or_internal("save IXC settings")?;
             tracing::info!(by = %me.username, url = %config.url, "IXC settings saved");
             Ok(())
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// "Testar conexão": how many clients IXC reports, or the exact error.
 #[server(prefix = "/api", endpoint = "test_ixc_connection")]
 pub async fn test_ixc_connection() -> Result<usize, AppError> {
-    use crate::server::{finish, session};
-    finish(
-        async {
-            session::require_admin().await?;
-            let ixc = ixc_client(ixc_config().await?)?;
-            ixc.count().await.map_err(|e| {
-                tracing::warn!(error = %e, "IXC connection test failed");
-                AppError::External(e.to_string())
-            })
-        }
-        .await,
-    )
+    use crate::server::{signed_in, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let ixc = ixc_client(ixc_config(&state.db).await?)?;
+        ixc.count().await.map_err(|e| {
+            tracing::warn!(error = %e, "IXC connection test failed");
+            AppError::External(e.to_string())
+        })
+    })
+    .await
 }
 
 /// "Sincronizar agora": starts a sync; poll it with `client_import_status`.
 #[server(prefix = "/api", endpoint = "sync_ixc_now")]
 pub async fn sync_ixc_now() -> Result<u64, AppError> {
-    use crate::server::{finish, imports, session, state::app_state};
-    finish(
-        async {
-            let me = session::require_admin().await?;
-            let state = app_state()?;
-            let ixc = ixc_client(ixc_config().await?)?;
+    use crate::server::{imports, signed_in, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
+            let ixc = ixc_client(ixc_config(&state.db).await?)?;
             let db = state.db.clone();
             Ok(state
                 .imports
                 .spawn("IXC".into(), me.username, move |progress| async move {
                     imports::sync_ixc(&db, &ixc, &progress).await
                 }))
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// The Opa! Suite connection in force, without its token.
 #[server(prefix = "/api", endpoint = "opa_settings")]
 pub async fn opa_settings() -> Result<crate::models::opa::OpaSettingsView, AppError> {
     use crate::server::opa::connection::{OpaConfig, OpaSource};
-    use crate::server::{finish, session, settings, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            let state = app_state()?;
-            let saved: OpaConfig = settings::get(&state.db, settings::OPA)
-                .await
-                .or_internal("read Opa settings")?;
-            let (effective, source) = state
-                .opa
-                .resolve(&state.db)
-                .await
-                .or_internal("resolve Opa settings")?;
-            Ok(crate::models::opa::OpaSettingsView {
-                url: saved.url,
-                token_set: !saved.token.is_empty(),
-                env_overrides: source == OpaSource::Environment,
-                effective_url: effective.url,
-                sandbox: source == OpaSource::Sandbox,
-            })
-        }
-        .await,
-    )
+    use crate::server::{settings, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let saved: OpaConfig = settings::get(&state.db, settings::OPA)
+            .await
+            .or_internal("read Opa settings")?;
+        let (effective, source) = state
+            .opa
+            .resolve(&state.db)
+            .await
+            .or_internal("resolve Opa settings")?;
+        Ok(crate::models::opa::OpaSettingsView {
+            url: saved.url,
+            token_set: !saved.token.is_empty(),
+            env_overrides: source == OpaSource::Environment,
+            effective_url: effective.url,
+            sandbox: source == OpaSource::Sandbox,
+        })
+    })
+    .await
 }
 
 /// Saves the Opa! Suite base URL and token (write-only: empty keeps the saved one). An empty
@@ -157,11 +148,11 @@ pub async fn opa_settings() -> Result<crate::models::opa::OpaSettingsView, AppEr
 pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppError> {
     use crate::domain::url::{keep_token_error, validate_base_url};
     use crate::server::opa::connection::OpaConfig;
-    use crate::server::{finish, session, settings, state::app_state, OrInternal};
-    finish(
-        async {
-            let me = session::require_admin().await?;
-            let state = app_state()?;
+    use crate::server::{settings, signed_in, OrInternal, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
             let url = url.trim().trim_end_matches('/').to_string();
             let token = token.trim().to_string();
             let mut config: OpaConfig = settings::get(&state.db, settings::OPA)
@@ -189,66 +180,58 @@ pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppErro
                 .or_internal("save Opa settings")?;
             tracing::info!(by = %me.username, url = %config.url, "Opa! Suite settings saved");
             Ok(())
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// "Testar conexão": the channels the Opa! Suite in force lists, or its exact error.
 #[server(prefix = "/api", endpoint = "test_opa_connection")]
 pub async fn test_opa_connection() -> Result<Vec<crate::models::opa::ChannelView>, AppError> {
     use crate::server::opa::types::ChannelFilter;
-    use crate::server::{finish, session, state::app_state};
-    finish(
-        async {
-            session::require_admin().await?;
-            let state = app_state()?;
-            let external = |e: crate::server::opa::OpaError| {
-                tracing::warn!(error = %e, status = ?e.status, "Opa! Suite connection test failed");
-                AppError::External(e.to_string())
-            };
-            let (opa, _) = state.opa.client(&state.db).await.map_err(external)?;
-            // Opa! Suite refuses a listing without a filter: active ones, then inactive ones.
-            let mut channels = Vec::new();
-            for active in [true, false] {
-                channels.extend(
-                    opa.list_channels(&ChannelFilter::by_status(active))
-                        .await
-                        .map_err(external)?,
-                );
-            }
-            Ok(channels
-                .into_iter()
-                .map(|c| crate::models::opa::ChannelView {
-                    active: c.is_active(),
-                    id: c.id,
-                    name: c.nome,
-                    kind: c.canal,
-                })
-                .collect())
+    use crate::server::{signed_in, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let external = |e: crate::server::opa::OpaError| {
+            tracing::warn!(error = %e, status = ?e.status, "Opa! Suite connection test failed");
+            AppError::External(e.to_string())
+        };
+        let (opa, _) = state.opa.client(&state.db).await.map_err(external)?;
+        // Opa! Suite refuses a listing without a filter: active ones, then inactive ones.
+        let mut channels = Vec::new();
+        for active in [true, false] {
+            channels.extend(
+                opa.list_channels(&ChannelFilter::by_status(active))
+                    .await
+                    .map_err(external)?,
+            );
         }
-        .await,
-    )
+        Ok(channels
+            .into_iter()
+            .map(|c| crate::models::opa::ChannelView {
+                active: c.is_active(),
+                id: c.id,
+                name: c.nome,
+                kind: c.canal,
+            })
+            .collect())
+    })
+    .await
 }
 
 /// Whether messages currently go to the built-in sandbox (every page says so).
 #[server(prefix = "/api", endpoint = "opa_uses_sandbox")]
 pub async fn opa_uses_sandbox() -> Result<bool, AppError> {
     use crate::server::opa::connection::OpaSource;
-    use crate::server::{finish, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            let state = app_state()?;
-            let (_, source) = state
-                .opa
-                .resolve(&state.db)
-                .await
-                .or_internal("resolve Opa settings")?;
-            Ok(source == OpaSource::Sandbox)
-        }
-        .await,
-    )
+    use crate::server::{signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let (_, source) = state
+            .opa
+            .resolve(&state.db)
+            .await
+            .or_internal("resolve Opa settings")?;
+        Ok(source == OpaSource::Sandbox)
+    })
+    .await
 }
 
 /// Messages per page of *Caixa de saída do sandbox*.
@@ -257,30 +240,26 @@ pub const OUTBOX_PAGE: usize = 50;
 /// *Caixa de saída do sandbox*: page `page` of what the sandbox kept, newest first.
 #[server(prefix = "/api", endpoint = "sandbox_outbox")]
 pub async fn sandbox_outbox(page: usize) -> Result<crate::models::opa::OutboxPage, AppError> {
-    use crate::server::{finish, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            let state = app_state()?;
-            let (items, total) = state.opa.sandbox.inbox_page(page, OUTBOX_PAGE);
-            let tz = crate::server::params::business_time_zone(&state.db, &state.settings)
-                .await
-                .or_internal("read parameters")?;
-            Ok(crate::models::opa::OutboxPage {
-                items: items
-                    .into_iter()
-                    .map(|m| crate::models::opa::OutboxMessage {
-                        id: m.id,
-                        at: m.at,
-                        phone: m.phone,
-                        channel: m.channel,
-                        text: m.text,
-                    })
-                    .collect(),
-                total,
-                time_zone: tz.name().to_string(),
-            })
-        }
-        .await,
-    )
+    use crate::server::{signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let (items, total) = state.opa.sandbox.inbox_page(page, OUTBOX_PAGE);
+        let tz = crate::server::params::business_time_zone(&state.db, &state.settings)
+            .await
+            .or_internal("read parameters")?;
+        Ok(crate::models::opa::OutboxPage {
+            items: items
+                .into_iter()
+                .map(|m| crate::models::opa::OutboxMessage {
+                    id: m.id,
+                    at: m.at,
+                    phone: m.phone,
+                    channel: m.channel,
+                    text: m.text,
+                })
+                .collect(),
+            total,
+            time_zone: tz.name().to_string(),
+        })
+    })
+    .await
 }

@@ -17,8 +17,7 @@ fn external(e: crate::server::opa::OpaError) -> AppError {
 }
 
 #[cfg(feature = "ssr")]
-async fn opa() -> Result<crate::server::opa::OpaClient, AppError> {
-    let state = crate::server::state::app_state()?;
+async fn opa(state: &crate::server::AppState) -> Result<crate::server::opa::OpaClient, AppError> {
     state
         .opa
         .client(&state.db)
@@ -29,141 +28,100 @@ async fn opa() -> Result<crate::server::opa::OpaClient, AppError> {
 
 #[server(prefix = "/api", endpoint = "list_messages")]
 pub async fn list_messages() -> Result<Vec<OmniMessage>, AppError> {
-    use crate::server::{finish, messages, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            messages::list(&app_state()?.db)
-                .await
-                .or_internal("list messages")
-        }
-        .await,
-    )
+    use crate::server::{messages, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        messages::list(&state.db).await.or_internal("list messages")
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "get_message")]
 pub async fn get_message(id: String) -> Result<OmniMessage, AppError> {
-    use crate::server::{finish, messages, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            if id.is_empty() || id.len() > 64 {
-                return Err(AppError::NotFound);
-            }
-            messages::get(&app_state()?.db, &id)
-                .await
-                .or_internal("get message")?
-                .ok_or(AppError::NotFound)
+    use crate::server::{messages, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        if id.is_empty() || id.len() > 64 {
+            return Err(AppError::NotFound);
         }
-        .await,
-    )
+        messages::get(&state.db, &id)
+            .await
+            .or_internal("get message")?
+            .ok_or(AppError::NotFound)
+    })
+    .await
 }
 
 /// "Buscar canais": the active WhatsApp channels, live from Opa! Suite.
 #[server(prefix = "/api", endpoint = "opa_channels")]
 pub async fn opa_channels() -> Result<Vec<ChannelView>, AppError> {
-    use crate::server::{finish, session};
-    finish(
-        async {
-            session::require_admin().await?;
-            let list = opa()
-                .await?
-                .list_channels(&crate::server::opa::types::ChannelFilter::active_whatsapp())
-                .await
-                .map_err(external)?;
-            Ok(list
-                .into_iter()
-                .filter(|c| c.is_active() && c.canal == "Whatsapp")
-                .map(|c| ChannelView {
-                    active: true,
-                    id: c.id,
-                    name: c.nome,
-                    kind: c.canal,
-                })
-                .collect())
-        }
-        .await,
-    )
+    use crate::server::{signed_in, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let list = opa(&state)
+            .await?
+            .list_channels(&crate::server::opa::types::ChannelFilter::active_whatsapp())
+            .await
+            .map_err(external)?;
+        Ok(list
+            .into_iter()
+            .filter(|c| c.is_active() && c.canal == "Whatsapp")
+            .map(|c| ChannelView {
+                active: true,
+                id: c.id,
+                name: c.nome,
+                kind: c.canal,
+            })
+            .collect())
+    })
+    .await
 }
 
 /// "Buscar template": the templates of a channel, live from Opa! Suite.
 #[server(prefix = "/api", endpoint = "opa_templates")]
 pub async fn opa_templates(channel_id: String) -> Result<Vec<TemplateView>, AppError> {
-    use crate::server::{finish, session};
-    finish(
-        async {
-            session::require_admin().await?;
-            crate::server::bounded("channel_id", &channel_id, crate::domain::limits::MAX_ID)?;
-            if channel_id.trim().is_empty() {
-                return Err(AppError::field("channel_id", "Escolha primeiro o canal."));
-            }
-            let list = opa()
-                .await?
-                .channel_templates(channel_id.trim())
-                .await
-                .map_err(external)?;
-            Ok(list
-                .into_iter()
-                .map(|t| {
-                    let data = t.data();
-                    TemplateView {
-                        id: t.id,
-                        name: if data.element_name.is_empty() {
-                            t.atalho
-                        } else {
-                            data.element_name
-                        },
-                        text: t.texto,
-                        language: data.idioma,
-                        category: data.category,
-                    }
-                })
-                .collect())
+    use crate::server::{signed_in, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        crate::server::bounded("channel_id", &channel_id, crate::domain::limits::MAX_ID)?;
+        if channel_id.trim().is_empty() {
+            return Err(AppError::field("channel_id", "Escolha primeiro o canal."));
         }
-        .await,
-    )
+        let list = opa(&state)
+            .await?
+            .channel_templates(channel_id.trim())
+            .await
+            .map_err(external)?;
+        Ok(list
+            .into_iter()
+            .map(|t| {
+                let data = t.data();
+                TemplateView {
+                    id: t.id,
+                    name: if data.element_name.is_empty() {
+                        t.atalho
+                    } else {
+                        data.element_name
+                    },
+                    text: t.texto,
+                    language: data.idioma,
+                    category: data.category,
+                }
+            })
+            .collect())
+    })
+    .await
 }
 
 /// Saves a message after checking, at the provider, that its channel is an active WhatsApp
 /// channel and its template still exists, and that every placeholder has a variable.
 #[server(prefix = "/api", endpoint = "save_message", input = Json)]
 pub async fn save_message(input: MessageInput) -> Result<String, AppError> {
-    use crate::domain::template::{check_mapping, placeholders, Variable};
-    use crate::server::{finish, messages, session, state::app_state, OrInternal};
-    finish(
-        async {
-            let me = session::require_admin().await?;
-            crate::server::bounded("id", &input.id, crate::domain::limits::MAX_ID)?;
-            crate::server::bounded(
-                "channel_id",
-                &input.channel_id,
-                crate::domain::limits::MAX_ID,
-            )?;
-            crate::server::bounded(
-                "template_id",
-                &input.template_id,
-                crate::domain::limits::MAX_ID,
-            )?;
+    use crate::domain::template::Variable;
+    use crate::server::{messages, signed_in, OrInternal, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
+            input.validate()?;
             let description = input.description.trim().to_string();
-            if description.is_empty() {
-                return Err(AppError::field("description", "Informe a descrição."));
-            }
-            if description.chars().count() > 100 {
-                return Err(AppError::field("description", "No máximo 100 caracteres."));
-            }
-            if input.channel_id.trim().is_empty() {
-                return Err(AppError::field(
-                    "channel_id",
-                    "Escolha o canal em \"Buscar canais\".",
-                ));
-            }
-            if input.template_id.trim().is_empty() {
-                return Err(AppError::field(
-                    "template_id",
-                    "Escolha o template em \"Buscar template\".",
-                ));
-            }
-            let opa = opa().await?;
+            let opa = opa(&state).await?;
             let channel =
                 opa.channel(input.channel_id.trim())
                     .await
@@ -198,24 +156,8 @@ pub async fn save_message(input: MessageInput) -> Result<String, AppError> {
                         "Este template não existe mais no Opa! Suite.",
                     )
                 })?;
-            if let Err(unmapped) = check_mapping(&template.texto, &input.variables) {
-                let names = placeholders(&template.texto);
-                let list: Vec<String> = unmapped
-                    .iter()
-                    .map(|i| {
-                        names
-                            .get(*i)
-                            .map(|p| format!("{{{{{}}}}}", p.name))
-                            .unwrap_or_else(|| format!("#{}", i + 1))
-                    })
-                    .collect();
-                return Err(AppError::field(
-                    "variables",
-                    format!("Escolha a variável de: {}.", list.join(", ")),
-                ));
-            }
+            input.check_variables(&template.texto)?;
             let variables: Vec<Variable> = input.variables.into_iter().flatten().collect();
-            let state = app_state()?;
             let data = template.data();
             let id = messages::save(
                 &state.db,
@@ -240,42 +182,36 @@ pub async fn save_message(input: MessageInput) -> Result<String, AppError> {
             .or_internal("save message")?;
             tracing::info!(by = %me.username, message = %id, "omnichannel message saved");
             Ok(id)
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// Deletes a message, unless it is the birthday message of the parameters.
 #[server(prefix = "/api", endpoint = "delete_message")]
 pub async fn delete_message(id: String) -> Result<(), AppError> {
-    use crate::server::{
-        finish, internal, messages, params, session, state::app_state, OrInternal,
-    };
-    finish(
-        async {
-            let me = session::require_admin().await?;
-            crate::server::bounded("id", &id, crate::domain::limits::MAX_ID)?;
-            let state = app_state()?;
-            let p = params::birthday_params(&state.db)
-                .await
-                .or_internal("read parameters")?;
-            if p.and_then(|p| p.message_id).as_deref() == Some(id.as_str()) {
-                return Err(AppError::field(
-                    "delete",
-                    "Esta é a mensagem de aniversário dos Parâmetros; escolha outra lá antes de excluí-la.",
-                ));
-            }
-            match messages::delete(&state.db, &id).await {
-                Ok(true) => {
-                    tracing::info!(by = %me.username, message = %id, "omnichannel message deleted");
-                    Ok(())
-                }
-                Ok(false) => Err(AppError::NotFound),
-                Err(e) => Err(internal("delete message", e)),
-            }
+    use crate::server::{internal, messages, params, signed_in, OrInternal, Signed};
+    signed_in(|Signed { user: me, state, .. }| async move {
+        crate::server::bounded("id", &id, crate::domain::limits::MAX_ID)?;
+        let p = params::birthday_params(&state.db)
+            .await
+            .or_internal("read parameters")?;
+        if p.and_then(|p| p.message_id).as_deref() == Some(id.as_str()) {
+            return Err(AppError::field(
+                "delete",
+                "Esta é a mensagem de aniversário dos Parâmetros; escolha outra lá antes de excluí-la.",
+            ));
         }
-        .await,
-    )
+        match messages::delete(&state.db, &id).await {
+            Ok(true) => {
+                tracing::info!(by = %me.username, message = %id, "omnichannel message deleted");
+                Ok(())
+            }
+            Ok(false) => Err(AppError::NotFound),
+            Err(e) => Err(internal("delete message", e)),
+        }
+    })
+    .await
 }
 
 /// Clients to preview a message with: (external id, name, fields).
@@ -284,58 +220,51 @@ pub async fn preview_clients(
     text: String,
 ) -> Result<Vec<(String, String, ClientFields)>, AppError> {
     use crate::server::clients::{search, ClientFilter};
-    use crate::server::{finish, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            if text.len() > 100 {
-                return Err(AppError::field("text", "Busca longa demais."));
-            }
-            let filter = ClientFilter {
-                text,
-                ..Default::default()
-            };
-            let (list, _) = search(&app_state()?.db, &filter, 0, 10)
-                .await
-                .or_internal("preview clients")?;
-            Ok(list
-                .iter()
-                .map(|c| (c.external_id.clone(), c.name.clone(), ClientFields::from(c)))
-                .collect())
+    use crate::server::{signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        if text.len() > 100 {
+            return Err(AppError::field("text", "Busca longa demais."));
         }
-        .await,
-    )
+        let filter = ClientFilter {
+            text,
+            ..Default::default()
+        };
+        let (list, _) = search(&state.db, &filter, 0, 10)
+            .await
+            .or_internal("preview clients")?;
+        Ok(list
+            .iter()
+            .map(|c| (c.external_id.clone(), c.name.clone(), ClientFields::from(c)))
+            .collect())
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "get_birthday_params")]
 pub async fn get_birthday_params() -> Result<BirthdayParams, AppError> {
-    use crate::server::{finish, params, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            let state = app_state()?;
-            let saved = params::birthday_params(&state.db)
-                .await
-                .or_internal("read parameters")?;
-            Ok(saved.unwrap_or_else(|| BirthdayParams {
-                time_zone: state.settings.time_zone.name().to_string(),
-                ..BirthdayParams::default()
-            }))
-        }
-        .await,
-    )
+    use crate::server::{params, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let saved = params::birthday_params(&state.db)
+            .await
+            .or_internal("read parameters")?;
+        Ok(saved.unwrap_or_else(|| BirthdayParams {
+            time_zone: state.settings.time_zone.name().to_string(),
+            ..BirthdayParams::default()
+        }))
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "save_birthday_params", input = Json)]
 pub async fn save_birthday_params(params: BirthdayParams) -> Result<(), AppError> {
-    use crate::server::{finish, messages, session, settings, state::app_state, OrInternal};
-    finish(
-        async {
-            let me = session::require_admin().await?;
+    use crate::server::{messages, settings, signed_in, OrInternal, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
             if let Some((field, message)) = params.validate().into_iter().next() {
                 return Err(AppError::field(field, message));
             }
-            let state = app_state()?;
             if let Some(id) = &params.message_id {
                 let exists = messages::get(&state.db, id)
                     .await
@@ -350,9 +279,9 @@ pub async fn save_birthday_params(params: BirthdayParams) -> Result<(), AppError
                 .or_internal("save parameters")?;
             tracing::info!(by = %me.username, ?params, "birthday parameters saved");
             Ok(())
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// "Enviar teste": sends the birthday message as `client` would get it, to `phone`; the
@@ -364,13 +293,13 @@ pub async fn send_test_message(
 ) -> Result<(String, String), AppError> {
     use crate::domain::phone::normalize;
     use crate::domain::template::{render_text, render_variables, sample_client};
-    use crate::server::{clients, finish, messages, params, session, state::app_state, OrInternal};
-    finish(
-        async {
-            let me = session::require_admin().await?;
+    use crate::server::{clients, messages, params, signed_in, OrInternal, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
             crate::server::bounded("client_id", &client_id, crate::domain::limits::MAX_ID)?;
             crate::server::bounded("phone", &phone, crate::domain::limits::MAX_ID)?;
-            let state = app_state()?;
             let phone = normalize(&phone).map_err(|why| AppError::field("phone", why.message()))?;
             let p = params::birthday_params(&state.db)
                 .await
@@ -406,7 +335,7 @@ pub async fn send_test_message(
                 ));
             }
             let text = render_text(&message.template_text, &values);
-            let sent = opa()
+            let sent = opa(&state)
                 .await?
                 .send(
                     &phone,
@@ -419,7 +348,7 @@ pub async fn send_test_message(
                 .map_err(external)?;
             tracing::info!(by = %me.username, provider_id = %sent, "test message sent");
             Ok((sent, text))
-        }
-        .await,
+        },
     )
+    .await
 }

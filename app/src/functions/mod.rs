@@ -1,5 +1,6 @@
-//! Server functions: the typed API between the pages and the server. Every one of them,
-//! except `login`, starts with `require_admin`/`require_session` and validates its input.
+//! Server functions: the typed API between the pages and the server. Every one runs through
+//! `server::signed_in` (only `login` through `server::anonymous`), so each body holds only its
+//! logic; input is checked by `validate()` methods shared with the pages.
 
 pub mod agenda;
 pub mod auth;

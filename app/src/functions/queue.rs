@@ -44,47 +44,40 @@ pub async fn list_queue(
     message_id: String,
     page: usize,
 ) -> Result<QueuePage, AppError> {
-    use crate::server::{finish, params, queue, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            let f = filter(&status, &from, &to, &client, &message_id)?;
-            let state = app_state()?;
-            let tz = params::business_time_zone(&state.db, &state.settings)
-                .await
-                .or_internal("read parameters")?;
-            queue::list(&state.db, &f, tz, page.min(100_000), PER_PAGE)
-                .await
-                .or_internal("list queue")
-        }
-        .await,
-    )
+    use crate::server::{params, queue, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let f = filter(&status, &from, &to, &client, &message_id)?;
+        let tz = params::business_time_zone(&state.db, &state.settings)
+            .await
+            .or_internal("read parameters")?;
+        queue::list(&state.db, &f, tz, page.min(100_000), PER_PAGE)
+            .await
+            .or_internal("list queue")
+    })
+    .await
 }
 
 /// One message with its attempts.
 #[server(prefix = "/api", endpoint = "get_queue_message")]
 pub async fn get_queue_message(id: String) -> Result<QueueDetail, AppError> {
-    use crate::server::{finish, queue, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            queue::get(&app_state()?.db, message_key(&id)?)
-                .await
-                .or_internal("read queued message")?
-                .ok_or(AppError::NotFound)
-        }
-        .await,
-    )
+    use crate::server::{queue, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        queue::get(&state.db, message_key(&id)?)
+            .await
+            .or_internal("read queued message")?
+            .ok_or(AppError::NotFound)
+    })
+    .await
 }
 
 /// *Reenviar agora* (`action = "retry"`) or *Cancelar* (`action = "cancel"`).
 #[server(prefix = "/api", endpoint = "queue_action")]
 pub async fn queue_action(id: String, action: String) -> Result<(), AppError> {
-    use crate::server::{finish, queue, session, state::app_state, OrInternal};
-    finish(
-        async {
-            let me = session::require_admin().await?;
-            let state = app_state()?;
+    use crate::server::{queue, signed_in, OrInternal, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
             let key = message_key(&id)?;
             let done = match action.as_str() {
                 "retry" => queue::retry_now(&state.db, key, &me.username).await,
@@ -101,9 +94,9 @@ pub async fn queue_action(id: String, action: String) -> Result<(), AppError> {
             tracing::info!(by = %me.username, message = key, action = %action, "queue action");
             state.jobs.changed();
             Ok(())
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// *Reenfileirar erros*: every `erro` message matching the filters goes back to `pendente`.
@@ -114,12 +107,12 @@ pub async fn requeue_failed(
     client: String,
     message_id: String,
 ) -> Result<usize, AppError> {
-    use crate::server::{finish, params, queue, session, state::app_state, OrInternal};
-    finish(
-        async {
-            let me = session::require_admin().await?;
+    use crate::server::{params, queue, signed_in, OrInternal, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
             let f = filter("", &from, &to, &client, &message_id)?;
-            let state = app_state()?;
             let tz = params::business_time_zone(&state.db, &state.settings)
                 .await
                 .or_internal("read parameters")?;
@@ -129,26 +122,23 @@ pub async fn requeue_failed(
             tracing::info!(by = %me.username, requeued = n, "failed messages requeued");
             state.jobs.changed();
             Ok(n)
-        }
-        .await,
+        },
     )
+    .await
 }
 
 /// A client's messages (client detail page).
 #[server(prefix = "/api", endpoint = "client_messages")]
 pub async fn client_messages(client_id: String) -> Result<Vec<QueueMessage>, AppError> {
-    use crate::server::{finish, queue, session, state::app_state, OrInternal};
-    finish(
-        async {
-            session::require_admin().await?;
-            crate::server::bounded("client_id", &client_id, crate::domain::limits::MAX_ID)?;
-            if client_id.len() > 64 {
-                return Err(AppError::NotFound);
-            }
-            queue::for_client(&app_state()?.db, &client_id)
-                .await
-                .or_internal("client messages")
+    use crate::server::{queue, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        crate::server::bounded("client_id", &client_id, crate::domain::limits::MAX_ID)?;
+        if client_id.len() > 64 {
+            return Err(AppError::NotFound);
         }
-        .await,
-    )
+        queue::for_client(&state.db, &client_id)
+            .await
+            .or_internal("client messages")
+    })
+    .await
 }

@@ -13,7 +13,8 @@ use crate::functions::messages::{
     delete_message, get_birthday_params, get_message, list_messages, opa_channels, opa_templates,
     preview_clients, save_message,
 };
-use crate::models::message::{MessageInput, TemplateView};
+use crate::error::AppError;
+use crate::models::message::{MessageInput, TemplateView, MAX_DESCRIPTION};
 use crate::models::opa::ChannelView;
 
 /// *Mensagens Omnichannel*: the saved messages.
@@ -116,21 +117,33 @@ pub fn MessageEditorPage() -> impl IntoView {
     });
 
     let save = Action::new(|input: &MessageInput| save_message(input.clone()));
-    let value = save.value();
+    // The browser's own check (the same `validate` as the server's) answers before the
+    // provider is asked; otherwise the server's answer is shown.
+    let checked = RwSignal::new(None::<Result<String, AppError>>);
+    let server_value = save.value();
+    let value = Signal::derive(move || checked.get().or_else(|| server_value.get()));
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(_)) = value.get() {
+        if let Some(Ok(_)) = server_value.get() {
             navigate("/mensagens", Default::default());
         }
     });
     let on_save = move |_| {
-        save.dispatch(MessageInput {
+        let input = MessageInput {
             id: id(),
             description: description.get(),
             channel_id: channel.get().map(|c| c.0).unwrap_or_default(),
             template_id: template.get().map(|t| t.id).unwrap_or_default(),
             variables: mapping.get(),
-        });
+        };
+        let text = template.with(|t| t.as_ref().map(|t| t.text.clone()).unwrap_or_default());
+        match input.validate().and_then(|()| input.check_variables(&text)) {
+            Err(e) => checked.set(Some(Err(e.into()))),
+            Ok(()) => {
+                checked.set(None);
+                save.dispatch(input);
+            }
+        }
     };
     let form_error = move || match value.get() {
         Some(Err(e)) if !e.is_field() => Some(e.to_string()),
@@ -159,7 +172,7 @@ pub fn MessageEditorPage() -> impl IntoView {
                     </div>
                     <div class="field">
                         <label for="description">"Descrição"</label>
-                        <input type="text" id="description" maxlength="100" prop:value=move || description.get()
+                        <input type="text" id="description" maxlength=MAX_DESCRIPTION prop:value=move || description.get()
                             on:input=move |ev| description.set(event_target_value(&ev)) />
                         <FieldError message=field_error(value, "description") />
                     </div>

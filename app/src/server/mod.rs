@@ -2,6 +2,7 @@
 
 pub mod agenda;
 pub mod auth;
+pub mod call;
 pub mod client_addr;
 pub mod clients;
 pub mod csp;
@@ -21,6 +22,7 @@ pub mod session;
 pub mod settings;
 pub mod state;
 
+pub use call::{anonymous, signed_in, Signed};
 pub use external::external_text;
 pub use state::AppState;
 
