@@ -5,6 +5,7 @@ pub mod form;
 pub mod import_progress;
 pub mod layout;
 pub mod live;
+pub mod loaded;
 pub mod pager;
 pub mod queue_status;
 pub mod time;

@@ -40,39 +40,26 @@ pub async fn save_ixc_settings(
     user_id: String,
     token: String,
 ) -> Result<(), AppError> {
-    use crate::domain::url::{keep_token_error, validate_base_url};
+    use crate::domain::url::keep_token_error;
+    use crate::models::settings::IxcInput;
     use crate::server::{settings, signed_in, OrInternal, Signed};
     signed_in(
         |Signed {
              user: me, state, ..
          }| async move {
-            let url = url.trim().trim_end_matches('/').to_string();
-            validate_base_url(&url).map_err(|m| AppError::field("url", m))?;
-            let user_id = user_id.trim().to_string();
-            if user_id.is_empty()
-                || user_id.len() > 10
-                || !user_id.chars().all(|c| c.is_ascii_digit())
-            {
-                return Err(AppError::field(
-                    "user_id",
-                    "Informe o id numérico do usuário do webservice.",
-                ));
-            }
+            let input = IxcInput::new(&url, &user_id, &token);
+            input.validate()?;
             let mut config = ixc_config(&state.db).await?;
-            let token = token.trim();
-            if token.is_empty() {
-                if let Some(m) = keep_token_error(&config.url, !config.token.is_empty(), &url) {
+            if input.token.is_empty() {
+                if let Some(m) = keep_token_error(&config.url, !config.token.is_empty(), &input.url)
+                {
                     return Err(AppError::field("token", m));
                 }
+            } else {
+                config.token = input.token;
             }
-            if token.len() > 200 {
-                return Err(AppError::field("token", "Token longo demais."));
-            }
-            if !token.is_empty() {
-                config.token = token.to_string();
-            }
-            config.url = url;
-            config.user_id = user_id;
+            config.url = input.url;
+            config.user_id = input.user_id;
             settings::put(&state.db, settings::IXC, &config)
                 .await
                 .or_internal("save IXC settings")?;
@@ -146,34 +133,32 @@ pub async fn opa_settings() -> Result<crate::models::opa::OpaSettingsView, AppEr
 /// URL goes back to the built-in sandbox.
 #[server(prefix = "/api", endpoint = "save_opa_settings")]
 pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppError> {
-    use crate::domain::url::{keep_token_error, validate_base_url};
+    use crate::domain::url::keep_token_error;
+    use crate::models::settings::OpaInput;
     use crate::server::opa::connection::OpaConfig;
     use crate::server::{settings, signed_in, OrInternal, Signed};
     signed_in(
         |Signed {
              user: me, state, ..
          }| async move {
-            let url = url.trim().trim_end_matches('/').to_string();
-            let token = token.trim().to_string();
+            let input = OpaInput::new(&url, &token);
+            input.validate()?;
             let mut config: OpaConfig = settings::get(&state.db, settings::OPA)
                 .await
                 .or_internal("read Opa settings")?;
-            if url.is_empty() {
+            if input.url.is_empty() {
                 config = OpaConfig::default();
             } else {
-                validate_base_url(&url).map_err(|m| AppError::field("url", m))?;
-                if token.is_empty() {
-                    if let Some(m) = keep_token_error(&config.url, !config.token.is_empty(), &url) {
+                if input.token.is_empty() {
+                    if let Some(m) =
+                        keep_token_error(&config.url, !config.token.is_empty(), &input.url)
+                    {
                         return Err(AppError::field("token", m));
                     }
+                } else {
+                    config.token = input.token;
                 }
-                if token.len() > 500 {
-                    return Err(AppError::field("token", "Token longo demais."));
-                }
-                config.url = url;
-                if !token.is_empty() {
-                    config.token = token;
-                }
+                config.url = input.url;
             }
             settings::put(&state.db, settings::OPA, &config)
                 .await

@@ -1,5 +1,7 @@
 use serde::{Deserialize, Serialize};
 
+use crate::error::Invalid;
+
 use crate::domain::birthday::LeapDayRule;
 
 /// CRM parameters of the birthday routine that decide who is greeted.
@@ -105,4 +107,69 @@ impl BirthdayParams {
         }
         errors
     }
+}
+
+/// *Integrações > IXC* as submitted: `token` empty keeps the saved one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IxcInput {
+    pub url: String,
+    pub user_id: String,
+    pub token: String,
+}
+
+impl IxcInput {
+    /// Trimmed, the URL without a trailing `/`.
+    pub fn new(url: &str, user_id: &str, token: &str) -> Self {
+        IxcInput {
+            url: url.trim().trim_end_matches('/').to_string(),
+            user_id: user_id.trim().to_string(),
+            token: token.trim().to_string(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        crate::domain::url::validate_base_url(&self.url).map_err(|m| ("url", m))?;
+        if self.user_id.is_empty()
+            || self.user_id.len() > 10
+            || !self.user_id.chars().all(|c| c.is_ascii_digit())
+        {
+            return Err((
+                "user_id",
+                "Informe o id numérico do usuário do webservice.".into(),
+            ));
+        }
+        token_size(&self.token, 200)
+    }
+}
+
+/// *Integrações > Opa! Suite* as submitted: `url` empty goes back to the sandbox, `token`
+/// empty keeps the saved one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OpaInput {
+    pub url: String,
+    pub token: String,
+}
+
+impl OpaInput {
+    pub fn new(url: &str, token: &str) -> Self {
+        OpaInput {
+            url: url.trim().trim_end_matches('/').to_string(),
+            token: token.trim().to_string(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), Invalid> {
+        if self.url.is_empty() {
+            return Ok(());
+        }
+        crate::domain::url::validate_base_url(&self.url).map_err(|m| ("url", m))?;
+        token_size(&self.token, 500)
+    }
+}
+
+fn token_size(token: &str, max: usize) -> Result<(), Invalid> {
+    if token.len() > max {
+        return Err(("token", "Token longo demais.".into()));
+    }
+    Ok(())
 }

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::components::form::field_error;
 use crate::components::layout::PageHeader;
+use crate::components::loaded::Loaded;
 use crate::components::time::next_runs;
 use crate::domain::schedule::{parse, Field, ScheduleInput};
 use crate::functions::agenda::{delete_agenda_entry, list_agenda, save_agenda_entry};
@@ -56,10 +57,10 @@ pub fn AgendaPage() -> impl IntoView {
             <button type="button" class="btn btn-primary" on:click=new_entry>"Nova tarefa"</button>
         </div>
         {move || editing.get().map(|e| view! { <EntryForm entry=e save editing time_zone=time_zone() /> })}
-        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-            {move || list.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                Ok((entries, tz)) => view! {
+        <Loaded resource=list let:loaded>
+            {
+                let (entries, tz) = loaded;
+                view! {
                     <p class="muted">{format!("Horários em {tz}.")}</p>
                     <section class="card table-scroll">
                         <table class="table" aria-label="Tarefas agendadas">
@@ -96,9 +97,9 @@ pub fn AgendaPage() -> impl IntoView {
                             </tbody>
                         </table>
                     </section>
-                }.into_any(),
-            })}
-        </Transition>
+                }.into_any()
+            }
+        </Loaded>
     }
 }
 

@@ -3,6 +3,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::clients_nav::{format_date, ClientsNav};
 use crate::components::layout::PageHeader;
+use crate::components::loaded::Loaded;
 use crate::domain::phone::format_display;
 use crate::functions::clients::birthday_preview;
 
@@ -23,10 +24,9 @@ pub fn BirthdaysPage() -> impl IntoView {
             </div>
             <button type="submit" class="btn btn-primary">"Ver"</button>
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-            {move || selection.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                Ok(sel) => view! {
+        <Loaded resource=selection let:sel>
+            {
+                view! {
                     <section class="card">
                         <h2>{format!("Recebem em {} ({})", format_date(sel.date), sel.greeted.len())}</h2>
                         {if sel.greeted.is_empty() {
@@ -66,8 +66,8 @@ pub fn BirthdaysPage() -> impl IntoView {
                             </tbody>
                         </table>
                     </section>
-                }.into_any(),
-            })}
-        </Transition>
+                }.into_any()
+            }
+        </Loaded>
     }
 }

@@ -3,6 +3,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::clients_nav::{format_date, ClientsNav};
 use crate::components::layout::PageHeader;
+use crate::components::loaded::Loaded;
 use crate::components::queue_status::{LastError, StatusBadge};
 use crate::components::time::{format_opt, format_time, in_zone};
 use crate::domain::birthday::age_on;
@@ -33,10 +34,8 @@ pub fn ClientDetailPage() -> impl IntoView {
     view! {
         <PageHeader title="Cliente" />
         <ClientsNav />
-        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-            {move || client.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                Ok(c) => {
+        <Loaded resource=client let:c>
+            {
                     let tz = business.get().and_then(Result::ok).map(|p| p.time_zone).unwrap_or_default();
                     let today = in_zone(chrono::Utc::now(), &tz).date();
                     let opted = c.opted_out;
@@ -77,9 +76,8 @@ pub fn ClientDetailPage() -> impl IntoView {
                         </section>
                         <ClientMessages client_id />
                     }.into_any()
-                }
-            })}
-        </Transition>
+            }
+        </Loaded>
     }
 }
 
@@ -91,11 +89,10 @@ fn ClientMessages(client_id: String) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Mensagens"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-                {move || messages.get().map(|r| match r {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(list) if list.is_empty() => view! { <p class="muted">"Nenhuma mensagem enviada a este cliente."</p> }.into_any(),
-                    Ok(list) => {
+            <Loaded resource=messages let:loaded>
+                {match loaded {
+                    list if list.is_empty() => view! { <p class="muted">"Nenhuma mensagem enviada a este cliente."</p> }.into_any(),
+                    list => {
                         let tz = params.get().and_then(Result::ok).map(|p| p.time_zone).unwrap_or_default();
                         view! {
                             <div class="table-scroll">
@@ -116,8 +113,8 @@ fn ClientMessages(client_id: String) -> impl IntoView {
                             </div>
                         }.into_any()
                     }
-                })}
-            </Transition>
+                }}
+            </Loaded>
         </section>
     }
 }

@@ -3,6 +3,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::clients_nav::{format_date, ClientsNav};
 use crate::components::layout::PageHeader;
+use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::domain::phone::format_display;
 use crate::domain::url::percent_encode;
@@ -72,10 +73,9 @@ pub fn ClientsPage() -> impl IntoView {
             {select("optout", "Não recebe", &[("", "Todos"), ("S", "Sim"), ("N", "Não")])}
             <button type="submit" class="btn btn-primary">"Filtrar"</button>
         </form>
-        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-            {move || clients.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                Ok((list, total)) => {
+        <Loaded resource=clients let:loaded>
+            {
+                let (list, total) = loaded;
                     let page = q("pagina").parse::<usize>().unwrap_or(0);
                     let pages = total.div_ceil(PER_PAGE).max(1);
                     view! {
@@ -119,8 +119,7 @@ pub fn ClientsPage() -> impl IntoView {
                             <Pager page pages link=page_link />
                         </section>
                     }.into_any()
-                }
-            })}
-        </Transition>
+            }
+        </Loaded>
     }
 }

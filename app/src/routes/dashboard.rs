@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::components::layout::PageHeader;
 use crate::components::live::live_changes;
+use crate::components::loaded::Loaded;
 use crate::components::time::{format_duration, format_opt, format_time};
 use crate::functions::agenda::list_agenda;
 use crate::functions::dashboard::{load_dashboard, RunNow, RECENT_RUNS};
@@ -204,13 +205,12 @@ fn RunNowSection(action: ServerAction<RunNow>) -> impl IntoView {
         <section class="card" aria-label="Executar agora">
             <h2>"Executar agora"</h2>
             <p class="muted">"Roda a tarefa agora, com as mesmas regras e o mesmo registro da agenda."</p>
-            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-                {move || agenda.get().map(|r| match r {
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                    Ok(entries) if entries.is_empty() => view! {
+            <Loaded resource=agenda let:loaded>
+                {match loaded {
+                    entries if entries.is_empty() => view! {
                         <p class="muted">"Nenhuma tarefa na agenda. " <a href="/agenda">"Criar uma"</a></p>
                     }.into_any(),
-                    Ok(entries) => view! {
+                    entries => view! {
                         <ul class="run-now">
                             {entries.into_iter().map(|e| {
                                 let id = e.id.clone();
@@ -241,8 +241,8 @@ fn RunNowSection(action: ServerAction<RunNow>) -> impl IntoView {
                             }).collect_view()}
                         </ul>
                     }.into_any(),
-                })}
-            </Transition>
+                }}
+            </Loaded>
         </section>
     }
 }

@@ -5,6 +5,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::form::{field_error, form_error, FieldError, FormError};
 use crate::components::import_progress::{watch_import, ImportProgress};
 use crate::components::layout::PageHeader;
+use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::components::time::format_time;
 use crate::functions::integrations::{
@@ -52,10 +53,9 @@ pub fn IxcPage() -> impl IntoView {
         <div class="grid-2">
             <section class="card">
                 <h2>"Conexão"</h2>
-                <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-                    {move || settings.get().map(|r| match r {
-                        Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                        Ok(s) => view! {
+                <Loaded resource=settings let:s>
+                    {
+                        view! {
                             <ActionForm action=save attr:class="form">
                                 <div class="field">
                                     <label for="ixc-url">"URL do IXC"</label>
@@ -79,9 +79,9 @@ pub fn IxcPage() -> impl IntoView {
                                 </Show>
                                 <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>"Salvar"</button>
                             </ActionForm>
-                        }.into_any(),
-                    })}
-                </Transition>
+                        }.into_any()
+                    }
+                </Loaded>
             </section>
             <section class="card">
                 <h2>"Testar e sincronizar"</h2>
@@ -127,10 +127,9 @@ pub fn OpaPage() -> impl IntoView {
 
     view! {
         <PageHeader title="Opa! Suite" description="Instância do Opa! Suite usada para enviar as mensagens: URL da API (https://seudominio/api/v1) e token de um usuário com perfil API." />
-        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-            {move || settings.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                Ok(s) => view! {
+        <Loaded resource=settings let:s>
+            {
+                view! {
                     <div class="grid-2">
                         <section class="card">
                             <h2>"Conexão"</h2>
@@ -214,8 +213,8 @@ pub fn OpaPage() -> impl IntoView {
                             </Transition>
                         </section>
                     })}
-                }.into_any(),
-            })}
-        </Transition>
+                }.into_any()
+            }
+        </Loaded>
     }
 }

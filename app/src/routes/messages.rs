@@ -4,16 +4,17 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 
 use crate::components::form::{field_error, FieldError};
 use crate::components::layout::PageHeader;
+use crate::components::loaded::Loaded;
 use crate::components::time::today_in;
 use crate::domain::template::{
     placeholders, render_mapping, render_preview, sample_client, ClientFields, Segment, Variable,
     CATALOGUE,
 };
+use crate::error::AppError;
 use crate::functions::messages::{
     delete_message, get_birthday_params, get_message, list_messages, opa_channels, opa_templates,
     preview_clients, save_message,
 };
-use crate::error::AppError;
 use crate::models::message::{MessageInput, TemplateView, MAX_DESCRIPTION};
 use crate::models::opa::ChannelView;
 
@@ -34,11 +35,10 @@ pub fn MessagesPage() -> impl IntoView {
         <Show when=move || delete_error().is_some()>
             <div class="alert alert-error" role="alert">{delete_error}</div>
         </Show>
-        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-            {move || list.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                Ok(list) if list.is_empty() => view! { <section class="card empty-state"><p>"Nenhuma mensagem cadastrada."</p></section> }.into_any(),
-                Ok(list) => view! {
+        <Loaded resource=list let:loaded>
+            {match loaded {
+                list if list.is_empty() => view! { <section class="card empty-state"><p>"Nenhuma mensagem cadastrada."</p></section> }.into_any(),
+                list => view! {
                     <section class="card table-scroll">
                         <table class="table" aria-label="Mensagens">
                             <thead><tr><th>"Descrição"</th><th>"Tipo"</th><th>"Canal"</th><th>"Template"</th><th></th></tr></thead>
@@ -61,8 +61,8 @@ pub fn MessagesPage() -> impl IntoView {
                         </table>
                     </section>
                 }.into_any(),
-            })}
-        </Transition>
+            }}
+        </Loaded>
     }
 }
 

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 
 use crate::components::form::{field_error, FieldError};
 use crate::components::layout::PageHeader;
+use crate::components::loaded::Loaded;
 use crate::domain::birthday::LeapDayRule;
 use crate::functions::messages::{
     get_birthday_params, list_messages, save_birthday_params, send_test_message,
@@ -17,12 +18,11 @@ pub fn ParametersPage() -> impl IntoView {
 
     view! {
         <PageHeader title="Parâmetros" description="CRM › Mensagens para clientes aniversariantes." />
-        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-            {move || saved.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                Ok(p) => view! { <ParamsForm initial=p save messages /> }.into_any(),
-            })}
-        </Transition>
+        <Loaded resource=saved let:p>
+            {
+                view! { <ParamsForm initial=p save messages /> }.into_any()
+            }
+        </Loaded>
     }
 }
 

@@ -4,6 +4,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 use crate::components::form::{field_error, FieldError};
 use crate::components::layout::PageHeader;
 use crate::components::live::live_changes;
+use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::components::queue_status::{LastError, StatusBadge};
 use crate::components::time::{format_opt, format_time};
@@ -321,10 +322,8 @@ pub fn QueueDetailPage() -> impl IntoView {
     view! {
         <PageHeader title="Mensagem da fila" />
         <p><a href="/fila">"← Fila de mensagens"</a></p>
-        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-            {move || detail.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                Ok(d) => {
+        <Loaded resource=detail let:d>
+            {
                     let tz = tz();
                     let m = d.message;
                     let row = |label: &'static str, value: String| view! { <div><dt>{label}</dt><dd>{value}</dd></div> };
@@ -374,8 +373,7 @@ pub fn QueueDetailPage() -> impl IntoView {
                             }}
                         </section>
                     }.into_any()
-                }
-            })}
-        </Transition>
+            }
+        </Loaded>
     }
 }
