@@ -4,8 +4,9 @@ use std::net::SocketAddr;
 
 use app::server::db::DbCredentials;
 use leptos::config::{Env, LeptosOptions};
+use secrecy::SecretString;
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// `PARABENS_DB`: `surrealkv://data/parabens.db` (default), `mem://`, `ws://host:port`.
     pub db_url: String,
@@ -14,13 +15,13 @@ pub struct Config {
     /// `PARABENS_TZ`: business time zone, default `America/Sao_Paulo`.
     pub time_zone: chrono_tz::Tz,
     /// `PARABENS_ADMIN_PASSWORD`: password of the first admin, used only on first start.
-    pub admin_password: Option<String>,
+    pub admin_password: Option<SecretString>,
     /// `PARABENS_SECURE_COOKIES=1`: always mark the session cookie `Secure`.
     pub secure_cookies: bool,
     /// `PARABENS_OPA_URL`: a real Opa! Suite (`https://host/api/v1`); unset, the sandbox.
     pub opa_url: Option<String>,
     /// `PARABENS_OPA_TOKEN`: its token; without a URL, the sandbox's token (default `sandbox`).
-    pub opa_token: Option<String>,
+    pub opa_token: Option<SecretString>,
     /// First wait before a failed send is retried (doubles per attempt).
     pub retry_base: std::time::Duration,
     /// Attempts per message before it is marked `erro`.
@@ -28,25 +29,6 @@ pub struct Config {
     /// `PARABENS_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
     pub leptos: LeptosOptions,
-}
-
-impl std::fmt::Debug for Config {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config")
-            .field("db_url", &self.db_url)
-            .field("db_credentials", &self.db_credentials)
-            .field("time_zone", &self.time_zone)
-            .field(
-                "admin_password",
-                &self.admin_password.as_ref().map(|_| "<redacted>"),
-            )
-            .field("secure_cookies", &self.secure_cookies)
-            .field("opa_url", &self.opa_url)
-            .field("opa_token", &self.opa_token.as_ref().map(|_| "<redacted>"))
-            .field("trusted_proxies", &self.trusted_proxies)
-            .field("site_addr", &self.leptos.site_addr)
-            .finish()
-    }
 }
 
 fn var(name: &str) -> Option<String> {
@@ -62,7 +44,10 @@ impl Config {
             None => chrono_tz::America::Sao_Paulo,
         };
         let db_credentials = match (var("PARABENS_DB_USER"), var("PARABENS_DB_PASS")) {
-            (Some(username), Some(password)) => Some(DbCredentials { username, password }),
+            (Some(username), Some(password)) => Some(DbCredentials {
+                username,
+                password: password.into(),
+            }),
             (None, None) => None,
             _ => anyhow::bail!("set both PARABENS_DB_USER and PARABENS_DB_PASS, or neither"),
         };
@@ -85,13 +70,13 @@ impl Config {
             db_url: var("PARABENS_DB").unwrap_or_else(|| "surrealkv://data/parabens.db".into()),
             db_credentials,
             time_zone,
-            admin_password: var("PARABENS_ADMIN_PASSWORD"),
+            admin_password: var("PARABENS_ADMIN_PASSWORD").map(SecretString::from),
             secure_cookies: matches!(
                 var("PARABENS_SECURE_COOKIES").as_deref(),
                 Some("1" | "true")
             ),
             opa_url: var("PARABENS_OPA_URL"),
-            opa_token: var("PARABENS_OPA_TOKEN"),
+            opa_token: var("PARABENS_OPA_TOKEN").map(SecretString::from),
             retry_base: std::time::Duration::from_millis(
                 var("PARABENS_RETRY_BASE_MS")
                     .map(|v| v.parse())

@@ -24,7 +24,14 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
     let version = schema::migrate(&db).await?;
     app::server::agenda::seed_defaults(&db).await?;
     tracing::info!(db = %config.db_url, schema = version, "database ready");
-    if let Some(generated) = auth::ensure_first_admin(&db, config.admin_password.as_deref()).await?
+    if let Some(generated) = auth::ensure_first_admin(
+        &db,
+        config
+            .admin_password
+            .as_ref()
+            .map(secrecy::ExposeSecret::expose_secret),
+    )
+    .await?
     {
         // Printed once, on the first start only: the admin needs it to log in.
         tracing::warn!(

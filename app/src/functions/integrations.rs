@@ -27,7 +27,7 @@ pub async fn ixc_settings() -> Result<IxcSettingsView, AppError> {
         Ok(IxcSettingsView {
             url: c.url,
             user_id: c.user_id,
-            token_set: !c.token.is_empty(),
+            token_set: crate::server::secret::is_set(&c.token),
         })
     })
     .await
@@ -51,12 +51,15 @@ pub async fn save_ixc_settings(
             input.validate()?;
             let mut config = ixc_config(&state.db).await?;
             if input.token.is_empty() {
-                if let Some(m) = keep_token_error(&config.url, !config.token.is_empty(), &input.url)
-                {
+                if let Some(m) = keep_token_error(
+                    &config.url,
+                    crate::server::secret::is_set(&config.token),
+                    &input.url,
+                ) {
                     return Err(AppError::field("token", m));
                 }
             } else {
-                config.token = input.token;
+                config.token = input.token.into();
             }
             config.url = input.url;
             config.user_id = input.user_id;
@@ -120,7 +123,7 @@ pub async fn opa_settings() -> Result<crate::models::opa::OpaSettingsView, AppEr
             .or_internal("resolve Opa settings")?;
         Ok(crate::models::opa::OpaSettingsView {
             url: saved.url,
-            token_set: !saved.token.is_empty(),
+            token_set: crate::server::secret::is_set(&saved.token),
             env_overrides: source == OpaSource::Environment,
             effective_url: effective.url,
             sandbox: source == OpaSource::Sandbox,
@@ -150,13 +153,15 @@ pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppErro
                 config = OpaConfig::default();
             } else {
                 if input.token.is_empty() {
-                    if let Some(m) =
-                        keep_token_error(&config.url, !config.token.is_empty(), &input.url)
-                    {
+                    if let Some(m) = keep_token_error(
+                        &config.url,
+                        crate::server::secret::is_set(&config.token),
+                        &input.url,
+                    ) {
                         return Err(AppError::field("token", m));
                     }
                 } else {
-                    config.token = input.token;
+                    config.token = input.token.into();
                 }
                 config.url = input.url;
             }

@@ -10,19 +10,10 @@ pub const NAMESPACE: &str = "parabens";
 pub const DATABASE: &str = "main";
 
 /// Credentials for a remote SurrealDB (`ws://`); embedded engines need none.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct DbCredentials {
     pub username: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for DbCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DbCredentials")
-            .field("username", &self.username)
-            .field("password", &"<redacted>")
-            .finish()
-    }
+    pub password: super::secret::SecretString,
 }
 
 pub async fn connect(url: &str, credentials: Option<&DbCredentials>) -> surrealdb::Result<Db> {
@@ -30,7 +21,7 @@ pub async fn connect(url: &str, credentials: Option<&DbCredentials>) -> surreald
     if let Some(c) = credentials {
         db.signin(surrealdb::opt::auth::Root {
             username: c.username.clone(),
-            password: c.password.clone(),
+            password: secrecy::ExposeSecret::expose_secret(&c.password).to_string(),
         })
         .await?;
     }

@@ -17,6 +17,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::csv_import::record_from_fields;
+use super::secret::{self, ExposeSecret, SecretString};
 use crate::models::client::{ClientRecord, RejectedRow};
 
 pub const PAGE_SIZE: usize = 1000;
@@ -24,26 +25,17 @@ pub const PAGE_SIZE: usize = 1000;
 pub const MAX_PAGES: usize = 2000;
 
 /// Stored connection settings. The token never leaves the server.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct IxcConfig {
     pub url: String,
     pub user_id: String,
-    pub token: String,
-}
-
-impl std::fmt::Debug for IxcConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IxcConfig")
-            .field("url", &self.url)
-            .field("user_id", &self.user_id)
-            .field("token", &"<redacted>")
-            .finish()
-    }
+    #[serde(serialize_with = "secret::serialize")]
+    pub token: SecretString,
 }
 
 impl IxcConfig {
     pub fn is_complete(&self) -> bool {
-        !self.url.is_empty() && !self.user_id.is_empty() && !self.token.is_empty()
+        !self.url.is_empty() && !self.user_id.is_empty() && secret::is_set(&self.token)
     }
 }
 
@@ -189,7 +181,10 @@ impl IxcClient {
             .http
             .post(self.endpoint())
             .header("ixcsoft", "listar")
-            .basic_auth(&self.config.user_id, Some(&self.config.token))
+            .basic_auth(
+                &self.config.user_id,
+                Some(self.config.token.expose_secret()),
+            )
             .json(&body)
             .send()
             .await

@@ -18,6 +18,7 @@ pub mod params;
 pub mod queue;
 pub mod rate_limit;
 pub mod schema;
+pub mod secret;
 pub mod session;
 pub mod settings;
 pub mod state;

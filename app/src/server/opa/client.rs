@@ -1,6 +1,7 @@
 //! The Opa! Suite client: bearer token, `GET` with a JSON body for listings, the success
 //! envelope, paging; every failure typed and classified (see [`OpaError`]).
 
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
 
 use reqwest::header::RETRY_AFTER;
@@ -18,20 +19,11 @@ pub const PAGE_LIMIT: usize = 1000;
 /// A listing stops after this many pages whatever the provider answers.
 pub const MAX_PAGES: usize = 50;
 
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct OpaClient {
     http: reqwest::Client,
     base: String,
-    token: String,
-}
-
-impl std::fmt::Debug for OpaClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpaClient")
-            .field("base", &self.base)
-            .field("token", &"<redacted>")
-            .finish()
-    }
+    token: SecretString,
 }
 
 impl OpaClient {
@@ -45,7 +37,7 @@ impl OpaClient {
         Ok(Self {
             http,
             base: base.trim_end_matches('/').to_string(),
-            token: token.to_string(),
+            token: token.into(),
         })
     }
 
@@ -62,7 +54,7 @@ impl OpaClient {
         let mut req = self
             .http
             .request(method, self.url(path))
-            .bearer_auth(&self.token);
+            .bearer_auth(self.token.expose_secret());
         if let Some(body) = body {
             req = req.json(&body);
         }

@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::sandbox::Sandbox;
 use super::{OpaClient, OpaError};
 use crate::server::db::Db;
+use crate::server::secret::{self, ExposeSecret, SecretString};
 use crate::server::settings;
 
 /// Where the sandbox is mounted inside this server.
@@ -20,19 +21,11 @@ pub const SANDBOX_PATH: &str = "/sandbox/opa/api/v1";
 /// Per-request timeout of calls to Opa! Suite.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
 
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct OpaConfig {
     pub url: String,
-    pub token: String,
-}
-
-impl std::fmt::Debug for OpaConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OpaConfig")
-            .field("url", &self.url)
-            .field("token", &"<redacted>")
-            .finish()
-    }
+    #[serde(serialize_with = "secret::serialize")]
+    pub token: SecretString,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,7 +38,7 @@ pub enum OpaSource {
 
 pub struct OpaConnection {
     pub sandbox: Arc<Sandbox>,
-    sandbox_token: String,
+    sandbox_token: SecretString,
     env: Option<OpaConfig>,
     self_base: OnceLock<String>,
 }
@@ -53,8 +46,8 @@ pub struct OpaConnection {
 impl OpaConnection {
     /// `env_url`/`env_token` from the environment; without a URL, the token guards the
     /// sandbox (a random one when unset).
-    pub fn new(env_url: Option<String>, env_token: Option<String>) -> Self {
-        let random = || crate::server::random_id(32);
+    pub fn new(env_url: Option<String>, env_token: Option<SecretString>) -> Self {
+        let random = || SecretString::from(crate::server::random_id(32));
         let (env, sandbox_token) = match env_url {
             Some(url) => (
                 Some(OpaConfig {
@@ -66,7 +59,7 @@ impl OpaConnection {
             None => (None, env_token.unwrap_or_else(random)),
         };
         Self {
-            sandbox: Sandbox::new(&sandbox_token),
+            sandbox: Sandbox::new(sandbox_token.expose_secret()),
             sandbox_token,
             env,
             self_base: OnceLock::new(),
@@ -120,6 +113,9 @@ impl OpaConnection {
             .resolve(db)
             .await
             .map_err(|e| OpaError::network(format!("Falha ao ler a configuração: {e}")))?;
-        Ok((OpaClient::new(&config.url, &config.token, TIMEOUT)?, source))
+        Ok((
+            OpaClient::new(&config.url, config.token.expose_secret(), TIMEOUT)?,
+            source,
+        ))
     }
 }
