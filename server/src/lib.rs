@@ -59,6 +59,9 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
     })
 }
 
+/// How long [`Running::stop`] leaves the database to close.
+const DB_CLOSE_GRACE: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// A running server: its address and a handle to stop it (used by tests).
 pub struct Running {
     pub addr: SocketAddr,
@@ -69,10 +72,17 @@ pub struct Running {
 }
 
 impl Running {
+    /// Stops serving, lets current requests and task attempts finish, then closes the
+    /// database.
     pub async fn stop(self) {
         let _ = self.stop.send(());
         let _ = self.task.await;
         self.jobs.stop().await;
+        // The embedded engine shuts its datastore down on a task of its own once the last
+        // handle is gone, and the SDK offers nothing to await: give that task a moment, or
+        // the runtime's end cancels its maintenance tasks mid-way (an ERROR line each).
+        drop(self.state);
+        tokio::time::sleep(DB_CLOSE_GRACE).await;
     }
 }
 
