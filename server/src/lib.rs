@@ -39,6 +39,7 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
         );
     }
     Ok(AppState {
+        imports: Arc::new(app::server::imports::ImportJobs::new(db.clone())),
         db,
         settings: Arc::new(Settings {
             time_zone: config.time_zone,
@@ -49,7 +50,6 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
             ..Settings::default()
         }),
         limiter: Arc::new(LoginLimiter::default()),
-        imports: Default::default(),
         opa: Arc::new(OpaConnection::new(
             config.opa_url.clone(),
             config.opa_token.clone(),

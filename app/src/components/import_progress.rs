@@ -28,7 +28,7 @@ fn data_url(csv: &str) -> String {
 }
 
 /// Polls the import `job` every 400 ms until it finishes; the latest status.
-pub fn watch_import(job: Signal<Option<u64>>) -> RwSignal<Option<ImportStatus>> {
+pub fn watch_import(job: Signal<Option<String>>) -> RwSignal<Option<ImportStatus>> {
     let status = RwSignal::new(None::<ImportStatus>);
     let poller = StoredValue::new(None::<IntervalHandle>);
 
@@ -41,6 +41,7 @@ pub fn watch_import(job: Signal<Option<u64>>) -> RwSignal<Option<ImportStatus>> 
             }
             let handle = set_interval_with_handle(
                 move || {
+                    let job = job.clone();
                     leptos::task::spawn_local(async move {
                         if let Ok(s) = client_import_status(job).await {
                             if s.finished {

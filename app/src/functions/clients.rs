@@ -106,8 +106,8 @@ pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
 /// Receives a CSV file (multipart field `file`) and starts importing it; returns the job id
 /// to poll with [`client_import_status`].
 #[server(prefix = "/api", endpoint = "import_clients", input = server_fn::codec::MultipartFormData)]
-pub async fn import_clients(data: server_fn::codec::MultipartData) -> Result<u64, AppError> {
-    use crate::server::{signed_in, Signed};
+pub async fn import_clients(data: server_fn::codec::MultipartData) -> Result<String, AppError> {
+    use crate::server::{signed_in, OrInternal, Signed};
     signed_in(
         |Signed {
              user: me, state, ..
@@ -144,11 +144,13 @@ pub async fn import_clients(data: server_fn::codec::MultipartData) -> Result<u64
                 return Err(bad("Escolha um arquivo CSV que não esteja vazio."));
             }
             let db = state.db.clone();
-            Ok(state
+            state
                 .imports
                 .spawn(name, me.username, move |progress| async move {
                     crate::server::imports::import_csv(&db, &bytes, &progress).await
-                }))
+                })
+                .await
+                .or_internal("queue an import")
         },
     )
     .await
@@ -156,12 +158,21 @@ pub async fn import_clients(data: server_fn::codec::MultipartData) -> Result<u64
 
 #[server(prefix = "/api", endpoint = "client_import_status")]
 pub async fn client_import_status(
-    job: u64,
+    job: String,
 ) -> Result<crate::models::client::ImportStatus, AppError> {
-    use crate::server::{signed_in, Signed};
-    signed_in(
-        |Signed { state, .. }| async move { state.imports.status(job).ok_or(AppError::NotFound) },
-    )
+    use crate::server::{signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        // Ids are random base-36 keys.
+        if job.is_empty() || job.len() > 32 || !job.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(AppError::NotFound);
+        }
+        state
+            .imports
+            .status(&job)
+            .await
+            .or_internal("read import status")?
+            .ok_or(AppError::NotFound)
+    })
     .await
 }
 

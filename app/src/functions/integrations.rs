@@ -89,19 +89,21 @@ pub async fn test_ixc_connection() -> Result<usize, AppError> {
 
 /// "Sincronizar agora": starts a sync; poll it with `client_import_status`.
 #[server(prefix = "/api", endpoint = "sync_ixc_now")]
-pub async fn sync_ixc_now() -> Result<u64, AppError> {
-    use crate::server::{imports, signed_in, Signed};
+pub async fn sync_ixc_now() -> Result<String, AppError> {
+    use crate::server::{imports, signed_in, OrInternal, Signed};
     signed_in(
         |Signed {
              user: me, state, ..
          }| async move {
             let ixc = ixc_client(ixc_config(&state.db).await?)?;
             let db = state.db.clone();
-            Ok(state
+            state
                 .imports
                 .spawn("IXC".into(), me.username, move |progress| async move {
                     imports::sync_ixc(&db, &ixc, &progress).await
-                }))
+                })
+                .await
+                .or_internal("queue an IXC sync")
         },
     )
     .await

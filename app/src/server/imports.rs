@@ -1,98 +1,261 @@
-//! Client imports (a CSV file or an IXC sync) run in the background; the page polls their
-//! progress by id. A whole-source failure is reported and nothing is written.
+//! Client imports (a CSV file or an IXC sync) run as tasks of an apalis worker beside the
+//! executor. Each job is a row of `import_job` (a random id, its progress and, once done, its
+//! report), so the page polls the database: a restart shows an unfinished import as
+//! interrupted, never reuses an id, and finished jobs are forgotten after [`KEEP_DAYS`]. A
+//! whole-source failure is reported and nothing is written.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use apalis::prelude::*;
+use futures::channel::mpsc;
+use futures::StreamExt;
+use surrealdb::types::RecordId;
 
 use super::ixc::IxcClient;
 use super::{clients, csv_import, db::Db};
 use crate::models::client::{ClientRecord, ImportReport, ImportStatus, RejectedRow};
 
-#[derive(Debug, Default)]
-pub struct ImportJobs {
-    next: AtomicU64,
-    jobs: Mutex<HashMap<u64, ImportStatus>>,
+/// Finished imports are kept this long (their report, with its rejected rows).
+pub const KEEP_DAYS: i64 = 7;
+/// One import's time limit.
+pub const TIMEOUT: Duration = Duration::from_secs(2 * 60 * 60);
+/// How often a running import's progress is written.
+const PROGRESS_EVERY: Duration = Duration::from_millis(400);
+/// What an import left unfinished by a stop reads as.
+pub const INTERRUPTED: &str =
+    "Importação interrompida: o servidor parou antes do fim. Envie o arquivo ou sincronize de novo.";
+
+type Work = Box<
+    dyn FnOnce(Progress) -> Pin<Box<dyn Future<Output = Result<ImportReport, String>> + Send>>
+        + Send,
+>;
+
+/// A queued import: its job id and the work (taken once by the worker).
+#[derive(Clone)]
+pub struct ImportTask {
+    id: String,
+    source: String,
+    by: String,
+    work: Arc<Mutex<Option<Work>>>,
 }
 
-/// Reports a job's progress (rows done, rows in all).
-#[derive(Clone)]
-pub struct Progress {
-    jobs: Arc<ImportJobs>,
-    id: u64,
+impl std::fmt::Debug for ImportTask {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ImportTask").field("id", &self.id).finish()
+    }
 }
+
+/// The imports' queue and their rows.
+pub struct ImportJobs {
+    db: Db,
+    sender: mpsc::UnboundedSender<Task<ImportTask>>,
+    receiver: Mutex<Option<mpsc::UnboundedReceiver<Task<ImportTask>>>>,
+}
+
+/// Reports a job's progress (rows done, rows in all); written every [`PROGRESS_EVERY`].
+#[derive(Clone, Default)]
+pub struct Progress(Arc<Mutex<(usize, usize)>>);
 
 impl Progress {
     pub fn set(&self, done: usize, total: usize) {
-        self.jobs.update(self.id, |s| {
-            s.done = done;
-            s.total = total;
-        });
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = (done, total);
+    }
+
+    fn get(&self) -> (usize, usize) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-impl ImportJobs {
-    pub fn status(&self, id: u64) -> Option<ImportStatus> {
-        self.jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&id)
-            .cloned()
-    }
+fn job_id(id: &str) -> RecordId {
+    RecordId::new("import_job", id)
+}
 
-    fn update(&self, id: u64, f: impl FnOnce(&mut ImportStatus)) {
-        if let Some(s) = self
-            .jobs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get_mut(&id)
-        {
-            f(s);
+impl ImportJobs {
+    pub fn new(db: Db) -> Self {
+        let (sender, receiver) = mpsc::unbounded();
+        Self {
+            db,
+            sender,
+            receiver: Mutex::new(Some(receiver)),
         }
     }
 
-    /// Runs `job` in the background under the name `source` and returns its id at once.
-    pub fn spawn<F, Fut>(self: &Arc<Self>, source: String, by: String, job: F) -> u64
+    /// The job's status; `None` for an unknown id.
+    pub async fn status(&self, id: &str) -> surrealdb::Result<Option<ImportStatus>> {
+        let mut res = self
+            .db
+            .query("SELECT VALUE status FROM ONLY $id")
+            .bind(("id", job_id(id)))
+            .await?;
+        let value: Option<serde_json::Value> = res.take(0)?;
+        Ok(value.and_then(|v| serde_json::from_value(v).ok()))
+    }
+
+    async fn write(&self, id: &str, status: &ImportStatus) -> surrealdb::Result<()> {
+        let json = serde_json::to_value(status).unwrap_or_default();
+        self.db
+            .query(
+                "UPSERT $id SET status = $status, finished = $finished, updated_at = time::now() \
+                 RETURN NONE",
+            )
+            .bind(("id", job_id(id)))
+            .bind(("status", json))
+            .bind(("finished", status.finished))
+            .await?
+            .check()?;
+        Ok(())
+    }
+
+    /// Queues `job` under the name `source` and returns its id at once.
+    pub async fn spawn<F, Fut>(
+        &self,
+        source: String,
+        by: String,
+        job: F,
+    ) -> surrealdb::Result<String>
     where
         F: FnOnce(Progress) -> Fut + Send + 'static,
         Fut: Future<Output = Result<ImportReport, String>> + Send + 'static,
     {
-        let id = self.next.fetch_add(1, Ordering::Relaxed) + 1;
-        self.jobs.lock().unwrap_or_else(|e| e.into_inner()).insert(
-            id,
-            ImportStatus {
+        let id = super::random_id(20);
+        self.write(
+            &id,
+            &ImportStatus {
                 file_name: source.clone(),
                 ..Default::default()
             },
-        );
-        let progress = Progress {
-            jobs: self.clone(),
-            id,
+        )
+        .await?;
+        let work: Work = Box::new(move |p| Box::pin(job(p)));
+        let task = ImportTask {
+            id: id.clone(),
+            source,
+            by,
+            work: Arc::new(Mutex::new(Some(work))),
         };
-        let jobs = self.clone();
-        tokio::spawn(async move {
-            let outcome = job(progress).await;
+        // The id names the task too (apalis' tracing layer needs one).
+        let task = TaskBuilder::new(task)
+            .task_id(TaskId::from_string(id.clone()))
+            .build();
+        if self.sender.unbounded_send(task).is_err() {
+            tracing::error!("import queue closed");
+            let status = ImportStatus {
+                finished: true,
+                error: Some(INTERRUPTED.into()),
+                ..Default::default()
+            };
+            let _ = self.write(&id, &status).await;
+        }
+        Ok(id)
+    }
+
+    /// At start: what the last stop left running reads as interrupted; old jobs go.
+    pub async fn recover(&self) -> surrealdb::Result<usize> {
+        let mut res = self
+            .db
+            .query(format!(
+                "DELETE import_job WHERE finished = true AND updated_at < time::now() - {KEEP_DAYS}d;
+                 UPDATE import_job SET finished = true, status.finished = true,
+                     status.error = $why, updated_at = time::now()
+                 WHERE finished = false RETURN VALUE id"
+            ))
+            .bind(("why", INTERRUPTED))
+            .await?;
+        let ids: Vec<RecordId> = res.take(1)?;
+        Ok(ids.len())
+    }
+
+    fn take_receiver(&self) -> Option<mpsc::UnboundedReceiver<Task<ImportTask>>> {
+        self.receiver
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+}
+
+/// Runs the import worker until `signal` completes.
+pub async fn run_worker(
+    jobs: Arc<ImportJobs>,
+    signal: impl Future<Output = std::io::Result<()>> + Send + 'static,
+) {
+    let Some(receiver) = jobs.take_receiver() else {
+        tracing::error!("import worker started twice");
+        return;
+    };
+    let sink = jobs.sender.clone();
+    let sink: Box<
+        dyn futures::Sink<Task<ImportTask>, Error = MemoryStorageError> + Send + Sync + Unpin,
+    > = Box::new(futures::SinkExt::sink_map_err(sink, |e| e.into()));
+    let backend = MemoryStorage::new_with(
+        MemorySink::new(Arc::new(futures::lock::Mutex::new(sink))),
+        receiver.boxed(),
+    );
+    let worker = WorkerBuilder::new("parabens-imports")
+        .backend(backend)
+        .enable_tracing()
+        .timeout(TIMEOUT)
+        .data(jobs)
+        .build(run_import);
+    if let Err(e) = worker.run_until(signal).await {
+        tracing::error!(%e, "import worker stopped");
+    }
+}
+
+/// One import: the work, its progress written as it goes, then its report or error.
+async fn run_import(task: ImportTask, jobs: Data<Arc<ImportJobs>>) -> Result<(), BoxDynError> {
+    let span = tracing::info_span!("import", job = %task.id, source = ?task.source, by = %task.by);
+    tracing::Instrument::instrument(
+        async move {
+            let Some(work) = task.work.lock().unwrap_or_else(|e| e.into_inner()).take() else {
+                return Ok(());
+            };
+            let progress = Progress::default();
+            let running = work(progress.clone());
+            tokio::pin!(running);
+            let mut tick = tokio::time::interval(PROGRESS_EVERY);
+            let outcome = loop {
+                tokio::select! {
+                    outcome = &mut running => break outcome,
+                    _ = tick.tick() => {
+                        let (done, total) = progress.get();
+                        let status = ImportStatus { file_name: task.source.clone(), done, total, ..Default::default() };
+                        if let Err(e) = jobs.write(&task.id, &status).await {
+                            tracing::warn!(%e, "could not write an import's progress");
+                        }
+                    }
+                }
+            };
             match &outcome {
                 Ok(r) => tracing::info!(
-                    source = ?source, by = %by, rows = r.rows, created = r.created,
-                    updated = r.updated, unchanged = r.unchanged, rejected = r.rejected.len(),
+                    rows = r.rows, created = r.created, updated = r.updated,
+                    unchanged = r.unchanged, rejected = r.rejected.len(),
                     "client import finished"
                 ),
-                Err(e) => {
-                    tracing::warn!(source = ?source, by = %by, error = %e, "client import refused")
-                }
+                Err(e) => tracing::warn!(error = %e, "client import refused"),
             }
-            jobs.update(id, |s| {
-                s.finished = true;
-                match outcome {
-                    Ok(report) => s.report = Some(report),
-                    Err(e) => s.error = Some(e),
-                }
-            });
-        });
-        id
-    }
+            let (done, total) = progress.get();
+            let mut status = ImportStatus {
+                file_name: task.source.clone(),
+                done,
+                total,
+                finished: true,
+                ..Default::default()
+            };
+            match outcome {
+                Ok(report) => status.report = Some(report),
+                Err(e) => status.error = Some(e),
+            }
+            jobs.write(&task.id, &status).await.map_err(|e| {
+                tracing::error!(%e, "could not record an import's outcome");
+                BoxDynError::from(e.to_string())
+            })
+        },
+        span,
+    )
+    .await
 }
 
 /// A CSV file: parsed whole first (a malformed file changes nothing), then the good rows.
@@ -138,4 +301,94 @@ async fn store(
     rejected.sort_by_key(|r| r.line);
     report.rejected = rejected;
     Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn store() -> Db {
+        let db = crate::server::db::connect("mem://", None).await.unwrap();
+        crate::server::schema::migrate(&db).await.unwrap();
+        db
+    }
+
+    #[tokio::test]
+    async fn a_restart_shows_an_unfinished_import_as_interrupted_and_never_reuses_its_id() {
+        let db = store().await;
+        let before = ImportJobs::new(db.clone());
+        // Queued but never run: the process stopped first.
+        let id = before
+            .spawn("clientes.csv".into(), "admin".into(), |_| async {
+                Ok(ImportReport::default())
+            })
+            .await
+            .unwrap();
+        let s = before.status(&id).await.unwrap().unwrap();
+        assert!(!s.finished);
+        assert_eq!(s.file_name, "clientes.csv");
+
+        let after = ImportJobs::new(db.clone());
+        assert_eq!(after.recover().await.unwrap(), 1);
+        let s = after.status(&id).await.unwrap().unwrap();
+        assert!(s.finished && s.report.is_none());
+        assert_eq!(s.error.as_deref(), Some(INTERRUPTED));
+        assert_eq!(s.file_name, "clientes.csv");
+        let next = after
+            .spawn("outro.csv".into(), "admin".into(), |_| async {
+                Ok(ImportReport::default())
+            })
+            .await
+            .unwrap();
+        assert_ne!(next, id);
+        assert!(after.status("nenhum").await.unwrap().is_none());
+
+        // Finished jobs are forgotten after KEEP_DAYS.
+        db.query("UPDATE import_job SET updated_at = time::now() - 8d WHERE finished = true")
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        assert_eq!(after.recover().await.unwrap(), 1, "the unfinished one");
+        assert!(after.status(&id).await.unwrap().is_none());
+        assert!(after.status(&next).await.unwrap().is_some());
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_worker_writes_progress_and_the_report() {
+        let db = store().await;
+        let jobs = Arc::new(ImportJobs::new(db));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let worker = tokio::spawn(run_worker(jobs.clone(), async {
+            let _ = stopped.await;
+            Ok(())
+        }));
+        let id = jobs
+            .spawn("x.csv".into(), "admin".into(), |p| async move {
+                p.set(1, 2);
+                tokio::time::sleep(PROGRESS_EVERY * 3).await;
+                p.set(2, 2);
+                Ok(ImportReport {
+                    rows: 2,
+                    created: 2,
+                    ..Default::default()
+                })
+            })
+            .await
+            .unwrap();
+        let mut seen_half = false;
+        let done = loop {
+            let s = jobs.status(&id).await.unwrap().unwrap();
+            seen_half |= !s.finished && s.done == 1 && s.total == 2;
+            if s.finished {
+                break s;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert!(seen_half, "progress is written while the import runs");
+        assert_eq!((done.done, done.total), (2, 2));
+        assert_eq!(done.report.map(|r| r.created), Some(2));
+        let _ = stop.send(());
+        worker.await.unwrap();
+    }
 }

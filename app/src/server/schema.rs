@@ -181,6 +181,14 @@ UPDATE outbox SET greeting_day = time::format(created_at, '%Y-%m-%d') WHERE gree
 DEFINE INDEX OVERWRITE session_expires ON session FIELDS expires_at;
 "#,
     ),
+    (
+        8,
+        r#"
+-- Client imports: progress and report of each CSV import or IXC sync (server/imports.rs).
+DEFINE TABLE OVERWRITE import_job SCHEMALESS;
+DEFINE INDEX OVERWRITE import_job_finished ON import_job FIELDS finished, updated_at;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]

@@ -41,6 +41,9 @@ mod tests {
         let stored = serde_json::to_string(&ixc).unwrap();
         assert!(stored.contains("ixc-s3cret"));
         let back: IxcConfig = serde_json::from_str(&stored).unwrap();
-        assert_eq!(super::ExposeSecret::expose_secret(&back.token), "ixc-s3cret");
+        assert_eq!(
+            super::ExposeSecret::expose_secret(&back.token),
+            "ixc-s3cret"
+        );
     }
 }

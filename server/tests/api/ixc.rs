@@ -192,7 +192,7 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
     let count: u64 = app.json(&c, "test_ixc_connection", &[]).await;
     assert_eq!(count, CLIENTS as u64);
 
-    let job: u64 = app.json(&c, "sync_ixc_now", &[]).await;
+    let job: String = app.json(&c, "sync_ixc_now", &[]).await;
     let done = app.wait_import(&c, job).await;
     let report = &done["report"];
     assert!(done["error"].is_null(), "{done}");
@@ -236,7 +236,7 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         text.contains("O IXC recusou a consulta: Recurso cliente não está disponível!"),
         "{text}"
     );
-    let job: u64 = app.json(&c, "sync_ixc_now", &[]).await;
+    let job: String = app.json(&c, "sync_ixc_now", &[]).await;
     let refused = app.wait_import(&c, job).await;
     assert!(
         refused["error"]
@@ -257,7 +257,7 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
     )
     .await;
     fake.fail_page.store(2, Ordering::SeqCst);
-    let job: u64 = app.json(&c, "sync_ixc_now", &[]).await;
+    let job: String = app.json(&c, "sync_ixc_now", &[]).await;
     let failed = app.wait_import(&c, job).await;
     assert!(
         failed["error"]

@@ -144,10 +144,10 @@ async fn sigkill_mid_drain_loses_nothing_and_duplicates_at_most_the_in_flight() 
         .send()
         .await
         .unwrap();
-    let job: u64 = res.json().await.unwrap();
+    let job: String = res.json().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let s = form(&c, &p, "client_import_status", &[("job", &job.to_string())]).await;
+        let s = form(&c, &p, "client_import_status", &[("job", &job)]).await;
         if s["finished"] == true {
             assert!(s["error"].is_null(), "{s}");
             break;

@@ -49,6 +49,7 @@ pub async fn run(
     .make_backoff();
     let worker = WorkerBuilder::new("parabens-executor")
         .backend(backend)
+        .enable_tracing()
         .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff))
         .layer(RecordLayer {
             state: state.clone(),
@@ -98,14 +99,18 @@ async fn sync_ixc(state: &AppState) -> Result<RunReport, TaskError> {
     }
     let client = ixc::IxcClient::new(config).map_err(|e| TaskError::Final(e.to_string()))?;
     let db = state.db.clone();
-    let id = state.imports.spawn(
-        "IXC (agenda)".into(),
-        "agenda".into(),
-        move |progress| async move { imports::sync_ixc(&db, &client, &progress).await },
-    );
+    let id = state
+        .imports
+        .spawn(
+            "IXC (agenda)".into(),
+            "agenda".into(),
+            move |progress| async move { imports::sync_ixc(&db, &client, &progress).await },
+        )
+        .await
+        .map_err(TaskError::db)?;
     loop {
         tokio::time::sleep(Duration::from_millis(250)).await;
-        match state.imports.status(id) {
+        match state.imports.status(&id).await.map_err(TaskError::db)? {
             Some(s) if s.finished => {
                 return match (s.report, s.error) {
                     (Some(r), _) => {

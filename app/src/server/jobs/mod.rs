@@ -95,7 +95,9 @@ impl Default for Jobs {
 impl Jobs {
     /// Queues a claimed run for the executor.
     pub fn push(&self, request: RunRequest) {
-        let task = TaskBuilder::new(request).build();
+        let task = TaskBuilder::new(request.clone())
+            .task_id(TaskId::from_string(request.run_id))
+            .build();
         if self.sender.unbounded_send(task).is_err() {
             tracing::error!("executor queue closed; the run stays 'aguardando' until restart");
         }
@@ -226,12 +228,23 @@ pub async fn start(state: crate::server::AppState) -> surrealdb::Result<JobsRunn
             Ok::<(), std::io::Error>(())
         }
     };
+    let interrupted = state.imports.recover().await?;
+    if interrupted > 0 {
+        tracing::warn!(
+            interrupted,
+            "client imports left unfinished by the last stop marked interrupted"
+        );
+    }
     let exec_task = tokio::spawn(executor::run(state.clone(), receiver, signal()));
+    let import_task = tokio::spawn(crate::server::imports::run_worker(
+        state.imports.clone(),
+        signal(),
+    ));
     let sched_task = tokio::spawn(scheduler::run(state.clone(), signal()));
     scheduler::catch_up(&state, chrono::Utc::now()).await?;
     Ok(JobsRunning {
         stop,
-        tasks: vec![exec_task, sched_task],
+        tasks: vec![exec_task, sched_task, import_task],
         state,
     })
 }

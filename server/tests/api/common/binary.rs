@@ -97,7 +97,10 @@ impl Proc {
             .split_once("shutdown signal received")
             .unwrap_or_else(|| panic!("no shutdown line:\n{log}"));
         // A graceful stop is a clean one: the database closes without an error.
-        assert!(!stopping.contains("ERROR"), "errors while stopping:\n{stopping}");
+        assert!(
+            !stopping.contains("ERROR"),
+            "errors while stopping:\n{stopping}"
+        );
         log
     }
 }

@@ -135,10 +135,10 @@ impl TestApp {
     }
 
     /// Polls an import job (CSV file or IXC sync) until it finishes; 60 s at most.
-    pub async fn wait_import(&self, c: &reqwest::Client, job: u64) -> serde_json::Value {
+    pub async fn wait_import(&self, c: &reqwest::Client, job: String) -> serde_json::Value {
         for _ in 0..1200 {
             let s: serde_json::Value = self
-                .call(c, "client_import_status", &[("job", &job.to_string())])
+                .call(c, "client_import_status", &[("job", &job)])
                 .await
                 .json()
                 .await
@@ -164,7 +164,7 @@ impl TestApp {
             .await
             .unwrap();
         assert_eq!(res.status(), reqwest::StatusCode::OK);
-        let job: u64 = res.json().await.unwrap();
+        let job: String = res.json().await.unwrap();
         self.wait_import(c, job).await
     }
 }
