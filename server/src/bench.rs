@@ -135,7 +135,7 @@ pub async fn drain(a: DrainArgs) -> anyhow::Result<()> {
     use app::server::opa::sandbox::{Faults, CHANNEL_MAIN, TEMPLATE_BIRTHDAY};
     use app::server::queue::{self, NewMessage};
     use app::server::{agenda, jobs, params, settings};
-    use chrono::{Datelike, Utc};
+    use chrono::Datelike;
 
     anyhow::ensure!(
         (0.0..=1.0).contains(&a.fault_429),
@@ -166,9 +166,7 @@ pub async fn drain(a: DrainArgs) -> anyhow::Result<()> {
 
     let t = Instant::now();
     // The sender checks every message against its client just before sending.
-    let today = Utc::now()
-        .with_timezone(&params::time_zone(&Some(params.clone()), &state.settings))
-        .date_naive();
+    let today = params::effective(db, &state.settings).await?.today();
     let records: Vec<ClientRecord> = (0..a.messages)
         .map(|i| ClientRecord {
             external_id: format!("{}", i + 1),

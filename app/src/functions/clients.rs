@@ -9,15 +9,15 @@ use crate::models::client::{BirthdaySelection, ClientView};
 pub async fn birthday_preview(date: Option<String>) -> Result<BirthdaySelection, AppError> {
     use crate::server::{clients, signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
-        let params = crate::server::params::birthday_params(&state.db)
+        let effective = crate::server::params::effective(&state.db, &state.settings)
             .await
             .or_internal("read parameters")?;
         let day = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
             Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
                 .map_err(|_| AppError::field("date", "Data inválida."))?,
-            None => crate::server::params::today(&params, &state.settings),
+            None => effective.today(),
         };
-        let audience = params.clone().unwrap_or_default().audience();
+        let audience = effective.params.audience();
         clients::select_birthdays(&state.db, day, &audience)
             .await
             .or_internal("birthday selection")

@@ -16,9 +16,10 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
     use crate::server::{agenda, params, queue, signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
         let db = &state.db;
-        let tz = params::business_time_zone(db, &state.settings)
+        let tz = params::effective(db, &state.settings)
             .await
-            .or_internal("read parameters")?;
+            .or_internal("read parameters")?
+            .time_zone;
         let now = chrono::Utc::now();
         let today = now.with_timezone(&tz).date_naive();
         let mut next_runs = Vec::new();

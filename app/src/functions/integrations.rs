@@ -235,9 +235,10 @@ pub async fn sandbox_outbox(page: usize) -> Result<crate::models::opa::OutboxPag
     use crate::server::{signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
         let (items, total) = state.opa.sandbox.inbox_page(page, OUTBOX_PAGE);
-        let tz = crate::server::params::business_time_zone(&state.db, &state.settings)
+        let tz = crate::server::params::effective(&state.db, &state.settings)
             .await
-            .or_internal("read parameters")?;
+            .or_internal("read parameters")?
+            .time_zone;
         Ok(crate::models::opa::OutboxPage {
             items: items
                 .into_iter()

@@ -193,10 +193,10 @@ pub async fn delete_message(id: String) -> Result<(), AppError> {
     use crate::server::{internal, messages, params, signed_in, OrInternal, Signed};
     signed_in(|Signed { user: me, state, .. }| async move {
         crate::server::bounded("id", &id, crate::domain::limits::MAX_ID)?;
-        let p = params::birthday_params(&state.db)
+        let p = params::effective(&state.db, &state.settings)
             .await
             .or_internal("read parameters")?;
-        if p.and_then(|p| p.message_id).as_deref() == Some(id.as_str()) {
+        if p.params.message_id.as_deref() == Some(id.as_str()) {
             return Err(AppError::field(
                 "delete",
                 "Esta é a mensagem de aniversário dos Parâmetros; escolha outra lá antes de excluí-la.",
@@ -244,13 +244,10 @@ pub async fn preview_clients(
 pub async fn get_birthday_params() -> Result<BirthdayParams, AppError> {
     use crate::server::{params, signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
-        let saved = params::birthday_params(&state.db)
+        Ok(params::effective(&state.db, &state.settings)
             .await
-            .or_internal("read parameters")?;
-        Ok(saved.unwrap_or_else(|| BirthdayParams {
-            time_zone: state.settings.time_zone.name().to_string(),
-            ..BirthdayParams::default()
-        }))
+            .or_internal("read parameters")?
+            .params)
     })
     .await
 }
@@ -301,18 +298,15 @@ pub async fn send_test_message(
             crate::server::bounded("client_id", &client_id, crate::domain::limits::MAX_ID)?;
             crate::server::bounded("phone", &phone, crate::domain::limits::MAX_ID)?;
             let phone = normalize(&phone).map_err(|why| AppError::field("phone", why.message()))?;
-            let p = params::birthday_params(&state.db)
+            let p = params::effective(&state.db, &state.settings)
                 .await
                 .or_internal("read parameters")?;
-            let message_id = p
-                .as_ref()
-                .and_then(|p| p.message_id.clone())
-                .ok_or_else(|| {
-                    AppError::field(
-                        "message_id",
-                        "Escolha e salve a mensagem omnichannel primeiro.",
-                    )
-                })?;
+            let message_id = p.params.message_id.clone().ok_or_else(|| {
+                AppError::field(
+                    "message_id",
+                    "Escolha e salve a mensagem omnichannel primeiro.",
+                )
+            })?;
             let message = messages::get(&state.db, &message_id)
                 .await
                 .or_internal("read message")?
@@ -326,7 +320,7 @@ pub async fn send_test_message(
                         .ok_or_else(|| AppError::field("client_id", "Cliente não encontrado."))?,
                 ),
             };
-            let today = params::today(&p, &state.settings);
+            let today = p.today();
             let values = render_variables(&message.variables, &fields, today);
             if values.iter().any(Option::is_none) {
                 return Err(AppError::field(

@@ -47,9 +47,10 @@ pub async fn list_queue(
     use crate::server::{params, queue, signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
         let f = filter(&status, &from, &to, &client, &message_id)?;
-        let tz = params::business_time_zone(&state.db, &state.settings)
+        let tz = params::effective(&state.db, &state.settings)
             .await
-            .or_internal("read parameters")?;
+            .or_internal("read parameters")?
+            .time_zone;
         queue::list(&state.db, &f, tz, page.min(100_000), PER_PAGE)
             .await
             .or_internal("list queue")
@@ -113,9 +114,10 @@ pub async fn requeue_failed(
              user: me, state, ..
          }| async move {
             let f = filter("", &from, &to, &client, &message_id)?;
-            let tz = params::business_time_zone(&state.db, &state.settings)
+            let tz = params::effective(&state.db, &state.settings)
                 .await
-                .or_internal("read parameters")?;
+                .or_internal("read parameters")?
+                .time_zone;
             let n = queue::requeue_failed(&state.db, &f, tz, &me.username)
                 .await
                 .or_internal("requeue failed messages")?;

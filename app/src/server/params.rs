@@ -1,4 +1,6 @@
-//! The birthday routine's parameters, with the server's time zone as the default.
+//! The birthday routine's parameters in force: the saved ones, or before any save the
+//! defaults in the server's time zone (`PARABENS_TZ`). Every reader goes through
+//! [`effective`], so that rule lives here only.
 
 use chrono::NaiveDate;
 
@@ -7,28 +9,39 @@ use super::settings;
 use super::state::Settings;
 use crate::models::settings::BirthdayParams;
 
-/// The saved parameters; before any save, the defaults in the server's time zone.
-pub async fn birthday_params(db: &Db) -> surrealdb::Result<Option<BirthdayParams>> {
+/// The parameters in force and the business time zone they name.
+#[derive(Debug, Clone)]
+pub struct Effective {
+    pub params: BirthdayParams,
+    /// Whether an admin has saved parameters yet.
+    pub saved: bool,
+    pub time_zone: chrono_tz::Tz,
+}
+
+impl Effective {
+    /// Today's date in the business time zone.
+    pub fn today(&self) -> NaiveDate {
+        chrono::Utc::now()
+            .with_timezone(&self.time_zone)
+            .date_naive()
+    }
+}
+
+pub async fn effective(db: &Db, server: &Settings) -> surrealdb::Result<Effective> {
     let saved: Option<BirthdayParams> = settings::get(db, settings::BIRTHDAY_PARAMS).await?;
-    Ok(saved)
-}
-
-/// The business time zone: the saved one, else `PARABENS_TZ`.
-pub fn time_zone(params: &Option<BirthdayParams>, server: &Settings) -> chrono_tz::Tz {
-    params
-        .as_ref()
-        .and_then(|p| p.time_zone.parse().ok())
-        .unwrap_or(server.time_zone)
-}
-
-/// The business time zone as saved now (for callers that need nothing else).
-pub async fn business_time_zone(db: &Db, server: &Settings) -> surrealdb::Result<chrono_tz::Tz> {
-    Ok(time_zone(&birthday_params(db).await?, server))
-}
-
-/// Today's date in the business time zone.
-pub fn today(params: &Option<BirthdayParams>, server: &Settings) -> NaiveDate {
-    chrono::Utc::now()
-        .with_timezone(&time_zone(params, server))
-        .date_naive()
+    Ok(match saved {
+        Some(params) => Effective {
+            time_zone: params.time_zone.parse().unwrap_or(server.time_zone),
+            params,
+            saved: true,
+        },
+        None => Effective {
+            params: BirthdayParams {
+                time_zone: server.time_zone.name().to_string(),
+                ..BirthdayParams::default()
+            },
+            saved: false,
+            time_zone: server.time_zone,
+        },
+    })
 }

@@ -31,9 +31,11 @@ async fn run_on(
     day: Option<chrono::NaiveDate>,
 ) -> Result<RunReport, TaskError> {
     let db = &state.db;
-    let saved = params::birthday_params(db).await.map_err(TaskError::db)?;
-    let today = day.unwrap_or_else(|| params::today(&saved, &state.settings));
-    let p = saved.unwrap_or_default();
+    let effective = params::effective(db, &state.settings)
+        .await
+        .map_err(TaskError::db)?;
+    let today = day.unwrap_or_else(|| effective.today());
+    let p = effective.params;
     let message_id = p.message_id.clone().ok_or_else(|| {
         TaskError::Final("Nenhuma mensagem de aniversário escolhida em Parâmetros.".into())
     })?;

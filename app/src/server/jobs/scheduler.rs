@@ -50,7 +50,9 @@ async fn on_cron_tick(tick: Tick<Utc>, state: Data<AppState>) -> Result<(), BoxD
 /// this instance claimed.
 pub async fn on_tick(state: &AppState, at: DateTime<Utc>) -> surrealdb::Result<Vec<String>> {
     let at = at.duration_trunc(Duration::minutes(1)).unwrap_or(at);
-    let tz = params::business_time_zone(&state.db, &state.settings).await?;
+    let tz = params::effective(&state.db, &state.settings)
+        .await?
+        .time_zone;
     let local = at.with_timezone(&tz).naive_local();
     let mut claimed = Vec::new();
     for entry in agenda::list(&state.db).await? {
@@ -75,13 +77,13 @@ pub async fn on_tick(state: &AppState, at: DateTime<Utc>) -> surrealdb::Result<V
 /// successful run since, one catch-up run. Enqueueing is idempotent, so a doubt costs
 /// nothing; a missed day does.
 pub async fn catch_up(state: &AppState, now: DateTime<Utc>) -> surrealdb::Result<Vec<String>> {
-    let saved = params::birthday_params(&state.db).await?;
-    if saved.as_ref().and_then(|p| p.message_id.as_ref()).is_none() {
+    let effective = params::effective(&state.db, &state.settings).await?;
+    if effective.params.message_id.is_none() {
         // A fresh install: no birthday message yet, so a catch-up could only fail.
         tracing::info!("no birthday message chosen yet: nothing to catch up");
         return Ok(Vec::new());
     }
-    let tz = params::time_zone(&saved, &state.settings);
+    let tz = effective.time_zone;
     let local_now = now.with_timezone(&tz);
     let today = local_now.date_naive();
     let day_start = today.and_hms_opt(0, 0, 0).expect("midnight exists");

@@ -153,9 +153,10 @@ pub async fn run(
             )),
         };
     let db = &state.db;
-    let saved = params::birthday_params(db).await.map_err(TaskError::db)?;
-    let p = saved.clone().unwrap_or_default();
-    let tz = params::time_zone(&saved, &state.settings);
+    let effective = params::effective(db, &state.settings)
+        .await
+        .map_err(TaskError::db)?;
+    let (p, tz) = (effective.params, effective.time_zone);
     let tally = Arc::new(Tally::default());
     if !p.allow_late {
         // Expired even outside the send window, so the dashboard says so from midnight on.
