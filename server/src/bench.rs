@@ -166,7 +166,7 @@ pub async fn drain(a: DrainArgs) -> anyhow::Result<()> {
 
     let t = Instant::now();
     // The sender checks every message against its client just before sending.
-    let today = params::effective(db, &state.settings).await?.today();
+    let today = params::effective(db, &state.config).await?.today();
     let records: Vec<ClientRecord> = (0..a.messages)
         .map(|i| ClientRecord {
             external_id: format!("{}", i + 1),
@@ -243,7 +243,14 @@ pub async fn drain(a: DrainArgs) -> anyhow::Result<()> {
             // A run ends when nothing is due within its horizon; start the next one.
             round += 1;
             let key = format!("bench-drain-{round}");
-            jobs::claim_and_push(&state, &key, &entry, Trigger::Manual, chrono::Utc::now()).await?;
+            jobs::claim_and_push(
+                &state.tasks(),
+                &key,
+                &entry,
+                Trigger::Manual,
+                chrono::Utc::now(),
+            )
+            .await?;
             current = Some(key);
         }
         if last_report.elapsed().as_secs() >= 10 {

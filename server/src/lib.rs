@@ -4,16 +4,16 @@
 #![recursion_limit = "256"]
 
 pub mod bench;
-pub mod config;
 pub mod router;
 pub mod security;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+pub use app::server::config;
 use app::server::jobs::{self, JobsRunning};
 use app::server::opa::connection::OpaConnection;
-use app::server::{auth, db, rate_limit::LoginLimiter, schema, state::Settings, AppState};
+use app::server::{auth, db, rate_limit::LoginLimiter, schema, AppState};
 use config::Config;
 
 /// Opens the database, applies the schema and makes sure the first admin exists.
@@ -38,24 +38,18 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
             "first admin created: user \"admin\", password \"{generated}\" (change it in Conta)"
         );
     }
+    let changes = app::server::changes::Changes::default();
     Ok(AppState {
         imports: Arc::new(app::server::imports::ImportJobs::new(db.clone())),
         db,
-        settings: Arc::new(Settings {
-            time_zone: config.time_zone,
-            secure_cookies: config.secure_cookies,
-            retry_base: config.retry_base,
-            max_send_attempts: config.max_send_attempts,
-            trusted_proxies: config.trusted_proxies.clone(),
-            ..Settings::default()
-        }),
+        config: Arc::new(config.clone()),
         limiter: Arc::new(LoginLimiter::default()),
         opa: Arc::new(OpaConnection::new(
             config.opa_url.clone(),
             config.opa_token.clone(),
         )),
-        jobs: Default::default(),
-        leptos_options: config.leptos.clone(),
+        jobs: Arc::new(jobs::Jobs::new(changes.clone())),
+        changes,
     })
 }
 
@@ -95,7 +89,7 @@ pub async fn start(config: &Config, addr: SocketAddr) -> anyhow::Result<Running>
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     let addr = listener.local_addr()?;
     state.opa.set_listen_addr(addr);
-    let jobs = jobs::start(state.clone()).await?;
+    let jobs = jobs::start(state.tasks()).await?;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let app = router::router(state.clone());
     let task = tokio::spawn(async move {

@@ -57,7 +57,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(Bench::Birthdays(args)) => return server::bench::birthdays(args).await,
         Command::Bench(Bench::Drain(args)) => return server::bench::drain(args).await,
     }
-    let config = Config::from_env()?;
+    let config = Config::from_env().map_err(anyhow::Error::msg)?;
     tracing::info!(?config, "starting Parabéns");
     // The same start-up as the tests'.
     let running = server::start(&config, config.leptos.site_addr).await?;

@@ -24,7 +24,7 @@ pub fn router(state: AppState) -> Router {
     let ctx_state = state.clone();
     let context = move || provide_context(ctx_state.clone());
     let fn_state = state.clone();
-    let options = state.leptos_options.clone();
+    let options = state.config.leptos.clone();
 
     Router::new()
         .route("/healthz", get(healthz))
@@ -83,7 +83,7 @@ async fn events(State(state): State<AppState>, headers: axum::http::HeaderMap) -
         )
             .into_response();
     }
-    let changes = state.jobs.subscribe();
+    let changes = state.changes.subscribe();
     let stream = futures::stream::unfold(changes, |mut rx| async move {
         if let Err(RecvError::Closed) = rx.recv().await {
             return None;

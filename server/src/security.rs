@@ -71,7 +71,7 @@ pub async fn refuse_cross_site(
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    let trusted = peer(&req).is_some_and(|p| state.settings.trusted_proxies.contains(&p));
+    let trusted = peer(&req).is_some_and(|p| state.config.trusted_proxies.contains(&p));
     if from_this_site(req.headers(), trusted) {
         return next.run(req).await;
     }
@@ -166,7 +166,7 @@ async fn input_errors_are_4xx(res: Response) -> Response {
 /// over TLS; nothing cached of server-function answers and pages (they show the signed-in
 /// admin's data). The site's files under `/pkg/` keep their own caching.
 pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let secure = session::is_secure(req.headers(), &state.settings);
+    let secure = session::is_secure(req.headers(), &state.config);
     let is_asset = req.uri().path().starts_with("/pkg/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();

@@ -62,7 +62,7 @@ pub async fn login(
         if let Err(e) = session::purge_expired(&state.db).await {
             tracing::warn!(%e, "could not purge expired sessions");
         }
-        let hours = state.settings.session_hours;
+        let hours = state.config.session_hours;
         let token = session::create(&state.db, &username, hours)
             .await
             .or_internal("create session")?;

@@ -9,7 +9,7 @@ use crate::models::client::{BirthdaySelection, ClientView};
 pub async fn birthday_preview(date: Option<String>) -> Result<BirthdaySelection, AppError> {
     use crate::server::{clients, signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
-        let effective = crate::server::params::effective(&state.db, &state.settings)
+        let effective = crate::server::params::effective(&state.db, &state.config)
             .await
             .or_internal("read parameters")?;
         let day = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {

@@ -16,7 +16,7 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
     use crate::server::{agenda, params, queue, signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
         let db = &state.db;
-        let tz = params::effective(db, &state.settings)
+        let tz = params::effective(db, &state.config)
             .await
             .or_internal("read parameters")?
             .time_zone;
@@ -78,7 +78,7 @@ pub async fn run_now(entry_id: String) -> Result<String, AppError> {
             entry.id,
             now.format("%Y%m%dT%H%M%S%.3fZ")
         );
-        let run = claim_and_push(&state, &key, &entry, Trigger::Manual, now)
+        let run = claim_and_push(&state.tasks(), &key, &entry, Trigger::Manual, now)
             .await
             .or_internal("claim manual run")?
             .ok_or_else(|| AppError::field("entry_id", "Execução já solicitada; aguarde."))?;

@@ -235,7 +235,7 @@ pub async fn sandbox_outbox(page: usize) -> Result<crate::models::opa::OutboxPag
     use crate::server::{signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
         let (items, total) = state.opa.sandbox.inbox_page(page, OUTBOX_PAGE);
-        let tz = crate::server::params::effective(&state.db, &state.settings)
+        let tz = crate::server::params::effective(&state.db, &state.config)
             .await
             .or_internal("read parameters")?
             .time_zone;

@@ -193,7 +193,7 @@ pub async fn delete_message(id: String) -> Result<(), AppError> {
     use crate::server::{internal, messages, params, signed_in, OrInternal, Signed};
     signed_in(|Signed { user: me, state, .. }| async move {
         crate::server::bounded("id", &id, crate::domain::limits::MAX_ID)?;
-        let p = params::effective(&state.db, &state.settings)
+        let p = params::effective(&state.db, &state.config)
             .await
             .or_internal("read parameters")?;
         if p.params.message_id.as_deref() == Some(id.as_str()) {
@@ -244,7 +244,7 @@ pub async fn preview_clients(
 pub async fn get_birthday_params() -> Result<BirthdayParams, AppError> {
     use crate::server::{params, signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
-        Ok(params::effective(&state.db, &state.settings)
+        Ok(params::effective(&state.db, &state.config)
             .await
             .or_internal("read parameters")?
             .params)
@@ -298,7 +298,7 @@ pub async fn send_test_message(
             crate::server::bounded("client_id", &client_id, crate::domain::limits::MAX_ID)?;
             crate::server::bounded("phone", &phone, crate::domain::limits::MAX_ID)?;
             let phone = normalize(&phone).map_err(|why| AppError::field("phone", why.message()))?;
-            let p = params::effective(&state.db, &state.settings)
+            let p = params::effective(&state.db, &state.config)
                 .await
                 .or_internal("read parameters")?;
             let message_id = p.params.message_id.clone().ok_or_else(|| {

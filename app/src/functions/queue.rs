@@ -47,7 +47,7 @@ pub async fn list_queue(
     use crate::server::{params, queue, signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
         let f = filter(&status, &from, &to, &client, &message_id)?;
-        let tz = params::effective(&state.db, &state.settings)
+        let tz = params::effective(&state.db, &state.config)
             .await
             .or_internal("read parameters")?
             .time_zone;
@@ -93,7 +93,7 @@ pub async fn queue_action(id: String, action: String) -> Result<(), AppError> {
                 ));
             }
             tracing::info!(by = %me.username, message = key, action = %action, "queue action");
-            state.jobs.changed();
+            state.changes.notify();
             Ok(())
         },
     )
@@ -114,7 +114,7 @@ pub async fn requeue_failed(
              user: me, state, ..
          }| async move {
             let f = filter("", &from, &to, &client, &message_id)?;
-            let tz = params::effective(&state.db, &state.settings)
+            let tz = params::effective(&state.db, &state.config)
                 .await
                 .or_internal("read parameters")?
                 .time_zone;
@@ -122,7 +122,7 @@ pub async fn requeue_failed(
                 .await
                 .or_internal("requeue failed messages")?;
             tracing::info!(by = %me.username, requeued = n, "failed messages requeued");
-            state.jobs.changed();
+            state.changes.notify();
             Ok(n)
         },
     )

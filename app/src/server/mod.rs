@@ -3,8 +3,10 @@
 pub mod agenda;
 pub mod auth;
 pub mod call;
+pub mod changes;
 pub mod client_addr;
 pub mod clients;
+pub mod config;
 pub mod csp;
 pub mod csv_import;
 pub mod db;
@@ -96,7 +98,7 @@ pub async fn client_ip() -> std::net::IpAddr {
         leptos::prelude::use_context::<AppState>(),
     ) {
         (Some(parts), Some(state)) => {
-            client_addr::real_client(peer, &parts.headers, &state.settings.trusted_proxies)
+            client_addr::real_client(peer, &parts.headers, &state.config.trusted_proxies)
         }
         _ => peer,
     }
@@ -105,6 +107,6 @@ pub async fn client_ip() -> std::net::IpAddr {
 /// Whether the current request came over TLS (directly configured or via the proxy header).
 pub fn request_is_secure(state: &AppState) -> bool {
     leptos::prelude::use_context::<axum::http::request::Parts>()
-        .map(|p| session::is_secure(&p.headers, &state.settings))
-        .unwrap_or(state.settings.secure_cookies)
+        .map(|p| session::is_secure(&p.headers, &state.config))
+        .unwrap_or(state.config.secure_cookies)
 }

@@ -4,9 +4,9 @@
 
 use chrono::NaiveDate;
 
+use super::config::Config;
 use super::db::Db;
 use super::settings;
-use super::state::Settings;
 use crate::models::settings::BirthdayParams;
 
 /// The parameters in force and the business time zone they name.
@@ -27,7 +27,7 @@ impl Effective {
     }
 }
 
-pub async fn effective(db: &Db, server: &Settings) -> surrealdb::Result<Effective> {
+pub async fn effective(db: &Db, server: &Config) -> surrealdb::Result<Effective> {
     let saved: Option<BirthdayParams> = settings::get(db, settings::BIRTHDAY_PARAMS).await?;
     Ok(match saved {
         Some(params) => Effective {

@@ -7,8 +7,9 @@ use sha2::{Digest, Sha256};
 use surrealdb::types::{RecordId, SurrealValue};
 
 use super::auth::user_id;
+use super::config::Config;
 use super::db::Db;
-use super::state::{app_state, Settings};
+use super::state::app_state;
 use crate::error::AppError;
 use crate::models::account::CurrentUser;
 
@@ -98,8 +99,8 @@ pub fn token_from_headers(headers: &HeaderMap) -> Option<String> {
 }
 
 /// `Secure` when configured, or when a TLS-terminating proxy says the request came over https.
-pub fn is_secure(headers: &HeaderMap, settings: &Settings) -> bool {
-    settings.secure_cookies
+pub fn is_secure(headers: &HeaderMap, config: &Config) -> bool {
+    config.secure_cookies
         || headers
             .get("x-forwarded-proto")
             .and_then(|v| v.to_str().ok())
@@ -214,6 +215,6 @@ mod tests {
         );
         assert_eq!(token_from_headers(&h).as_deref(), Some("tok"));
         h.insert("x-forwarded-proto", HeaderValue::from_static("https"));
-        assert!(is_secure(&h, &Settings::default()));
+        assert!(is_secure(&h, &Config::for_tests("x")));
     }
 }

@@ -252,7 +252,7 @@ async fn leap_day_birthdays_in_a_non_leap_year() {
     let state = &app.running.state;
     let on = |y, m, d| async move {
         let day = NaiveDate::from_ymd_opt(y, m, d).unwrap();
-        enqueue::run_for_day(state, &format!("t-{day}"), day)
+        enqueue::run_for_day(&state.tasks(), &format!("t-{day}"), day)
             .await
             .unwrap()
     };
@@ -284,8 +284,8 @@ async fn leap_day_birthdays_in_a_non_leap_year() {
 /// A second scheduler instance over the same store, as a second server would be.
 async fn second_instance(state: &AppState) -> (AppState, jobs::JobsRunning) {
     let mut other = state.clone();
-    other.jobs = Default::default();
-    let running = jobs::start(other.clone()).await.unwrap();
+    other.jobs = std::sync::Arc::new(jobs::Jobs::new(other.changes.clone()));
+    let running = jobs::start(other.tasks()).await.unwrap();
     (other, running)
 }
 
@@ -310,9 +310,10 @@ async fn two_scheduler_instances_never_run_a_tick_twice() {
     let id = agenda::save(&a.db, &every_minute).await.unwrap();
     let start = Utc::now() - chrono::Duration::days(2);
     let mut claimed = Vec::new();
+    let (ta, tb) = (a.tasks(), b.tasks());
     for i in 0..40 {
         let tick = start + chrono::Duration::minutes(i);
-        let (x, y) = tokio::join!(scheduler::on_tick(&a, tick), scheduler::on_tick(&b, tick));
+        let (x, y) = tokio::join!(scheduler::on_tick(&ta, tick), scheduler::on_tick(&tb, tick));
         let (x, y) = (x.unwrap(), y.unwrap());
         let mine: Vec<_> = x.iter().chain(&y).filter(|r| r.starts_with(&id)).collect();
         assert_eq!(mine.len(), 1, "tick {tick}: {x:?} {y:?}");
@@ -607,13 +608,16 @@ async fn a_missed_enqueue_tick_is_caught_up_once() {
     e.enabled = true;
     agenda::save(&state.db, &e).await.unwrap();
     let now = Utc::now();
-    let first = scheduler::catch_up(&state, now).await.unwrap();
+    let first = scheduler::catch_up(&state.tasks(), now).await.unwrap();
     assert_eq!(first.len(), 1, "{first:?}");
     let r = wait_run(&state, &first[0]).await;
     assert_eq!(r.trigger, Trigger::CatchUp);
     assert_eq!(r.counts.get(count::ENQUEUED), 2);
     // A second start the same day has nothing to catch up.
-    assert!(scheduler::catch_up(&state, now).await.unwrap().is_empty());
+    assert!(scheduler::catch_up(&state.tasks(), now)
+        .await
+        .unwrap()
+        .is_empty());
     app.running.stop().await;
 }
 

@@ -2,23 +2,24 @@
 
 use chrono::Datelike;
 
+use super::TaskContext;
 use super::{RunReport, TaskError};
 use crate::domain::template::{render_text, render_variables, ClientFields};
 use crate::models::queue::count;
 use crate::server::queue::{self, NewMessage};
-use crate::server::{clients, messages, params, AppState};
+use crate::server::{clients, messages, params};
 
 /// Rows per enqueue transaction.
 const BATCH: usize = 200;
 
 /// The enqueue task for today's birthdays (business date).
-pub async fn run(state: &AppState, run_id: &str) -> Result<RunReport, TaskError> {
+pub async fn run(state: &TaskContext, run_id: &str) -> Result<RunReport, TaskError> {
     run_on(state, run_id, None).await
 }
 
 /// The enqueue task for the birthdays of `day` (a business date).
 pub async fn run_for_day(
-    state: &AppState,
+    state: &TaskContext,
     run_id: &str,
     day: chrono::NaiveDate,
 ) -> Result<RunReport, TaskError> {
@@ -26,12 +27,12 @@ pub async fn run_for_day(
 }
 
 async fn run_on(
-    state: &AppState,
+    state: &TaskContext,
     run_id: &str,
     day: Option<chrono::NaiveDate>,
 ) -> Result<RunReport, TaskError> {
     let db = &state.db;
-    let effective = params::effective(db, &state.settings)
+    let effective = params::effective(db, &state.config)
         .await
         .map_err(TaskError::db)?;
     let today = day.unwrap_or_else(|| effective.today());
@@ -93,7 +94,7 @@ async fn run_on(
             // Another run (or instance) enqueued them between selection and now.
             c.add("ignorados: já na fila", (chunk.len() - done) as u64);
         }
-        state.jobs.changed();
+        state.changes.notify();
     }
     c.add(count::ENQUEUED, enqueued as u64);
     report.note = Some(format!("Aniversariantes de {}", today.format("%d/%m/%Y")));
@@ -104,7 +105,7 @@ async fn run_on(
 /// A transaction that conflicts with another instance's is simply tried again: the
 /// one-greeting check inside it makes the retry safe.
 async fn enqueue_with_retry(
-    state: &AppState,
+    state: &TaskContext,
     run_id: &str,
     chunk: &[NewMessage],
 ) -> Result<usize, TaskError> {

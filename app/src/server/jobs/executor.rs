@@ -13,10 +13,10 @@ use apalis::prelude::*;
 use futures::channel::mpsc;
 use futures::StreamExt;
 
+use super::TaskContext;
 use super::{enqueue, runs, send, RunReport, RunRequest, TaskError};
 use crate::models::agenda::TaskKind;
 use crate::models::queue::{count, RunOutcome, Trigger};
-use crate::server::AppState;
 
 /// Retries after a failed attempt: up to three attempts in all.
 pub const RETRIES: usize = 2;
@@ -25,7 +25,7 @@ pub const TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
 /// Runs the executor until `signal` completes.
 pub async fn run(
-    state: AppState,
+    state: TaskContext,
     receiver: mpsc::UnboundedReceiver<Task<RunRequest>>,
     signal: impl Future<Output = std::io::Result<()>> + Send + 'static,
 ) {
@@ -63,7 +63,7 @@ pub async fn run(
 }
 
 /// The task itself, by kind.
-async fn execute(req: RunRequest, state: Data<AppState>) -> Result<RunReport, BoxDynError> {
+async fn execute(req: RunRequest, state: Data<TaskContext>) -> Result<RunReport, BoxDynError> {
     let result = match req.task {
         TaskKind::EnqueueBirthdays => enqueue::run(&state, &req.run_id).await,
         TaskKind::SendQueue => {
@@ -87,7 +87,7 @@ async fn execute(req: RunRequest, state: Data<AppState>) -> Result<RunReport, Bo
 }
 
 /// *Sincronizar clientes IXC*: the same sync as *Sincronizar agora*, visible on the IXC page.
-async fn sync_ixc(state: &AppState) -> Result<RunReport, TaskError> {
+async fn sync_ixc(state: &TaskContext) -> Result<RunReport, TaskError> {
     use crate::server::{imports, ixc, settings};
     let config: ixc::IxcConfig = settings::get(&state.db, settings::IXC)
         .await
@@ -135,7 +135,7 @@ async fn sync_ixc(state: &AppState) -> Result<RunReport, TaskError> {
 /// Records each attempt of a run: started, then succeeded, retrying or failed.
 #[derive(Clone)]
 pub struct RecordLayer {
-    state: AppState,
+    state: TaskContext,
 }
 
 impl<S> Layer<S> for RecordLayer {
@@ -152,7 +152,7 @@ impl<S> Layer<S> for RecordLayer {
 #[derive(Clone)]
 pub struct Record<S> {
     inner: S,
-    state: AppState,
+    state: TaskContext,
 }
 
 impl<S> Service<Task<RunRequest>> for Record<S>
@@ -183,7 +183,7 @@ where
                     tracing::error!(run = %key, %e, "could not record a run attempt");
                     1
                 });
-                state.jobs.changed();
+                state.changes.notify();
                 let result = fut.await.map_err(Into::into);
                 let written = match &result {
                     Ok(report) => {
@@ -214,7 +214,7 @@ where
                 if let Err(e) = written {
                     tracing::error!(run = %key, %e, "could not record a run's outcome");
                 }
-                state.jobs.changed();
+                state.changes.notify();
                 result
             },
             span,

@@ -72,20 +72,21 @@ pub struct Jobs {
     pub instance: String,
     sender: mpsc::UnboundedSender<Task<RunRequest>>,
     receiver: Mutex<Option<mpsc::UnboundedReceiver<Task<RunRequest>>>>,
-    changes: tokio::sync::broadcast::Sender<()>,
+    changes: crate::server::changes::Changes,
     stopping: AtomicBool,
     /// Held by the running send task: one sender per process.
     pub send_lock: tokio::sync::Mutex<()>,
 }
 
-impl Default for Jobs {
-    fn default() -> Self {
+impl Jobs {
+    /// `changes`: told whenever a run is queued.
+    pub fn new(changes: crate::server::changes::Changes) -> Self {
         let (sender, receiver) = mpsc::unbounded();
         Self {
             instance: crate::server::random_id(12),
             sender,
             receiver: Mutex::new(Some(receiver)),
-            changes: tokio::sync::broadcast::channel(64).0,
+            changes,
             stopping: AtomicBool::new(false),
             send_lock: tokio::sync::Mutex::new(()),
         }
@@ -101,16 +102,7 @@ impl Jobs {
         if self.sender.unbounded_send(task).is_err() {
             tracing::error!("executor queue closed; the run stays 'aguardando' until restart");
         }
-        self.changed();
-    }
-
-    /// Tells live pages that runs or messages changed.
-    pub fn changed(&self) {
-        let _ = self.changes.send(());
-    }
-
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<()> {
-        self.changes.subscribe()
+        self.changes.notify();
     }
 
     pub fn is_stopping(&self) -> bool {
@@ -129,9 +121,21 @@ impl Jobs {
     }
 }
 
+/// What the tasks run with: the part of the server state they need (no sessions, login
+/// throttle or site options), built by `AppState::tasks`.
+#[derive(Clone)]
+pub struct TaskContext {
+    pub db: crate::server::db::Db,
+    pub config: std::sync::Arc<crate::server::config::Config>,
+    pub opa: std::sync::Arc<crate::server::opa::connection::OpaConnection>,
+    pub jobs: std::sync::Arc<Jobs>,
+    pub imports: std::sync::Arc<crate::server::imports::ImportJobs>,
+    pub changes: crate::server::changes::Changes,
+}
+
 /// Claims a run and queues it; `None` when it was already claimed.
 pub async fn claim_and_push(
-    state: &crate::server::AppState,
+    state: &TaskContext,
     key: &str,
     entry: &crate::models::agenda::AgendaEntry,
     trigger: Trigger,
@@ -168,7 +172,7 @@ pub async fn claim_and_push(
 /// once (claimed, retried and recorded like any run) rather than at its next tick: the
 /// send follows the enqueue, as IXC's routine has it.
 pub async fn follow_with_send(
-    state: &crate::server::AppState,
+    state: &TaskContext,
     enqueue_run: &str,
 ) -> surrealdb::Result<Option<String>> {
     let entries = crate::server::agenda::list(&state.db).await?;
@@ -186,7 +190,7 @@ pub async fn follow_with_send(
 pub struct JobsRunning {
     stop: tokio::sync::watch::Sender<bool>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
-    state: crate::server::AppState,
+    state: TaskContext,
 }
 
 impl JobsRunning {
@@ -201,7 +205,7 @@ impl JobsRunning {
 
 /// Recovers what a stopped server left behind, catches up a missed enqueue tick and starts
 /// the scheduler and executor workers.
-pub async fn start(state: crate::server::AppState) -> surrealdb::Result<JobsRunning> {
+pub async fn start(state: TaskContext) -> surrealdb::Result<JobsRunning> {
     let interrupted = runs::mark_interrupted(&state.db).await?;
     if interrupted > 0 {
         tracing::warn!(

@@ -9,11 +9,12 @@ use apalis::prelude::*;
 use apalis_cron::{CronScheduler, Schedule, Tick};
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
+use super::TaskContext;
 use super::{claim_and_push, runs};
 use crate::domain::schedule;
 use crate::models::agenda::TaskKind;
 use crate::models::queue::Trigger;
-use crate::server::{agenda, params, AppState};
+use crate::server::{agenda, params};
 
 /// Every minute, on the minute (UTC; the time zone is applied per tick since the
 /// parameters may change it at any time).
@@ -28,7 +29,7 @@ impl Schedule<Utc> for EveryMinute {
 }
 
 pub async fn run(
-    state: AppState,
+    state: TaskContext,
     signal: impl Future<Output = std::io::Result<()>> + Send + 'static,
 ) {
     let worker = WorkerBuilder::new("parabens-scheduler")
@@ -40,7 +41,7 @@ pub async fn run(
     }
 }
 
-async fn on_cron_tick(tick: Tick<Utc>, state: Data<AppState>) -> Result<(), BoxDynError> {
+async fn on_cron_tick(tick: Tick<Utc>, state: Data<TaskContext>) -> Result<(), BoxDynError> {
     let at = DateTime::from_timestamp(tick.get_timestamp() as i64, 0).unwrap_or_else(Utc::now);
     on_tick(&state, at).await?;
     Ok(())
@@ -48,11 +49,9 @@ async fn on_cron_tick(tick: Tick<Utc>, state: Data<AppState>) -> Result<(), BoxD
 
 /// Claims and queues every enabled entry due at `at` (a whole minute). Returns the runs
 /// this instance claimed.
-pub async fn on_tick(state: &AppState, at: DateTime<Utc>) -> surrealdb::Result<Vec<String>> {
+pub async fn on_tick(state: &TaskContext, at: DateTime<Utc>) -> surrealdb::Result<Vec<String>> {
     let at = at.duration_trunc(Duration::minutes(1)).unwrap_or(at);
-    let tz = params::effective(&state.db, &state.settings)
-        .await?
-        .time_zone;
+    let tz = params::effective(&state.db, &state.config).await?.time_zone;
     let local = at.with_timezone(&tz).naive_local();
     let mut claimed = Vec::new();
     for entry in agenda::list(&state.db).await? {
@@ -76,8 +75,8 @@ pub async fn on_tick(state: &AppState, at: DateTime<Utc>) -> surrealdb::Result<V
 /// At start: for each enabled enqueue entry whose last tick today (before `now`) has no
 /// successful run since, one catch-up run. Enqueueing is idempotent, so a doubt costs
 /// nothing; a missed day does.
-pub async fn catch_up(state: &AppState, now: DateTime<Utc>) -> surrealdb::Result<Vec<String>> {
-    let effective = params::effective(&state.db, &state.settings).await?;
+pub async fn catch_up(state: &TaskContext, now: DateTime<Utc>) -> surrealdb::Result<Vec<String>> {
+    let effective = params::effective(&state.db, &state.config).await?;
     if effective.params.message_id.is_none() {
         // A fresh install: no birthday message yet, so a catch-up could only fail.
         tracing::info!("no birthday message chosen yet: nothing to catch up");

@@ -12,13 +12,14 @@ use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use tokio::sync::{Mutex, Semaphore};
 
 use super::pacer::Pacer;
+use super::TaskContext;
 use super::{RunReport, TaskError};
 use crate::models::client::ClientView;
 use crate::models::queue::count;
 use crate::models::settings::BirthdayParams;
 use crate::server::opa::OpaClient;
 use crate::server::queue::{self, Claimed};
-use crate::server::{clients, params, AppState};
+use crate::server::{clients, params};
 
 /// Requests to the provider in flight at once.
 const CONCURRENCY: usize = 32;
@@ -139,7 +140,7 @@ impl DailyLimits {
 /// A send run. `wait_for_other`: a run that follows an enqueue waits for a send already
 /// running in this process (which may have missed the new messages) instead of giving up.
 pub async fn run(
-    state: &AppState,
+    state: &TaskContext,
     run_id: &str,
     wait_for_other: bool,
 ) -> Result<RunReport, TaskError> {
@@ -153,7 +154,7 @@ pub async fn run(
             )),
         };
     let db = &state.db;
-    let effective = params::effective(db, &state.settings)
+    let effective = params::effective(db, &state.config)
         .await
         .map_err(TaskError::db)?;
     let (p, tz) = (effective.params, effective.time_zone);
@@ -168,7 +169,7 @@ pub async fn run(
         if expired > 0 {
             tracing::warn!(expired, "greetings whose day ended unsent expired");
             tally.expired.fetch_add(expired as u64, Ordering::Relaxed);
-            state.jobs.changed();
+            state.changes.notify();
         }
     }
     let recovered = queue::recover_expired(db).await.map_err(TaskError::db)?;
@@ -262,7 +263,7 @@ pub async fn run(
                 queue::claim_due(&db, &owner, batch, until).await
             }));
         }
-        state.jobs.changed();
+        state.changes.notify();
         let ids: Vec<String> = claimed.iter().map(|m| m.client_id.clone()).collect();
         let current = clients::get_many(db, &ids).await.map_err(TaskError::db)?;
         for mut m in claimed {
@@ -328,7 +329,7 @@ pub async fn run(
     // once the last sending task has dropped its sender.
     drop(results);
     let _ = recorder.await;
-    state.jobs.changed();
+    state.changes.notify();
     let mut report = RunReport {
         note,
         ..Default::default()
@@ -361,7 +362,7 @@ pub async fn run(
 }
 
 /// Gives a claimed message back unsent, due again at `at`.
-async fn release(state: &AppState, m: &Claimed, at: DateTime<Utc>, why: &str) {
+async fn release(state: &TaskContext, m: &Claimed, at: DateTime<Utc>, why: &str) {
     if let Err(e) = queue::release(&state.db, &m.key, &state.jobs.instance, at, why).await {
         // The lease expires and the message is recovered: nothing is lost.
         tracing::error!(message = %m.key, %e, "could not release a message");
@@ -370,7 +371,7 @@ async fn release(state: &AppState, m: &Claimed, at: DateTime<Utc>, why: &str) {
 
 /// Writes the results of attempts as they come, many per transaction under load.
 async fn record_attempts(
-    state: AppState,
+    state: TaskContext,
     mut attempts: tokio::sync::mpsc::UnboundedReceiver<queue::Attempt>,
     unrecorded: Arc<AtomicUsize>,
 ) {
@@ -396,13 +397,13 @@ async fn record_attempts(
             tracing::error!(%e, messages = batch.len(), "could not record send attempts");
         }
         unrecorded.fetch_sub(batch.len(), Ordering::AcqRel);
-        state.jobs.changed();
+        state.changes.notify();
     }
 }
 
 /// One attempt: the provider's answer, classified into what happens to the message next.
 async fn send_one(
-    state: &AppState,
+    state: &TaskContext,
     client: &OpaClient,
     pacer: &Pacer,
     tally: &Tally,
@@ -424,13 +425,13 @@ async fn send_one(
             tally.sent.fetch_add(1, Ordering::Relaxed);
             queue::Outcome::Sent(provider_id)
         }
-        Err(e) if e.is_retryable() && attempt < state.settings.max_send_attempts => {
+        Err(e) if e.is_retryable() && attempt < state.config.max_send_attempts => {
             pacer.refund().await;
             tally.retry.fetch_add(1, Ordering::Relaxed);
             // The provider's own wait when it gave one, else ours.
             let wait = e
                 .retry_after
-                .unwrap_or_else(|| retry_delay(attempt, state.settings.retry_base, rand::random()));
+                .unwrap_or_else(|| retry_delay(attempt, state.config.retry_base, rand::random()));
             tracing::info!(message = %m.key, attempt, error = %e, "send failed, will retry");
             queue::Outcome::Retry(
                 Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default(),

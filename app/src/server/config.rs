@@ -1,8 +1,9 @@
-//! Configuration from environment variables (documented in the README).
+//! The process configuration, from environment variables (documented in the README): one
+//! struct for start-up and for everything that runs (state, tasks, server functions).
 
 use std::net::SocketAddr;
 
-use app::server::db::DbCredentials;
+use super::db::DbCredentials;
 use leptos::config::{Env, LeptosOptions};
 use secrecy::SecretString;
 
@@ -18,6 +19,8 @@ pub struct Config {
     pub admin_password: Option<SecretString>,
     /// `PARABENS_SECURE_COOKIES=1`: always mark the session cookie `Secure`.
     pub secure_cookies: bool,
+    /// How long a session lasts without a new login.
+    pub session_hours: i64,
     /// `PARABENS_OPA_URL`: a real Opa! Suite (`https://host/api/v1`); unset, the sandbox.
     pub opa_url: Option<String>,
     /// `PARABENS_OPA_TOKEN`: its token; without a URL, the sandbox's token (default `sandbox`).
@@ -36,11 +39,11 @@ fn var(name: &str) -> Option<String> {
 }
 
 impl Config {
-    pub fn from_env() -> anyhow::Result<Self> {
+    pub fn from_env() -> Result<Self, String> {
         let time_zone = match var("PARABENS_TZ") {
             Some(tz) => tz
                 .parse()
-                .map_err(|_| anyhow::anyhow!("PARABENS_TZ: unknown time zone {tz:?}"))?,
+                .map_err(|_| format!("PARABENS_TZ: unknown time zone {tz:?}"))?,
             None => chrono_tz::America::Sao_Paulo,
         };
         let db_credentials = match (var("PARABENS_DB_USER"), var("PARABENS_DB_PASS")) {
@@ -49,12 +52,12 @@ impl Config {
                 password: password.into(),
             }),
             (None, None) => None,
-            _ => anyhow::bail!("set both PARABENS_DB_USER and PARABENS_DB_PASS, or neither"),
+            _ => return Err("set both PARABENS_DB_USER and PARABENS_DB_PASS, or neither".into()),
         };
         let site_addr: SocketAddr = var("LEPTOS_SITE_ADDR")
             .unwrap_or_else(|| "127.0.0.1:3000".into())
             .parse()
-            .map_err(|e| anyhow::anyhow!("LEPTOS_SITE_ADDR: {e}"))?;
+            .map_err(|e| format!("LEPTOS_SITE_ADDR: {e}"))?;
         let env = match var("LEPTOS_ENV").as_deref() {
             Some("DEV") | Some("dev") => Env::DEV,
             _ => Env::PROD,
@@ -71,6 +74,7 @@ impl Config {
             db_credentials,
             time_zone,
             admin_password: var("PARABENS_ADMIN_PASSWORD").map(SecretString::from),
+            session_hours: 12,
             secure_cookies: matches!(
                 var("PARABENS_SECURE_COOKIES").as_deref(),
                 Some("1" | "true")
@@ -81,14 +85,13 @@ impl Config {
                 var("PARABENS_RETRY_BASE_MS")
                     .map(|v| v.parse())
                     .transpose()
-                    .map_err(|e| anyhow::anyhow!("PARABENS_RETRY_BASE_MS: {e}"))?
+                    .map_err(|e| format!("PARABENS_RETRY_BASE_MS: {e}"))?
                     .unwrap_or(30_000),
             ),
             max_send_attempts: 8,
-            trusted_proxies: app::server::client_addr::parse_trusted(
+            trusted_proxies: super::client_addr::parse_trusted(
                 &var("PARABENS_TRUSTED_PROXIES").unwrap_or_default(),
-            )
-            .map_err(|e| anyhow::anyhow!(e))?,
+            )?,
             leptos,
         })
     }
@@ -101,6 +104,7 @@ impl Config {
             time_zone: chrono_tz::America::Sao_Paulo,
             admin_password: Some(admin_password.into()),
             secure_cookies: false,
+            session_hours: 12,
             opa_url: None,
             opa_token: None,
             retry_base: std::time::Duration::from_millis(300),
