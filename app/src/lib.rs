@@ -60,9 +60,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("fila") view=queue::QueuePage />
                     <Route path=path!("fila/:id") view=queue::QueueDetailPage />
                     <Route path=path!("clientes") view=clients::ClientsPage />
-                    <Route path=path!("clientes/importar") view=client_import::ClientImportPage />
-                    <Route path=path!("clientes/aniversariantes") view=birthdays::BirthdaysPage />
-                    <Route path=path!("clientes/:id") view=client_detail::ClientDetailPage />
+                    <Route path=path!("clientes/importar") view=clients::ClientImportPage />
+                    <Route path=path!("clientes/aniversariantes") view=clients::BirthdaysPage />
+                    <Route path=path!("clientes/:id") view=clients::ClientDetailPage />
                     <Route path=path!("integracoes") view=integrations::IntegrationsPage />
                     <Route path=path!("integracoes/ixc") view=integrations::IxcPage />
                     <Route path=path!("integracoes/opa") view=integrations::OpaPage />

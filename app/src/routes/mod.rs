@@ -1,10 +1,7 @@
-//! One file per page.
+//! One file per page, a folder per area with more than one.
 
 pub mod account;
 pub mod agenda;
-pub mod birthdays;
-pub mod client_detail;
-pub mod client_import;
 pub mod clients;
 pub mod dashboard;
 pub mod integrations;

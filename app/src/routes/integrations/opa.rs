@@ -1,110 +1,17 @@
+//! *Integrações > Opa! Suite*: connection, test, and the sandbox's outbox.
+
 use leptos::prelude::*;
-use leptos_router::components::A;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::form::{field_error, form_error, FieldError, FormError};
-use crate::components::import_progress::{watch_import, ImportProgress};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::components::time::format_time;
 use crate::functions::integrations::{
-    ixc_settings, opa_settings, sandbox_outbox, sync_ixc_now, test_ixc_connection,
-    test_opa_connection, SaveIxcSettings, SaveOpaSettings, OUTBOX_PAGE,
+    opa_settings, sandbox_outbox, test_opa_connection, SaveOpaSettings, OUTBOX_PAGE,
 };
 use crate::models::opa::SANDBOX_KEEPS;
-
-/// *Integrações*: the systems Parabéns talks to.
-#[component]
-pub fn IntegrationsPage() -> impl IntoView {
-    view! {
-        <PageHeader title="Integrações" description="Conexões com o IXC Provedor (clientes) e o Opa! Suite (envio das mensagens)." />
-        <div class="grid-2">
-            <section class="card">
-                <h2>"IXC Provedor"</h2>
-                <p class="muted">"Sincroniza os clientes pelo webservice do IXC."</p>
-                <A href="/integracoes/ixc" attr:class="btn btn-primary">"Configurar IXC"</A>
-            </section>
-            <section class="card">
-                <h2>"Opa! Suite"</h2>
-                <p class="muted">"Canais, templates e envio das mensagens de WhatsApp."</p>
-                <A href="/integracoes/opa" attr:class="btn btn-primary">"Configurar Opa! Suite"</A>
-            </section>
-        </div>
-    }
-}
-
-/// *Integrações > IXC*: connection (token write-only), connection test and a sync with progress.
-#[component]
-pub fn IxcPage() -> impl IntoView {
-    let save = ServerAction::<SaveIxcSettings>::new();
-    let value = save.value();
-    let settings = Resource::new(move || save.version().get(), |_| ixc_settings());
-    let test = Action::new(|_: &()| test_ixc_connection());
-    let sync = Action::new(|_: &()| sync_ixc_now());
-    let job = Signal::derive(move || sync.value().get().and_then(Result::ok));
-    let status = watch_import(job);
-    let syncing = move || {
-        sync.pending().get() || job.get().is_some() && !status.get().is_some_and(|s| s.finished)
-    };
-
-    view! {
-        <PageHeader title="IXC Provedor" description="Webservice do IXC: URL do servidor, id do usuário e token. Os clientes são lidos 1.000 por página." />
-        <div class="grid-2">
-            <section class="card">
-                <h2>"Conexão"</h2>
-                <Loaded resource=settings let:s>
-                    {
-                        view! {
-                            <ActionForm action=save attr:class="form">
-                                <div class="field">
-                                    <label for="ixc-url">"URL do IXC"</label>
-                                    <input type="text" id="ixc-url" name="url" value=s.url placeholder="https://ixc.seuprovedor.com.br" required />
-                                    <FieldError message=field_error(value, "url") id="ixc-url-error" />
-                                </div>
-                                <div class="field">
-                                    <label for="ixc-user">"Id do usuário do webservice"</label>
-                                    <input type="text" id="ixc-user" name="user_id" inputmode="numeric" value=s.user_id required />
-                                    <FieldError message=field_error(value, "user_id") id="ixc-user-error" />
-                                </div>
-                                <div class="field">
-                                    <label for="ixc-token">"Token"</label>
-                                    <input type="password" id="ixc-token" name="token" autocomplete="off"
-                                        placeholder=if s.token_set { "Definido — deixe em branco para manter" } else { "Token do webservice" } />
-                                    <FieldError message=field_error(value, "token") id="ixc-token-error" />
-                                </div>
-                                <FormError message=form_error(value) />
-                                <Show when=move || matches!(value.get(), Some(Ok(())))>
-                                    <div class="alert alert-success" role="status">"Configuração salva."</div>
-                                </Show>
-                                <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>"Salvar"</button>
-                            </ActionForm>
-                        }.into_any()
-                    }
-                </Loaded>
-            </section>
-            <section class="card">
-                <h2>"Testar e sincronizar"</h2>
-                <div class="toolbar">
-                    <button type="button" class="btn btn-secondary" disabled=move || test.pending().get() on:click=move |_| { test.dispatch(()); }>
-                        {move || if test.pending().get() { "Testando…" } else { "Testar conexão" }}
-                    </button>
-                    <button type="button" class="btn btn-primary" disabled=syncing on:click=move |_| { sync.dispatch(()); }>
-                        {move || if syncing() { "Sincronizando…" } else { "Sincronizar agora" }}
-                    </button>
-                </div>
-                {move || test.value().get().map(|r| match r {
-                    Ok(n) => view! { <div class="alert alert-success" role="status">{format!("Conexão OK: {n} clientes no IXC.")}</div> }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                })}
-                {move || sync.value().get().and_then(Result::err).map(|e| view! {
-                    <div class="alert alert-error" role="alert">{e.to_string()}</div>
-                })}
-            </section>
-        </div>
-        {move || status.get().map(|s| view! { <ImportProgress status=s /> })}
-    }
-}
 
 /// *Integrações > Opa! Suite*: base URL and token (write-only), the connection test, and the
 /// sandbox's outbox while the sandbox is in use.

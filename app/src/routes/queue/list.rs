@@ -1,57 +1,22 @@
+//! *Fila de mensagens*: filters, the live table and the bulk re-queue.
+
 use leptos::prelude::*;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 use crate::components::form::{field_error, FieldError};
 use crate::components::layout::PageHeader;
 use crate::components::live::live_changes;
-use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
 use crate::components::queue_status::{LastError, StatusBadge};
 use crate::components::time::{format_opt, format_time};
 use crate::domain::phone::format_display;
 use crate::domain::url::percent_encode;
 use crate::error::AppError;
-use crate::functions::messages::{get_birthday_params, list_messages};
-use crate::functions::queue::{
-    get_queue_message, list_queue, QueueAction, RequeueFailed, PER_PAGE,
-};
-use crate::models::queue::{QueueFilter, QueueMessage, QueueStatus};
+use crate::functions::messages::list_messages;
+use crate::functions::queue::{list_queue, QueueAction, RequeueFailed, PER_PAGE};
+use crate::models::queue::{QueueMessage, QueueStatus};
 
-/// The filters' keys in the page's URL, in the order of [`QueueFilter::parse`]'s arguments.
-const KEYS: [&str; 5] = ["status", "de", "ate", "cliente", "mensagem"];
-/// The same filters by the names errors use (and the fields' ids).
-const FIELDS: [&str; 5] = ["status", "from", "to", "client", "message_id"];
-
-/// The filter of the five values in [`KEYS`] order, or its error as `(field, message)`.
-fn check(values: &[String; 5]) -> Result<QueueFilter, (&'static str, String)> {
-    let [status, from, to, client, message] = values;
-    QueueFilter::parse(status, from, to, client, message)
-}
-
-/// The business time zone (for showing times), once per page.
-fn time_zone() -> impl Fn() -> String + Copy + Send + Sync + 'static {
-    let params = OnceResource::new(get_birthday_params());
-    move || {
-        params
-            .get()
-            .and_then(Result::ok)
-            .map(|p| p.time_zone)
-            .unwrap_or_default()
-    }
-}
-
-fn detail_href(id: &str) -> String {
-    format!("/fila/{}", percent_encode(id, b""))
-}
-
-fn client_href(id: &str) -> String {
-    format!("/clientes/{}", percent_encode(id, b""))
-}
-
-/// Only these can be sent again now or cancelled.
-fn actionable(s: QueueStatus) -> bool {
-    matches!(s, QueueStatus::Pending | QueueStatus::Failed)
-}
+use super::*;
 
 /// *Fila de mensagens*: filters kept in the URL, paging, per-message actions and the bulk
 /// re-queue of failed messages. Live through the server's change stream.
@@ -264,7 +229,7 @@ fn QueueTable(
 /// *Reenviar agora* and *Cancelar* for one message, with the answer beside them. The
 /// action is the page's; the message pressed last is kept in the page's context.
 #[component]
-fn MessageActions(id: String, act: ServerAction<QueueAction>) -> impl IntoView {
+pub(super) fn MessageActions(id: String, act: ServerAction<QueueAction>) -> impl IntoView {
     let pressed = pressed_message();
     let (mine, mine2) = (id.clone(), id.clone());
     let is_mine = move || pressed.with(|p| p.as_deref() == Some(mine.as_str()));
@@ -291,89 +256,10 @@ fn MessageActions(id: String, act: ServerAction<QueueAction>) -> impl IntoView {
 
 /// The message whose action button was pressed last, shared by the rows of one page.
 #[derive(Clone, Copy)]
-struct Pressed(RwSignal<Option<String>>);
+pub(super) struct Pressed(pub(super) RwSignal<Option<String>>);
 
 fn pressed_message() -> RwSignal<Option<String>> {
     use_context::<Pressed>()
         .map(|Pressed(p)| p)
         .unwrap_or_else(|| RwSignal::new(None))
-}
-
-/// *Fila de mensagens > (mensagem)*: the rendered text, every attempt and the actions.
-#[component]
-pub fn QueueDetailPage() -> impl IntoView {
-    let params = use_params_map();
-    let changes = live_changes();
-    let act = ServerAction::<QueueAction>::new();
-    // Provided here, so the pressed button outlives the refetches that redraw the actions.
-    provide_context(Pressed(RwSignal::new(None)));
-    let tz = time_zone();
-    let detail = Resource::new(
-        move || {
-            (
-                params.with(|p| p.get("id").unwrap_or_default()),
-                changes.get(),
-                act.version().get(),
-            )
-        },
-        |(id, ..)| get_queue_message(id),
-    );
-
-    view! {
-        <PageHeader title="Mensagem da fila" />
-        <p><a href="/fila">"← Fila de mensagens"</a></p>
-        <Loaded resource=detail let:d>
-            {
-                    let tz = tz();
-                    let m = d.message;
-                    let row = |label: &'static str, value: String| view! { <div><dt>{label}</dt><dd>{value}</dd></div> };
-                    view! {
-                        <section class="card" aria-label="Mensagem">
-                            <h2>
-                                <a href=client_href(&m.client_id)>{m.client_name.clone()}</a>
-                                " " <StatusBadge status=m.status />
-                            </h2>
-                            <dl class="details">
-                                {row("Telefone", format_display(&m.phone))}
-                                {row("Mensagem", m.message_description.clone())}
-                                {row("Tentativas", m.attempts.to_string())}
-                                {row("Enfileirada em", format_time(m.created_at, &tz))}
-                                {row("Próxima tentativa", if actionable(m.status) { format_time(m.next_attempt_at, &tz) } else { "—".into() })}
-                                {row("Enviada em", format_opt(m.sent_at, &tz))}
-                                {row("Id no Opa! Suite", m.provider_id.clone().unwrap_or_else(|| "—".into()))}
-                                {row("Último erro", m.last_error.clone().unwrap_or_else(|| "—".into()))}
-                            </dl>
-                            <h3>"Texto enviado"</h3>
-                            <div class="bubble" data-testid="queue-text">{m.text.clone()}</div>
-                            {actionable(m.status).then(|| view! {
-                                <div class="toolbar detail-actions"><MessageActions id=m.id.clone() act /></div>
-                            })}
-                        </section>
-                        <section class="card">
-                            <h2>"Tentativas"</h2>
-                            {if d.attempts.is_empty() {
-                                view! { <p class="muted">"Nenhuma tentativa ainda."</p> }.into_any()
-                            } else {
-                                view! {
-                                    <div class="table-scroll">
-                                        <table class="table" aria-label="Tentativas">
-                                            <thead><tr><th>"Quando"</th><th>"Resultado"</th><th>"Detalhe"</th></tr></thead>
-                                            <tbody>
-                                                {d.attempts.into_iter().map(|a| view! {
-                                                    <tr>
-                                                        <td class="nowrap">{format_time(a.at, &tz)}</td>
-                                                        <td>{a.outcome}</td>
-                                                        <td>{a.detail}</td>
-                                                    </tr>
-                                                }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                    </div>
-                                }.into_any()
-                            }}
-                        </section>
-                    }.into_any()
-            }
-        </Loaded>
-    }
 }
