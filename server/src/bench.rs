@@ -134,7 +134,7 @@ pub async fn drain(a: DrainArgs) -> anyhow::Result<()> {
     use app::models::settings::BirthdayParams;
     use app::server::opa::sandbox::{Faults, CHANNEL_MAIN, TEMPLATE_BIRTHDAY};
     use app::server::queue::{self, NewMessage};
-    use app::server::{agenda, jobs, params, settings};
+    use app::server::{agenda, jobs, params, setting_store};
     use chrono::Datelike;
 
     anyhow::ensure!(
@@ -162,7 +162,7 @@ pub async fn drain(a: DrainArgs) -> anyhow::Result<()> {
         per_minute: a.rate,
         ..Default::default()
     };
-    settings::put(db, settings::BIRTHDAY_PARAMS, &params).await?;
+    setting_store::put(db, setting_store::BIRTHDAY_PARAMS, &params).await?;
 
     let t = Instant::now();
     // The sender checks every message against its client just before sending.

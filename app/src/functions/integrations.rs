@@ -5,8 +5,8 @@ use crate::models::settings::IxcSettingsView;
 
 #[cfg(feature = "ssr")]
 async fn ixc_config(db: &crate::server::db::Db) -> Result<crate::server::ixc::IxcConfig, AppError> {
-    use crate::server::{settings, OrInternal};
-    settings::get(db, settings::IXC)
+    use crate::server::{setting_store, OrInternal};
+    setting_store::get(db, setting_store::IXC)
         .await
         .or_internal("read IXC settings")
 }
@@ -42,7 +42,7 @@ pub async fn save_ixc_settings(
 ) -> Result<(), AppError> {
     use crate::domain::url::keep_token_error;
     use crate::models::settings::IxcInput;
-    use crate::server::{settings, signed_in, OrInternal, Signed};
+    use crate::server::{setting_store, signed_in, OrInternal, Signed};
     signed_in(
         |Signed {
              user: me, state, ..
@@ -63,7 +63,7 @@ pub async fn save_ixc_settings(
             }
             config.url = input.url;
             config.user_id = input.user_id;
-            settings::put(&state.db, settings::IXC, &config)
+            setting_store::put(&state.db, setting_store::IXC, &config)
                 .await
                 .or_internal("save IXC settings")?;
             tracing::info!(by = %me.username, url = %config.url, "IXC settings saved");
@@ -113,9 +113,9 @@ pub async fn sync_ixc_now() -> Result<String, AppError> {
 #[server(prefix = "/api", endpoint = "opa_settings")]
 pub async fn opa_settings() -> Result<crate::models::opa::OpaSettingsView, AppError> {
     use crate::server::opa::connection::{OpaConfig, OpaSource};
-    use crate::server::{settings, signed_in, OrInternal, Signed};
+    use crate::server::{setting_store, signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
-        let saved: OpaConfig = settings::get(&state.db, settings::OPA)
+        let saved: OpaConfig = setting_store::get(&state.db, setting_store::OPA)
             .await
             .or_internal("read Opa settings")?;
         let (effective, source) = state
@@ -141,14 +141,14 @@ pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppErro
     use crate::domain::url::keep_token_error;
     use crate::models::settings::OpaInput;
     use crate::server::opa::connection::OpaConfig;
-    use crate::server::{settings, signed_in, OrInternal, Signed};
+    use crate::server::{setting_store, signed_in, OrInternal, Signed};
     signed_in(
         |Signed {
              user: me, state, ..
          }| async move {
             let input = OpaInput::new(&url, &token);
             input.validate()?;
-            let mut config: OpaConfig = settings::get(&state.db, settings::OPA)
+            let mut config: OpaConfig = setting_store::get(&state.db, setting_store::OPA)
                 .await
                 .or_internal("read Opa settings")?;
             if input.url.is_empty() {
@@ -167,7 +167,7 @@ pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppErro
                 }
                 config.url = input.url;
             }
-            settings::put(&state.db, settings::OPA, &config)
+            setting_store::put(&state.db, setting_store::OPA, &config)
                 .await
                 .or_internal("save Opa settings")?;
             tracing::info!(by = %me.username, url = %config.url, "Opa! Suite settings saved");

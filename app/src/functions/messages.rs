@@ -254,7 +254,7 @@ pub async fn get_birthday_params() -> Result<BirthdayParams, AppError> {
 
 #[server(prefix = "/api", endpoint = "save_birthday_params", input = Json)]
 pub async fn save_birthday_params(params: BirthdayParams) -> Result<(), AppError> {
-    use crate::server::{messages, settings, signed_in, OrInternal, Signed};
+    use crate::server::{messages, setting_store, signed_in, OrInternal, Signed};
     signed_in(
         |Signed {
              user: me, state, ..
@@ -271,7 +271,7 @@ pub async fn save_birthday_params(params: BirthdayParams) -> Result<(), AppError
                     return Err(AppError::field("message_id", "Mensagem não encontrada."));
                 }
             }
-            settings::put(&state.db, settings::BIRTHDAY_PARAMS, &params)
+            setting_store::put(&state.db, setting_store::BIRTHDAY_PARAMS, &params)
                 .await
                 .or_internal("save parameters")?;
             tracing::info!(by = %me.username, ?params, "birthday parameters saved");

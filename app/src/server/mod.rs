@@ -22,7 +22,7 @@ pub mod rate_limit;
 pub mod schema;
 pub mod secret;
 pub mod session;
-pub mod settings;
+pub mod setting_store;
 pub mod state;
 
 pub use call::{anonymous, signed_in, Signed};

@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 
 use super::config::Config;
 use super::db::Db;
-use super::settings;
+use super::setting_store;
 use crate::models::settings::BirthdayParams;
 
 /// The parameters in force and the business time zone they name.
@@ -28,7 +28,8 @@ impl Effective {
 }
 
 pub async fn effective(db: &Db, server: &Config) -> surrealdb::Result<Effective> {
-    let saved: Option<BirthdayParams> = settings::get(db, settings::BIRTHDAY_PARAMS).await?;
+    let saved: Option<BirthdayParams> =
+        setting_store::get(db, setting_store::BIRTHDAY_PARAMS).await?;
     Ok(match saved {
         Some(params) => Effective {
             time_zone: params.time_zone.parse().unwrap_or(server.time_zone),

@@ -216,7 +216,7 @@ struct AttemptWrite {
 /// is what lets the sender keep pace). A sent message is recorded as sent whatever its
 /// status became meanwhile (a lease that expired): that is what prevents sending it again.
 /// Retries and failures apply only while this `owner` still holds the message.
-pub async fn record(db: &Db, owner: &str, attempts: &[Attempt]) -> surrealdb::Result<()> {
+pub async fn save_attempts(db: &Db, owner: &str, attempts: &[Attempt]) -> surrealdb::Result<()> {
     let rows: Vec<AttemptWrite> = attempts
         .iter()
         .map(|a| {
@@ -767,7 +767,7 @@ mod tests {
             at: now,
             outcome,
         };
-        record(
+        save_attempts(
             &db,
             "c",
             &[

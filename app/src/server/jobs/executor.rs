@@ -1,5 +1,5 @@
 //! The executor worker: runs queued task runs. Layers, outermost first: retry with
-//! exponential backoff (final failures are not retried), [`Record`] (every attempt in
+//! exponential backoff (final failures are not retried), [`AttemptLog`] (every attempt in
 //! `task_run`), then a timeout per attempt.
 
 use std::future::Future;
@@ -51,7 +51,7 @@ pub async fn run(
         .backend(backend)
         .enable_tracing()
         .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff))
-        .layer(RecordLayer {
+        .layer(AttemptLogLayer {
             state: state.clone(),
         })
         .timeout(TIMEOUT)
@@ -88,8 +88,8 @@ async fn execute(req: RunRequest, state: Data<TaskContext>) -> Result<RunReport,
 
 /// *Sincronizar clientes IXC*: the same sync as *Sincronizar agora*, visible on the IXC page.
 async fn sync_ixc(state: &TaskContext) -> Result<RunReport, TaskError> {
-    use crate::server::{imports, ixc, settings};
-    let config: ixc::IxcConfig = settings::get(&state.db, settings::IXC)
+    use crate::server::{imports, ixc, setting_store};
+    let config: ixc::IxcConfig = setting_store::get(&state.db, setting_store::IXC)
         .await
         .map_err(TaskError::db)?;
     if config.url.is_empty() {
@@ -134,15 +134,15 @@ async fn sync_ixc(state: &TaskContext) -> Result<RunReport, TaskError> {
 
 /// Records each attempt of a run: started, then succeeded, retrying or failed.
 #[derive(Clone)]
-pub struct RecordLayer {
+pub struct AttemptLogLayer {
     state: TaskContext,
 }
 
-impl<S> Layer<S> for RecordLayer {
-    type Service = Record<S>;
+impl<S> Layer<S> for AttemptLogLayer {
+    type Service = AttemptLog<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
-        Record {
+        AttemptLog {
             inner,
             state: self.state.clone(),
         }
@@ -150,12 +150,12 @@ impl<S> Layer<S> for RecordLayer {
 }
 
 #[derive(Clone)]
-pub struct Record<S> {
+pub struct AttemptLog<S> {
     inner: S,
     state: TaskContext,
 }
 
-impl<S> Service<Task<RunRequest>> for Record<S>
+impl<S> Service<Task<RunRequest>> for AttemptLog<S>
 where
     S: Service<Task<RunRequest>, Response = RunReport>,
     S::Error: Into<BoxDynError>,
@@ -187,7 +187,7 @@ where
                 let result = fut.await.map_err(Into::into);
                 let written = match &result {
                     Ok(report) => {
-                        runs::record(
+                        runs::finish_attempt(
                             db,
                             &key,
                             RunOutcome::Succeeded,
@@ -208,7 +208,7 @@ where
                         } else {
                             RunOutcome::Retrying
                         };
-                        runs::record(db, &key, outcome, None, None, Some(&message)).await
+                        runs::finish_attempt(db, &key, outcome, None, None, Some(&message)).await
                     }
                 };
                 if let Err(e) = written {

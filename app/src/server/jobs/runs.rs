@@ -74,7 +74,7 @@ pub async fn attempt_started(db: &Db, key: &str) -> surrealdb::Result<u32> {
 }
 
 /// Records where a run is now. `finished` sets the end time (success, failure).
-pub async fn record(
+pub async fn finish_attempt(
     db: &Db,
     key: &str,
     outcome: RunOutcome,

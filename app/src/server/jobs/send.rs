@@ -198,7 +198,7 @@ pub async fn run(
     let lease =
         MIN_LEASE.max(Duration::from_secs(60) / p.per_minute.max(1) * 2 + Duration::from_secs(30));
     let (results, attempts) = tokio::sync::mpsc::unbounded_channel();
-    let recorder = tokio::spawn(record_attempts(state.clone(), attempts, unrecorded.clone()));
+    let recorder = tokio::spawn(flush_attempts(state.clone(), attempts, unrecorded.clone()));
     let started = tokio::time::Instant::now();
     let mut note = None;
     // The next batch is claimed while the current one is paced out, so the claim query
@@ -370,7 +370,7 @@ async fn release(state: &TaskContext, m: &Claimed, at: DateTime<Utc>, why: &str)
 }
 
 /// Writes the results of attempts as they come, many per transaction under load.
-async fn record_attempts(
+async fn flush_attempts(
     state: TaskContext,
     mut attempts: tokio::sync::mpsc::UnboundedReceiver<queue::Attempt>,
     unrecorded: Arc<AtomicUsize>,
@@ -383,13 +383,13 @@ async fn record_attempts(
                 Err(_) => break,
             }
         }
-        let mut written = queue::record(&state.db, &state.jobs.instance, &batch).await;
+        let mut written = queue::save_attempts(&state.db, &state.jobs.instance, &batch).await;
         for wait in [50, 200, 1000, 3000] {
             if written.is_ok() {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(wait)).await;
-            written = queue::record(&state.db, &state.jobs.instance, &batch).await;
+            written = queue::save_attempts(&state.db, &state.jobs.instance, &batch).await;
         }
         if let Err(e) = written {
             // The messages stay `enviando` until their lease runs out and are then sent

@@ -14,7 +14,7 @@ use super::sandbox::Sandbox;
 use super::{OpaClient, OpaError};
 use crate::server::db::Db;
 use crate::server::secret::{self, ExposeSecret, SecretString};
-use crate::server::settings;
+use crate::server::setting_store;
 
 /// Where the sandbox is mounted inside this server.
 pub const SANDBOX_PATH: &str = "/sandbox/opa/api/v1";
@@ -89,7 +89,7 @@ impl OpaConnection {
         if let Some(env) = &self.env {
             return Ok((env.clone(), OpaSource::Environment));
         }
-        let saved: OpaConfig = settings::get(db, settings::OPA).await?;
+        let saved: OpaConfig = setting_store::get(db, setting_store::OPA).await?;
         if !saved.url.is_empty() {
             return Ok((saved, OpaSource::Saved));
         }

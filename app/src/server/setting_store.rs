@@ -1,4 +1,5 @@
-//! Parameters stored in the `setting` table, one record per group, as JSON documents.
+//! The saved settings (IXC and Opa! Suite connections, birthday parameters): the `setting`
+//! table, one JSON document per group.
 
 use serde::{de::DeserializeOwned, Serialize};
 use surrealdb::types::RecordId;
