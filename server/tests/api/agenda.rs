@@ -2,6 +2,7 @@
 //! the form's own parser, errors named by field.
 
 use crate::common;
+use crate::fns::*;
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -11,7 +12,7 @@ async fn fresh_install_has_a_default_agenda_and_bad_schedules_are_refused() {
     let app = common::spawn().await;
     let c = app.logged_in_client().await;
 
-    let list: Value = app.json(&c, "list_agenda", &[]).await;
+    let list: Value = app.json::<ListAgenda, _>(&c, &[]).await;
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2, "{list:?}");
     assert_eq!(list[0]["task"], "EnqueueBirthdays");
@@ -32,7 +33,7 @@ async fn fresh_install_has_a_default_agenda_and_bad_schedules_are_refused() {
         }})
     };
     let bad = c
-        .post(app.url("/api/save_agenda_entry"))
+        .post(app.url(SaveAgendaEntry::PATH))
         .json(&entry("24"))
         .send()
         .await
@@ -42,23 +43,23 @@ async fn fresh_install_has_a_default_agenda_and_bad_schedules_are_refused() {
     assert!(body.contains("\"hour\"") && body.contains("24"), "{body}");
 
     let ok = c
-        .post(app.url("/api/save_agenda_entry"))
+        .post(app.url(SaveAgendaEntry::PATH))
         .json(&entry("2"))
         .send()
         .await
         .unwrap();
     assert_eq!(ok.status(), StatusCode::OK);
     let id: String = ok.json().await.unwrap();
-    let list: Value = app.json(&c, "list_agenda", &[]).await;
+    let list: Value = app.json::<ListAgenda, _>(&c, &[]).await;
     assert_eq!(list.as_array().unwrap().len(), 3);
     assert_eq!(
-        app.call(&c, "delete_agenda_entry", &[("id", &id)])
+        app.send(&c, &DeleteAgendaEntry { id: id.clone() })
             .await
             .status(),
         StatusCode::OK
     );
     assert_eq!(
-        app.call(&c, "delete_agenda_entry", &[("id", &id)])
+        app.send(&c, &DeleteAgendaEntry { id: id.clone() })
             .await
             .status(),
         StatusCode::NOT_FOUND

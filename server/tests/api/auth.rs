@@ -1,6 +1,7 @@
 //! Sessions, login, logout, accounts and the 401 rule, over real HTTP.
 
 use crate::common;
+use crate::fns::*;
 
 use common::{client, spawn, ADMIN_PASSWORD};
 use reqwest::StatusCode;
@@ -44,7 +45,7 @@ async fn every_server_function_refuses_a_call_without_a_session() {
     assert!(paths.len() >= 6, "server functions registered: {paths:?}");
     let mut checked = 0;
     for (path, method) in paths {
-        if path == "/api/login" {
+        if path == Login::PATH {
             continue; // the one door in
         }
         let req = if method == reqwest::Method::GET {
@@ -59,7 +60,7 @@ async fn every_server_function_refuses_a_call_without_a_session() {
     assert!(checked >= 5);
     // A forged cookie is no better than none.
     let forged = reqwest::Client::new()
-        .post(app.url("/api/current_user"))
+        .post(app.url(GetCurrentUser::PATH))
         .header("cookie", "parabens_session=forged")
         .send()
         .await
@@ -81,7 +82,7 @@ async fn login_opens_a_session_and_logout_ends_it() {
     let page = c.get(app.url("/")).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().await.unwrap().contains("Painel"));
-    let me = app.call(&c, "current_user", &[]).await;
+    let me = app.call::<GetCurrentUser>(&c, &[]).await;
     assert_eq!(me.status(), StatusCode::OK);
     assert_eq!(
         me.json::<serde_json::Value>().await.unwrap()["username"],
@@ -92,7 +93,7 @@ async fn login_opens_a_session_and_logout_ends_it() {
     let login_page = c.get(app.url("/login")).send().await.unwrap();
     assert_eq!(login_page.status(), StatusCode::SEE_OTHER);
 
-    let out = app.call(&c, "logout", &[]).await;
+    let out = app.call::<Logout>(&c, &[]).await;
     assert_eq!(out.status(), StatusCode::OK);
     assert!(out.headers()["set-cookie"]
         .to_str()
@@ -101,7 +102,7 @@ async fn login_opens_a_session_and_logout_ends_it() {
     // The token itself is dead on the server, not only forgotten by the client.
     let token = cookie.split(';').next().unwrap().to_string();
     let replay = reqwest::Client::new()
-        .post(app.url("/api/current_user"))
+        .post(app.url(GetCurrentUser::PATH))
         .header("cookie", token)
         .send()
         .await
@@ -113,7 +114,7 @@ async fn login_opens_a_session_and_logout_ends_it() {
 async fn secure_cookie_behind_a_tls_proxy() {
     let app = spawn().await;
     let res = client()
-        .post(app.url("/api/login"))
+        .post(app.url(Login::PATH))
         .header("x-forwarded-proto", "https")
         .form(&[("username", "admin"), ("password", ADMIN_PASSWORD)])
         .send()
@@ -157,9 +158,8 @@ async fn admins_change_their_password_and_add_admins() {
     let c = app.logged_in_client().await;
 
     let short = app
-        .call(
+        .call::<ChangePassword>(
             &c,
-            "change_password",
             &[
                 ("current", ADMIN_PASSWORD),
                 ("password", "curta"),
@@ -171,9 +171,8 @@ async fn admins_change_their_password_and_add_admins() {
     assert!(short.text().await.unwrap().contains("pelo menos 10"));
 
     let wrong = app
-        .call(
+        .call::<ChangePassword>(
             &c,
-            "change_password",
             &[
                 ("current", "nao-e-ela"),
                 ("password", "nova-senha-456"),
@@ -185,9 +184,8 @@ async fn admins_change_their_password_and_add_admins() {
     assert!(wrong.text().await.unwrap().contains("\"current\""));
 
     let ok = app
-        .call(
+        .call::<ChangePassword>(
             &c,
-            "change_password",
             &[
                 ("current", ADMIN_PASSWORD),
                 ("password", "nova-senha-456"),
@@ -208,9 +206,8 @@ async fn admins_change_their_password_and_add_admins() {
     );
 
     let bad_name = app
-        .call(
+        .call::<AddAdmin>(
             &c,
-            "add_admin",
             &[
                 ("username", "Maria Silva"),
                 ("password", "senha-da-maria"),
@@ -221,9 +218,8 @@ async fn admins_change_their_password_and_add_admins() {
     assert_eq!(bad_name.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad_name.text().await.unwrap().contains("\"username\""));
     let added = app
-        .call(
+        .call::<AddAdmin>(
             &c,
-            "add_admin",
             &[
                 ("username", "maria"),
                 ("password", "senha-da-maria"),
@@ -233,9 +229,8 @@ async fn admins_change_their_password_and_add_admins() {
         .await;
     assert_eq!(added.status(), StatusCode::OK);
     let dup = app
-        .call(
+        .call::<AddAdmin>(
             &c,
-            "add_admin",
             &[
                 ("username", "maria"),
                 ("password", "senha-da-maria"),
@@ -251,7 +246,7 @@ async fn admins_change_their_password_and_add_admins() {
         StatusCode::OK
     );
 
-    let list = app.text(&c, "list_admins", &[]).await;
+    let list = app.text::<ListAdmins>(&c, &[]).await;
     assert!(list.contains("maria") && list.contains("admin"));
     assert!(
         !list.contains("argon2") && !list.contains("password"),

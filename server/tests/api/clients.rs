@@ -1,6 +1,7 @@
 //! Client import over HTTP (multipart upload, progress, report) and the birthday preview.
 
 use crate::common;
+use crate::fns::*;
 
 use common::spawn;
 use reqwest::StatusCode;
@@ -10,7 +11,7 @@ const SAMPLE: &[u8] = include_bytes!("../../sample/clientes-ixc.csv");
 const INVALID: &[u8] = include_bytes!("../../sample/clientes-invalido.csv");
 
 async fn preview(app: &common::TestApp, c: &reqwest::Client, date: &str) -> Value {
-    let res = app.call(c, "birthday_preview", &[("date", date)]).await;
+    let res = app.call::<BirthdayPreview>(c, &[("date", date)]).await;
     assert_eq!(res.status(), StatusCode::OK);
     res.json().await.unwrap()
 }
@@ -49,7 +50,7 @@ async fn a_malformed_file_is_refused_and_changes_nothing() {
     let c = app.logged_in_client().await;
     app.import_csv(&c, SAMPLE).await;
     let before = app
-        .text(&c, "list_clients", &[("text", ""), ("page", "0")])
+        .text::<ListClients>(&c, &[("text", ""), ("page", "0")])
         .await;
     let bad = app.import_csv(&c, INVALID).await;
     assert!(
@@ -61,7 +62,7 @@ async fn a_malformed_file_is_refused_and_changes_nothing() {
     );
     assert!(bad["report"].is_null());
     let after = app
-        .text(&c, "list_clients", &[("text", ""), ("page", "0")])
+        .text::<ListClients>(&c, &[("text", ""), ("page", "0")])
         .await;
     assert_eq!(before, after);
 }
@@ -107,7 +108,7 @@ async fn birthday_preview_greets_and_skips_with_reasons() {
     assert!(!ids(&mar["greeted"]).contains(&"1002".to_string()));
 
     let bad = app
-        .call(&c, "birthday_preview", &[("date", "28/11/2026")])
+        .call::<BirthdayPreview>(&c, &[("date", "28/11/2026")])
         .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
@@ -118,27 +119,15 @@ async fn clients_are_searched_filtered_and_opted_out() {
     let c = app.logged_in_client().await;
     app.import_csv(&c, SAMPLE).await;
     let found: Value = app
-        .json(
-            &c,
-            "list_clients",
-            &[("text", "maria aparecida"), ("page", "0")],
-        )
+        .json::<ListClients, _>(&c, &[("text", "maria aparecida"), ("page", "0")])
         .await;
     assert_eq!(ids(&found[0]), vec!["1001"]);
     let by_phone: Value = app
-        .json(
-            &c,
-            "list_clients",
-            &[("text", "(19) 99876-5432"), ("page", "0")],
-        )
+        .json::<ListClients, _>(&c, &[("text", "(19) 99876-5432"), ("page", "0")])
         .await;
     assert_eq!(ids(&by_phone[0]), vec!["1001"]);
     let companies: Value = app
-        .json(
-            &c,
-            "list_clients",
-            &[("text", ""), ("person_type", "J"), ("page", "0")],
-        )
+        .json::<ListClients, _>(&c, &[("text", ""), ("person_type", "J"), ("page", "0")])
         .await;
     assert!(companies[0]
         .as_array()
@@ -147,21 +136,13 @@ async fn clients_are_searched_filtered_and_opted_out() {
         .all(|c| c["person_type"] == "Juridica"));
 
     let res = app
-        .call(
-            &c,
-            "set_client_opt_out",
-            &[("external_id", "1001"), ("opted_out", "true")],
-        )
+        .call::<SetClientOptOut>(&c, &[("external_id", "1001"), ("opted_out", "true")])
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let day = preview(&app, &c, "2026-11-28").await;
     assert!(!ids(&day["greeted"]).contains(&"1001".to_string()));
     let missing = app
-        .call(
-            &c,
-            "set_client_opt_out",
-            &[("external_id", "nao-existe"), ("opted_out", "true")],
-        )
+        .call::<SetClientOptOut>(&c, &[("external_id", "nao-existe"), ("opted_out", "true")])
         .await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }

@@ -10,6 +10,7 @@
 //! - values are strings; `total` is a number.
 
 use crate::common;
+use crate::fns::*;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -124,7 +125,7 @@ async fn start_fake(fake: Arc<Fake>) -> String {
 
 async fn total_clients(app: &common::TestApp, c: &reqwest::Client) -> u64 {
     let v: Value = app
-        .json(c, "list_clients", &[("text", ""), ("page", "0")])
+        .json::<ListClients, _>(c, &[("text", ""), ("page", "0")])
         .await;
     v[1].as_u64().unwrap()
 }
@@ -137,15 +138,14 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
     let c = app.logged_in_client().await;
 
     // Unconfigured: a clear error, not a crash.
-    let res = app.call(&c, "test_ixc_connection", &[]).await;
+    let res = app.call::<TestIxcConnection>(&c, &[]).await;
     assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
     assert!(res.text().await.unwrap().contains("Configure"));
 
     // Validation happens on the server, next to the field.
     let bad = app
-        .call(
+        .call::<SaveIxcSettings>(
             &c,
-            "save_ixc_settings",
             &[("url", "ixc sem esquema"), ("user_id", "7"), ("token", "x")],
         )
         .await;
@@ -154,21 +154,19 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
 
     // A wrong token is reported as such.
     let saved = app
-        .call(
+        .call::<SaveIxcSettings>(
             &c,
-            "save_ixc_settings",
             &[("url", &ixc_url), ("user_id", "7"), ("token", "errado")],
         )
         .await;
     assert_eq!(saved.status(), StatusCode::OK);
-    let res = app.call(&c, "test_ixc_connection", &[]).await;
+    let res = app.call::<TestIxcConnection>(&c, &[]).await;
     assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
     assert!(res.text().await.unwrap().contains("recusados"));
 
     // The right token; an empty token later keeps it, and it is never sent back.
-    app.call(
+    app.call::<SaveIxcSettings>(
         &c,
-        "save_ixc_settings",
         &[
             ("url", &ixc_url),
             ("user_id", "7"),
@@ -176,9 +174,8 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         ],
     )
     .await;
-    app.call(
+    app.call::<SaveIxcSettings>(
         &c,
-        "save_ixc_settings",
         &[
             ("url", &format!("{ixc_url}/")),
             ("user_id", "7"),
@@ -186,13 +183,13 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
         ],
     )
     .await;
-    let view = app.text(&c, "ixc_settings", &[]).await;
+    let view = app.text::<IxcSettings>(&c, &[]).await;
     assert!(!view.contains("segredo-ixc"), "{view}");
     assert!(view.contains("\"token_set\":true"), "{view}");
-    let count: u64 = app.json(&c, "test_ixc_connection", &[]).await;
+    let count: u64 = app.json::<TestIxcConnection, _>(&c, &[]).await;
     assert_eq!(count, CLIENTS as u64);
 
-    let job: String = app.json(&c, "sync_ixc_now", &[]).await;
+    let job: String = app.json::<SyncIxcNow, _>(&c, &[]).await;
     let done = app.wait_import(&c, job).await;
     let report = &done["report"];
     assert!(done["error"].is_null(), "{done}");
@@ -229,14 +226,14 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
     // The API user loses the permission: IXC answers HTTP 200 with its error. The test and
     // the sync show IXC's own message, and the sync changes nothing.
     fake.denied.store(true, Ordering::SeqCst);
-    let res = app.call(&c, "test_ixc_connection", &[]).await;
+    let res = app.call::<TestIxcConnection>(&c, &[]).await;
     assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
     let text = res.text().await.unwrap();
     assert!(
         text.contains("O IXC recusou a consulta: Recurso cliente não está disponível!"),
         "{text}"
     );
-    let job: String = app.json(&c, "sync_ixc_now", &[]).await;
+    let job: String = app.json::<SyncIxcNow, _>(&c, &[]).await;
     let refused = app.wait_import(&c, job).await;
     assert!(
         refused["error"]
@@ -250,14 +247,10 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
     fake.denied.store(false, Ordering::SeqCst);
 
     // IXC fails on page 2 of the next sync: the error is shown, the clients stay as they were.
-    app.call(
-        &c,
-        "set_client_opt_out",
-        &[("external_id", "1"), ("opted_out", "true")],
-    )
-    .await;
+    app.call::<SetClientOptOut>(&c, &[("external_id", "1"), ("opted_out", "true")])
+        .await;
     fake.fail_page.store(2, Ordering::SeqCst);
-    let job: String = app.json(&c, "sync_ixc_now", &[]).await;
+    let job: String = app.json::<SyncIxcNow, _>(&c, &[]).await;
     let failed = app.wait_import(&c, job).await;
     assert!(
         failed["error"]
@@ -269,9 +262,8 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
     assert!(failed["report"].is_null());
     assert_eq!(total_clients(&app, &c).await, CLIENTS as u64 - 1);
     let one: Value = app
-        .json(
+        .json::<ListClients, _>(
             &c,
-            "list_clients",
             &[
                 ("text", "cliente número 1"),
                 ("opted_out", "S"),
@@ -290,13 +282,13 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
     let entry = json!({ "id": "", "task": "SyncIxc", "enabled": false, "schedule": {
         "minute": "0", "hour": "3", "day_of_month": "Todos", "month": "Todos", "day_of_week": "Todos" } });
     let res = c
-        .post(app.url("/api/save_agenda_entry"))
+        .post(app.url(SaveAgendaEntry::PATH))
         .json(&json!({ "entry": entry }))
         .send()
         .await
         .unwrap();
     let entry_id: String = res.json().await.unwrap();
-    let run: String = app.json(&c, "run_now", &[("entry_id", &entry_id)]).await;
+    let run: String = app.json::<RunNow, _>(&c, &[("entry_id", &entry_id)]).await;
     let state = &app.running.state;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     let mut saw_retrying = false;
@@ -363,13 +355,9 @@ async fn errors_never_quote_a_foreign_page() {
     let app = spawn().await;
     let c = app.logged_in_client().await;
     for base in &bases {
-        app.call(
-            &c,
-            "save_ixc_settings",
-            &[("url", base), ("user_id", "7"), ("token", "t")],
-        )
-        .await;
-        let res = app.call(&c, "test_ixc_connection", &[]).await;
+        app.call::<SaveIxcSettings>(&c, &[("url", base), ("user_id", "7"), ("token", "t")])
+            .await;
+        let res = app.call::<TestIxcConnection>(&c, &[]).await;
         assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
         let text = res.text().await.unwrap();
         assert!(
@@ -378,9 +366,9 @@ async fn errors_never_quote_a_foreign_page() {
         );
         assert!(text.contains("HTTP"), "{text}");
 
-        app.call(&c, "save_opa_settings", &[("url", base), ("token", "t")])
+        app.call::<SaveOpaSettings>(&c, &[("url", base), ("token", "t")])
             .await;
-        let res = app.call(&c, "test_opa_connection", &[]).await;
+        let res = app.call::<TestOpaConnection>(&c, &[]).await;
         assert_eq!(res.status(), StatusCode::BAD_GATEWAY);
         let text = res.text().await.unwrap();
         assert!(

@@ -2,6 +2,7 @@
 //! sandbox Opa! Suite over loopback HTTP: import, enqueue, send, and what must hold.
 
 use crate::common;
+use crate::fns::*;
 
 use std::time::Duration;
 
@@ -48,7 +49,7 @@ async fn birthday_message(app: &TestApp, c: &reqwest::Client, per_minute: u32) -
         "variables": [Variable::FirstName, Variable::Fixed("NetFibra".into()), Variable::Age],
     });
     let res = c
-        .post(app.url("/api/save_message"))
+        .post(app.url(SaveMessage::PATH))
         .json(&json!({ "input": input }))
         .send()
         .await
@@ -76,14 +77,14 @@ async fn quiet_agenda(app: &TestApp) {
 }
 
 async fn entry(app: &TestApp, c: &reqwest::Client, task: TaskKind) -> AgendaEntry {
-    let entries: Vec<AgendaEntry> = app.json(c, "list_agenda", &[]).await;
+    let entries: Vec<AgendaEntry> = app.json::<ListAgenda, _>(c, &[]).await;
     entries.into_iter().find(|e| e.task == task).unwrap()
 }
 
 /// *Executar agora* and wait for the run to finish.
 async fn run_now(app: &TestApp, c: &reqwest::Client, task: TaskKind) -> TaskRun {
     let e = entry(app, c, task).await;
-    let res = app.call(c, "run_now", &[("entry_id", &e.id)]).await;
+    let res = app.call::<RunNow>(c, &[("entry_id", &e.id)]).await;
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
     let run: String = res.json().await.unwrap();
     wait_run(&app.running.state, &run).await
@@ -198,21 +199,19 @@ async fn a_full_day_greets_each_client_once() {
     assert_eq!(app.running.state.opa.sandbox.inbox().len(), 3);
 
     // The client page lists the message, with its attempt log.
-    let mine: Vec<Value> = app.json(&c, "client_messages", &[("client_id", "1")]).await;
+    let mine: Vec<Value> = app
+        .json::<ClientMessages, _>(&c, &[("client_id", "1")])
+        .await;
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0]["status"], "Sent");
     assert!(mine[0]["text"].as_str().unwrap().starts_with("Olá Ana!"));
     let detail: Value = app
-        .json(
-            &c,
-            "get_queue_message",
-            &[("id", mine[0]["id"].as_str().unwrap())],
-        )
+        .json::<GetQueueMessage, _>(&c, &[("id", mine[0]["id"].as_str().unwrap())])
         .await;
     assert_eq!(detail["attempts"][0]["outcome"], "Enviado");
 
     // The dashboard shows the four runs and today's three sends.
-    let board: Value = app.json(&c, "load_dashboard", &[]).await;
+    let board: Value = app.json::<LoadDashboard, _>(&c, &[]).await;
     let manual = board["runs"]
         .as_array()
         .unwrap()
@@ -502,9 +501,8 @@ async fn final_faults_stop_at_once_and_can_be_requeued() {
     // Fixed at the provider, the admin re-queues the errors and they go out.
     sandbox.set_faults(Faults::default());
     let n: usize = app
-        .json(
+        .json::<RequeueFailed, _>(
             &c,
-            "requeue_failed",
             &[("from", ""), ("to", ""), ("client", ""), ("message_id", "")],
         )
         .await;
@@ -513,7 +511,7 @@ async fn final_faults_stop_at_once_and_can_be_requeued() {
     assert_eq!(status_counts(&app.running.state).await, (0, 3, 0));
     // Sent messages can be neither retried nor cancelled.
     let res = app
-        .call(&c, "queue_action", &[("id", &m.id), ("action", "cancel")])
+        .call::<QueueAction>(&c, &[("id", &m.id), ("action", "cancel")])
         .await;
     assert_eq!(res.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
     app.running.stop().await;
@@ -684,7 +682,7 @@ async fn queued_day_without_enqueue(app: &TestApp, n: usize) -> reqwest::Client 
 
 /// A queued message of client `id`, as the queue page shows it.
 async fn message_of(app: &TestApp, c: &reqwest::Client, id: &str) -> Value {
-    let list: Vec<Value> = app.json(c, "client_messages", &[("client_id", id)]).await;
+    let list: Vec<Value> = app.json::<ClientMessages, _>(c, &[("client_id", id)]).await;
     assert_eq!(list.len(), 1, "{list:?}");
     list[0].clone()
 }
@@ -730,11 +728,7 @@ async fn a_client_no_longer_eligible_is_not_greeted_and_a_new_number_is_used() {
     // After the enqueue: Bruno opts out; the next sync makes Carla inactive, Eva a company
     // and gives Davi a new number; Ana loses hers.
     let res = app
-        .call(
-            &c,
-            "set_client_opt_out",
-            &[("external_id", "2"), ("opted_out", "true")],
-        )
+        .call::<SetClientOptOut>(&c, &[("external_id", "2"), ("opted_out", "true")])
         .await;
     assert!(res.status().is_success());
     let report = app
@@ -766,11 +760,7 @@ async fn a_client_no_longer_eligible_is_not_greeted_and_a_new_number_is_used() {
     assert_eq!(davi["status"], "Sent");
     assert_eq!(davi["phone"], "+5531966662222");
     let detail: Value = app
-        .json(
-            &c,
-            "get_queue_message",
-            &[("id", davi["id"].as_str().unwrap())],
-        )
+        .json::<GetQueueMessage, _>(&c, &[("id", davi["id"].as_str().unwrap())])
         .await;
     let outcomes: Vec<&str> = detail["attempts"]
         .as_array()
@@ -820,7 +810,7 @@ async fn a_greeting_whose_day_ended_expires_unless_late_greetings_are_allowed() 
         "{m}"
     );
     // Counted on the dashboard.
-    let board: Value = app.json(&c, "load_dashboard", &[]).await;
+    let board: Value = app.json::<LoadDashboard, _>(&c, &[]).await;
     assert_eq!(
         board["counts"]["by_status"]["Expired"], 2,
         "{}",
@@ -859,7 +849,7 @@ async fn the_greetings_date_is_a_variable_in_the_business_time_zone() {
         "variables": [Variable::FirstName, Variable::Today],
     });
     let res = c
-        .post(app.url("/api/save_message"))
+        .post(app.url(SaveMessage::PATH))
         .json(&json!({ "input": input }))
         .send()
         .await

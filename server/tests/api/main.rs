@@ -4,6 +4,15 @@
 
 mod common;
 
+/// The server functions' generated input types (`ListAgenda`, `SaveMessage`, ...): tests call
+/// the API through them, so a renamed function or argument fails to compile.
+mod fns {
+    pub use app::functions::{
+        agenda::*, auth::*, clients::*, dashboard::*, integrations::*, messages::*, queue::*,
+    };
+    pub use leptos::server_fn::ServerFn;
+}
+
 mod agenda;
 mod auth;
 mod clients;

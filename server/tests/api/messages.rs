@@ -2,6 +2,7 @@
 //! to their field, parameters, and "Enviar teste" sending exactly what the preview shows.
 
 use crate::common;
+use crate::fns::*;
 
 use app::domain::template::{render_mapping, ClientFields, Variable};
 use app::server::opa::sandbox::{CHANNEL_INACTIVE, CHANNEL_MAIN, TEMPLATE_BIRTHDAY};
@@ -11,7 +12,7 @@ use serde_json::{json, Value};
 const SAMPLE: &[u8] = include_bytes!("../../sample/clientes-ixc.csv");
 
 async fn save(app: &common::TestApp, c: &reqwest::Client, input: Value) -> reqwest::Response {
-    c.post(app.url("/api/save_message"))
+    c.post(app.url(SaveMessage::PATH))
         .json(&json!({ "input": input }))
         .send()
         .await
@@ -31,7 +32,7 @@ async fn messages_are_checked_at_the_provider_and_sent_as_previewed() {
     let app = common::spawn().await;
     let c = app.logged_in_client().await;
 
-    let channels: Value = app.json(&c, "opa_channels", &[]).await;
+    let channels: Value = app.json::<OpaChannels, _>(&c, &[]).await;
     let names: Vec<&str> = channels
         .as_array()
         .unwrap()
@@ -40,7 +41,7 @@ async fn messages_are_checked_at_the_provider_and_sent_as_previewed() {
         .collect();
     assert_eq!(names.len(), 2, "only active WhatsApp channels: {names:?}");
     let templates: Value = app
-        .json(&c, "opa_templates", &[("channel_id", CHANNEL_MAIN)])
+        .json::<OpaTemplates, _>(&c, &[("channel_id", CHANNEL_MAIN)])
         .await;
     assert_eq!(templates.as_array().unwrap().len(), 3);
 
@@ -94,7 +95,7 @@ async fn messages_are_checked_at_the_provider_and_sent_as_previewed() {
     let res = save(&app, &c, good).await;
     assert_eq!(res.status(), StatusCode::OK);
     let id: String = res.json().await.unwrap();
-    let saved: Value = app.json(&c, "get_message", &[("id", &id)]).await;
+    let saved: Value = app.json::<GetMessage, _>(&c, &[("id", &id)]).await;
     assert_eq!(
         saved["variables"],
         serde_json::to_value(vec![
@@ -120,7 +121,7 @@ async fn messages_are_checked_at_the_provider_and_sent_as_previewed() {
     params["window_to"] = json!(20);
     let ok = app.save_birthday_params(&c, &params).await;
     assert_eq!(ok.status(), StatusCode::OK);
-    let del = app.call(&c, "delete_message", &[("id", &id)]).await;
+    let del = app.call::<DeleteMessage>(&c, &[("id", &id)]).await;
     assert_eq!(del.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
     // "Enviar teste" for client 1001: the variables the sandbox received are byte-identical
@@ -128,22 +129,20 @@ async fn messages_are_checked_at_the_provider_and_sent_as_previewed() {
     let imported = app.import_csv(&c, SAMPLE).await;
     assert!(imported["error"].is_null(), "{imported}");
     let found: Vec<(String, String, ClientFields)> = app
-        .json(&c, "preview_clients", &[("text", "maria aparecida")])
+        .json::<PreviewClients, _>(&c, &[("text", "maria aparecida")])
         .await;
     let (client_id, _, fields) = found.into_iter().next().unwrap();
     let bad_phone = app
-        .call(
+        .call::<SendTestMessage>(
             &c,
-            "send_test_message",
             &[("client_id", &client_id), ("phone", "(11) 3456-7890")],
         )
         .await;
     assert_eq!(bad_phone.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad_phone.text().await.unwrap().contains("\"phone\""));
     let res = app
-        .call(
+        .call::<SendTestMessage>(
             &c,
-            "send_test_message",
             &[("client_id", &client_id), ("phone", "(11) 98888-7777")],
         )
         .await;

@@ -379,6 +379,7 @@ async fn listings_page_and_never_loop() {
 }
 
 use crate::common;
+use crate::fns::*;
 
 /// The app's own Opa! Suite settings: the built-in sandbox by default, a saved instance when
 /// one is configured, the token never sent back.
@@ -387,9 +388,9 @@ async fn the_app_uses_its_sandbox_until_an_instance_is_saved() {
     let app = common::spawn().await;
     let c = app.logged_in_client().await;
 
-    let uses: bool = app.json(&c, "opa_uses_sandbox", &[]).await;
+    let uses: bool = app.json::<OpaUsesSandbox, _>(&c, &[]).await;
     assert!(uses);
-    let channels: serde_json::Value = app.json(&c, "test_opa_connection", &[]).await;
+    let channels: serde_json::Value = app.json::<TestOpaConnection, _>(&c, &[]).await;
     assert_eq!(channels.as_array().unwrap().len(), 4, "{channels}");
 
     // The mounted sandbox wants its bearer token, like the real Opa! Suite.
@@ -401,45 +402,37 @@ async fn the_app_uses_its_sandbox_until_an_instance_is_saved() {
     // Another Opa! Suite, saved: used from now on; a wrong token is reported exactly.
     let (_other, base) = start().await;
     let bad = app
-        .call(
-            &c,
-            "save_opa_settings",
-            &[("url", "sem-esquema"), ("token", "x")],
-        )
+        .call::<SaveOpaSettings>(&c, &[("url", "sem-esquema"), ("token", "x")])
         .await;
     assert_eq!(bad.status(), 422);
     let saved = app
-        .call(
-            &c,
-            "save_opa_settings",
-            &[("url", &base), ("token", "token-errado")],
-        )
+        .call::<SaveOpaSettings>(&c, &[("url", &base), ("token", "token-errado")])
         .await;
     assert_eq!(saved.status(), 200);
-    let res = app.call(&c, "test_opa_connection", &[]).await;
+    let res = app.call::<TestOpaConnection>(&c, &[]).await;
     assert_eq!(res.status(), 502);
     assert!(res
         .text()
         .await
         .unwrap()
         .contains("Token de acesso inválido"));
-    app.call(&c, "save_opa_settings", &[("url", &base), ("token", TOKEN)])
+    app.call::<SaveOpaSettings>(&c, &[("url", &base), ("token", TOKEN)])
         .await;
-    app.call(&c, "save_opa_settings", &[("url", &base), ("token", "")])
+    app.call::<SaveOpaSettings>(&c, &[("url", &base), ("token", "")])
         .await;
-    assert_eq!(app.call(&c, "test_opa_connection", &[]).await.status(), 200);
-    let view = app.text(&c, "opa_settings", &[]).await;
+    assert_eq!(app.call::<TestOpaConnection>(&c, &[]).await.status(), 200);
+    let view = app.text::<OpaSettings>(&c, &[]).await;
     assert!(!view.contains(TOKEN), "{view}");
     assert!(
         view.contains("\"token_set\":true") && view.contains("\"sandbox\":false"),
         "{view}"
     );
-    let uses: bool = app.json(&c, "opa_uses_sandbox", &[]).await;
+    let uses: bool = app.json::<OpaUsesSandbox, _>(&c, &[]).await;
     assert!(!uses);
 
     // An empty URL goes back to the sandbox.
-    app.call(&c, "save_opa_settings", &[("url", ""), ("token", "")])
+    app.call::<SaveOpaSettings>(&c, &[("url", ""), ("token", "")])
         .await;
-    let uses: bool = app.json(&c, "opa_uses_sandbox", &[]).await;
+    let uses: bool = app.json::<OpaUsesSandbox, _>(&c, &[]).await;
     assert!(uses);
 }

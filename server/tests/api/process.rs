@@ -2,6 +2,7 @@
 //! cleanly, and the embedded surrealkv store keeps data across restarts.
 
 use crate::common;
+use crate::fns::*;
 
 use common::binary::start;
 
@@ -16,10 +17,10 @@ fn client() -> reqwest::Client {
 async fn call(
     c: &reqwest::Client,
     base: &str,
-    name: &str,
+    path: &str,
     form: &[(&str, &str)],
 ) -> reqwest::StatusCode {
-    c.post(format!("{base}/api/{name}"))
+    c.post(format!("{base}{path}"))
         .form(form)
         .send()
         .await
@@ -52,7 +53,7 @@ async fn generated_password_is_printed_once_and_no_secret_is_logged() {
         call(
             &c,
             &p.base,
-            "login",
+            Login::PATH,
             &[("username", "admin"), ("password", "errada-123")]
         )
         .await,
@@ -62,7 +63,7 @@ async fn generated_password_is_printed_once_and_no_secret_is_logged() {
         call(
             &c,
             &p.base,
-            "login",
+            Login::PATH,
             &[("username", "admin"), ("password", &generated)]
         )
         .await,
@@ -73,7 +74,7 @@ async fn generated_password_is_printed_once_and_no_secret_is_logged() {
         call(
             &c,
             &p.base,
-            "change_password",
+            ChangePassword::PATH,
             &[
                 ("current", &generated),
                 ("password", new),
@@ -87,7 +88,7 @@ async fn generated_password_is_printed_once_and_no_secret_is_logged() {
         call(
             &c,
             &p.base,
-            "add_admin",
+            AddAdmin::PATH,
             &[
                 ("username", "joana"),
                 ("password", "senha-da-joana"),
@@ -116,7 +117,7 @@ async fn generated_password_is_printed_once_and_no_secret_is_logged() {
         call(
             &c,
             &p.base,
-            "login",
+            Login::PATH,
             &[("username", "admin"), ("password", new)]
         )
         .await,
@@ -126,7 +127,7 @@ async fn generated_password_is_printed_once_and_no_secret_is_logged() {
         call(
             &c,
             &p.base,
-            "login",
+            Login::PATH,
             &[("username", "joana"), ("password", "senha-da-joana")]
         )
         .await,

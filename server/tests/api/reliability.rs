@@ -7,6 +7,7 @@
 //! 10,000, e.g. with `PARABENS_TEST_BIN=target/release/parabens`).
 
 use crate::common;
+use crate::fns::*;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,12 +45,12 @@ async fn answer(name: &str, req: reqwest::RequestBuilder) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
-async fn post(c: &reqwest::Client, p: &Proc, name: &str, body: Value) -> Value {
-    answer(name, c.post(format!("{}/api/{name}", p.base)).json(&body)).await
+async fn post(c: &reqwest::Client, p: &Proc, path: &str, body: Value) -> Value {
+    answer(path, c.post(format!("{}{path}", p.base)).json(&body)).await
 }
 
-async fn form(c: &reqwest::Client, p: &Proc, name: &str, form: &[(&str, &str)]) -> Value {
-    answer(name, c.post(format!("{}/api/{name}", p.base)).form(form)).await
+async fn form(c: &reqwest::Client, p: &Proc, path: &str, form: &[(&str, &str)]) -> Value {
+    answer(path, c.post(format!("{}{path}", p.base)).form(form)).await
 }
 
 async fn login(p: &Proc) -> reqwest::Client {
@@ -57,7 +58,7 @@ async fn login(p: &Proc) -> reqwest::Client {
     form(
         &c,
         p,
-        "login",
+        Login::PATH,
         &[("username", "admin"), ("password", PASSWORD)],
     )
     .await;
@@ -69,7 +70,7 @@ fn count(board: &Value, status: &str) -> u64 {
 }
 
 async fn run_now(c: &reqwest::Client, p: &Proc, task: &str) -> String {
-    let entries = form(c, p, "list_agenda", &[]).await;
+    let entries = form(c, p, ListAgenda::PATH, &[]).await;
     let id = entries
         .as_array()
         .unwrap()
@@ -79,7 +80,7 @@ async fn run_now(c: &reqwest::Client, p: &Proc, task: &str) -> String {
         .as_str()
         .unwrap()
         .to_string();
-    form(c, p, "run_now", &[("entry_id", &id)])
+    form(c, p, RunNow::PATH, &[("entry_id", &id)])
         .await
         .as_str()
         .unwrap()
@@ -109,14 +110,14 @@ async fn sigkill_mid_drain_loses_nothing_and_duplicates_at_most_the_in_flight() 
     let c = login(&p).await;
 
     // Only the test's own runs: the default agenda is switched off.
-    for mut e in form(&c, &p, "list_agenda", &[])
+    for mut e in form(&c, &p, ListAgenda::PATH, &[])
         .await
         .as_array()
         .unwrap()
         .clone()
     {
         e["enabled"] = json!(false);
-        post(&c, &p, "save_agenda_entry", json!({ "entry": e })).await;
+        post(&c, &p, SaveAgendaEntry::PATH, json!({ "entry": e })).await;
     }
     let today = Utc::now()
         .with_timezone(&chrono_tz::America::Sao_Paulo)
@@ -147,7 +148,7 @@ async fn sigkill_mid_drain_loses_nothing_and_duplicates_at_most_the_in_flight() 
     let job: String = res.json().await.unwrap();
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let s = form(&c, &p, "client_import_status", &[("job", &job)]).await;
+        let s = form(&c, &p, ClientImportStatus::PATH, &[("job", &job)]).await;
         if s["finished"] == true {
             assert!(s["error"].is_null(), "{s}");
             break;
@@ -158,7 +159,7 @@ async fn sigkill_mid_drain_loses_nothing_and_duplicates_at_most_the_in_flight() 
     let message = post(
         &c,
         &p,
-        "save_message",
+        SaveMessage::PATH,
         json!({ "input": {
             "id": "", "description": "Aniversário", "channel_id": CHANNEL_MAIN,
             "template_id": TEMPLATE_BIRTHDAY,
@@ -166,17 +167,23 @@ async fn sigkill_mid_drain_loses_nothing_and_duplicates_at_most_the_in_flight() 
         }}),
     )
     .await;
-    let mut params = form(&c, &p, "get_birthday_params", &[]).await;
+    let mut params = form(&c, &p, GetBirthdayParams::PATH, &[]).await;
     params["message_id"] = message;
     params["window_from"] = json!(0);
     params["window_to"] = json!(24);
     params["per_minute"] = json!(6000);
-    post(&c, &p, "save_birthday_params", json!({ "params": params })).await;
+    post(
+        &c,
+        &p,
+        SaveBirthdayParams::PATH,
+        json!({ "params": params }),
+    )
+    .await;
 
     run_now(&c, &p, "EnqueueBirthdays").await;
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let board = form(&c, &p, "load_dashboard", &[]).await;
+        let board = form(&c, &p, LoadDashboard::PATH, &[]).await;
         if count(&board, "Pending") as usize == n {
             break;
         }
@@ -203,14 +210,14 @@ async fn sigkill_mid_drain_loses_nothing_and_duplicates_at_most_the_in_flight() 
 
     let p = start_with(&db, Some(PASSWORD), &env).await;
     let c = login(&p).await;
-    let board = form(&c, &p, "load_dashboard", &[]).await;
+    let board = form(&c, &p, LoadDashboard::PATH, &[]).await;
     // Claimed and not recorded when the process died: the most that can go out twice.
     let in_flight = count(&board, "Sending") as usize;
     let mut last_run: Option<String> = None;
     let mut last_push = Instant::now() - Duration::from_secs(60);
     let deadline = Instant::now() + Duration::from_secs(900);
     loop {
-        let board = form(&c, &p, "load_dashboard", &[]).await;
+        let board = form(&c, &p, LoadDashboard::PATH, &[]).await;
         if count(&board, "Sent") as usize + count(&board, "Failed") as usize >= n {
             break;
         }

@@ -4,6 +4,7 @@
 //! log injection, headers and sessions.
 
 use crate::common;
+use crate::fns::*;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -80,7 +81,7 @@ async fn the_sandbox_is_bounded_and_closed_when_a_real_opa_suite_is_configured()
         assert_eq!(res.status(), StatusCode::OK);
     }
     assert_eq!(app.running.state.opa.sandbox.inbox().len(), 1_000);
-    let page: Value = app.json(&c, "sandbox_outbox", &[("page", "0")]).await;
+    let page: Value = app.json::<SandboxOutbox, _>(&c, &[("page", "0")]).await;
     assert_eq!(page["total"], 1_000);
     assert_eq!(page["items"].as_array().unwrap().len(), 50);
     assert_eq!(page["items"][0]["phone"], "+5519900001004", "newest first");
@@ -88,7 +89,7 @@ async fn the_sandbox_is_bounded_and_closed_when_a_real_opa_suite_is_configured()
     // A real Opa! Suite saved: the sandbox is gone; back to the sandbox, it answers again.
     let (real, _) = listener().await;
     let res = app
-        .call(&c, "save_opa_settings", &[("url", &real), ("token", "t")])
+        .call::<SaveOpaSettings>(&c, &[("url", &real), ("token", "t")])
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let res = http
@@ -98,7 +99,7 @@ async fn the_sandbox_is_bounded_and_closed_when_a_real_opa_suite_is_configured()
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    app.call(&c, "save_opa_settings", &[("url", ""), ("token", "")])
+    app.call::<SaveOpaSettings>(&c, &[("url", ""), ("token", "")])
         .await;
     let res = http.post(&send_url).bearer_auth("x").send().await.unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
@@ -125,15 +126,18 @@ async fn a_saved_token_is_never_sent_to_another_host() {
     let (first, _) = listener().await;
     let (other, hits) = listener().await;
     for (save, fields) in [
-        ("save_opa_settings", vec![("token", "segredo-opa")]),
+        (SaveOpaSettings::PATH, vec![("token", "segredo-opa")]),
         (
-            "save_ixc_settings",
+            SaveIxcSettings::PATH,
             vec![("user_id", "7"), ("token", "segredo-ixc")],
         ),
     ] {
         let mut form = fields.clone();
         form.push(("url", &first));
-        assert_eq!(app.call(&c, save, &form).await.status(), StatusCode::OK);
+        assert_eq!(
+            app.call_path(&c, save, &form).await.status(),
+            StatusCode::OK
+        );
         // The same server with an empty token keeps it...
         let mut keep: Vec<(&str, &str)> = fields
             .iter()
@@ -141,11 +145,14 @@ async fn a_saved_token_is_never_sent_to_another_host() {
             .collect();
         let same = format!("{first}/");
         keep.push(("url", &same));
-        assert_eq!(app.call(&c, save, &keep).await.status(), StatusCode::OK);
+        assert_eq!(
+            app.call_path(&c, save, &keep).await.status(),
+            StatusCode::OK
+        );
         // ...another server needs it typed again.
         keep.pop();
         keep.push(("url", &other));
-        let res = app.call(&c, save, &keep).await;
+        let res = app.call_path(&c, save, &keep).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{save}");
         let body = res.text().await.unwrap();
         assert!(
@@ -154,8 +161,8 @@ async fn a_saved_token_is_never_sent_to_another_host() {
         );
     }
     // Nothing was saved for the other host, so nothing was ever sent there.
-    app.call(&c, "test_opa_connection", &[]).await;
-    app.call(&c, "test_ixc_connection", &[]).await;
+    app.call::<TestOpaConnection>(&c, &[]).await;
+    app.call::<TestIxcConnection>(&c, &[]).await;
     assert_eq!(hits.load(Ordering::SeqCst), 0);
 }
 
@@ -172,7 +179,7 @@ async fn after_login_only_a_path_of_this_site() {
         ("/a\r\nSet-Cookie: x=1", "/"),
     ] {
         let res = client()
-            .post(app.url("/api/login"))
+            .post(app.url(Login::PATH))
             .form(&[
                 ("username", "admin"),
                 ("password", ADMIN_PASSWORD),
@@ -197,7 +204,7 @@ async fn requests_from_other_sites_are_refused_before_the_function_runs() {
     let own = app.base.clone();
     let save = |origin: Option<&'static str>, site: Option<&'static str>, url: &'static str| {
         let mut req = c
-            .post(app.url("/api/save_opa_settings"))
+            .post(app.url(SaveOpaSettings::PATH))
             .form(&[("url", url), ("token", "t")]);
         if let Some(o) = origin {
             req = req.header("origin", o);
@@ -219,11 +226,11 @@ async fn requests_from_other_sites_are_refused_before_the_function_runs() {
         assert_eq!(res.status(), StatusCode::FORBIDDEN, "{origin:?} {site:?}");
         assert!(res.text().await.unwrap().contains("Forbidden"));
     }
-    let view = app.text(&c, "opa_settings", &[]).await;
+    let view = app.text::<OpaSettings>(&c, &[]).await;
     assert!(!view.contains("forjado"), "{view}");
     // This site's own pages go through.
     let res = c
-        .post(app.url("/api/save_opa_settings"))
+        .post(app.url(SaveOpaSettings::PATH))
         .header("origin", own)
         .header("sec-fetch-site", "same-origin")
         .form(&[
@@ -244,7 +251,7 @@ async fn login_from(
     password: &str,
 ) -> StatusCode {
     client()
-        .post(app.url("/api/login"))
+        .post(app.url(Login::PATH))
         .header("x-forwarded-for", forwarded_for)
         .form(&[("username", user), ("password", password)])
         .send()
@@ -311,7 +318,7 @@ async fn oversized_input_is_refused_before_anything_keeps_it() {
     let entry = json!({ "id": "", "task": "SendQueue", "enabled": false, "schedule": {
         "minute": "1,".repeat(40), "hour": "3", "day_of_month": "Todos", "month": "Todos", "day_of_week": "Todos" } });
     let res = c
-        .post(app.url("/api/save_agenda_entry"))
+        .post(app.url(SaveAgendaEntry::PATH))
         .json(&json!({ "entry": entry }))
         .send()
         .await
@@ -323,11 +330,14 @@ async fn oversized_input_is_refused_before_anything_keeps_it() {
         .unwrap()
         .contains("No máximo 64 caracteres"));
     for (f, form) in [
-        ("run_now", vec![("entry_id", long.as_str())]),
-        ("list_clients", vec![("text", long.as_str()), ("page", "0")]),
-        ("delete_agenda_entry", vec![("id", long.as_str())]),
+        (RunNow::PATH, vec![("entry_id", long.as_str())]),
+        (
+            ListClients::PATH,
+            vec![("text", long.as_str()), ("page", "0")],
+        ),
+        (DeleteAgendaEntry::PATH, vec![("id", long.as_str())]),
     ] {
-        let res = app.call(&c, f, &form).await;
+        let res = app.call_path(&c, f, &form).await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{f}");
     }
 }
@@ -336,34 +346,34 @@ async fn oversized_input_is_refused_before_anything_keeps_it() {
 async fn malformed_requests_get_a_clear_4xx() {
     let app = spawn().await;
     let c = app.logged_in_client().await;
-    let form = |f: &str, body: &[(&str, &str)]| c.post(app.url(&format!("/api/{f}"))).form(body);
-    let json_to = |f: &str, body: &str| {
-        c.post(app.url(&format!("/api/{f}")))
+    let form = |path: &str, body: &[(&str, &str)]| c.post(app.url(path)).form(body);
+    let json_to = |path: &str, body: &str| {
+        c.post(app.url(path))
             .header("content-type", "application/json")
             .body(body.to_string())
     };
     let cases = vec![
         (
             "import_clients form body",
-            form("import_clients", &[("file", "x")]),
+            form(ImportClients::PATH, &[("file", "x")]),
             415,
         ),
         (
             "import_clients no boundary",
-            c.post(app.url("/api/import_clients"))
+            c.post(app.url(ImportClients::PATH))
                 .header("content-type", "multipart/form-data")
                 .body("x"),
             415,
         ),
         (
             "page=-1",
-            form("list_clients", &[("text", ""), ("page", "-1")]),
+            form(ListClients::PATH, &[("text", ""), ("page", "-1")]),
             400,
         ),
         (
             "page=abc",
             form(
-                "list_queue",
+                ListQueue::PATH,
                 &[
                     ("status", ""),
                     ("from", ""),
@@ -375,29 +385,29 @@ async fn malformed_requests_get_a_clear_4xx() {
             ),
             400,
         ),
-        ("missing argument", form("get_client", &[]), 400),
+        ("missing argument", form(GetClient::PATH, &[]), 400),
         (
             "invalid JSON",
-            json_to("save_agenda_entry", "{not json"),
+            json_to(SaveAgendaEntry::PATH, "{not json"),
             400,
         ),
         (
             "unknown enum",
             json_to(
-                "save_birthday_params",
+                SaveBirthdayParams::PATH,
                 r#"{"params":{"message_id":null,"only_active":false,"leap_day_rule":"Nunca","time_zone":"America/Sao_Paulo","window_from":8,"window_to":20,"per_minute":60}}"#,
             ),
             400,
         ),
         (
             "form to a JSON function",
-            form("save_agenda_entry", &[("entry", "x")]),
+            form(SaveAgendaEntry::PATH, &[("entry", "x")]),
             400,
         ),
         (
             "over the limit",
             form(
-                "list_clients",
+                ListClients::PATH,
                 &[("text", &"a".repeat(2_000_000)), ("page", "0")],
             ),
             413,
@@ -412,7 +422,7 @@ async fn malformed_requests_get_a_clear_4xx() {
     }
     // The server is still there.
     assert_eq!(
-        app.call(&c, "current_user", &[]).await.status(),
+        app.call::<GetCurrentUser>(&c, &[]).await.status(),
         StatusCode::OK
     );
 }
@@ -482,7 +492,7 @@ async fn headers_and_sessions() {
         "the page's scripts carry the nonce"
     );
     assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"));
-    let api = app.call(&c, "current_user", &[]).await;
+    let api = app.call::<GetCurrentUser>(&c, &[]).await;
     assert_eq!(api.headers()["cache-control"], "no-store");
     let tls = c
         .get(app.url("/login"))
@@ -497,9 +507,8 @@ async fn headers_and_sessions() {
 
     // An admin removes another (not themselves, not the last one) and ends their sessions.
     let add = app
-        .call(
+        .call::<AddAdmin>(
             &c,
-            "add_admin",
             &[
                 ("username", "maria"),
                 ("password", "senha-da-maria-123"),
@@ -516,15 +525,15 @@ async fn headers_and_sessions() {
         StatusCode::OK
     );
     assert_eq!(
-        app.call(&maria, "current_user", &[]).await.status(),
+        app.call::<GetCurrentUser>(&maria, &[]).await.status(),
         StatusCode::OK
     );
-    let me = app.call(&c, "remove_admin", &[("username", "admin")]).await;
+    let me = app.call::<RemoveAdmin>(&c, &[("username", "admin")]).await;
     assert_eq!(me.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let gone = app.call(&c, "remove_admin", &[("username", "maria")]).await;
+    let gone = app.call::<RemoveAdmin>(&c, &[("username", "maria")]).await;
     assert_eq!(gone.status(), StatusCode::OK);
     assert_eq!(
-        app.call(&maria, "current_user", &[]).await.status(),
+        app.call::<GetCurrentUser>(&maria, &[]).await.status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(

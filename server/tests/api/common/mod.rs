@@ -5,6 +5,9 @@ pub mod binary;
 
 use std::net::SocketAddr;
 
+use crate::fns::{
+    ClientImportStatus, GetBirthdayParams, ImportClients, Login, SaveBirthdayParams, ServerFn,
+};
 use server::config::Config;
 use server::Running;
 
@@ -55,38 +58,67 @@ impl TestApp {
     }
 
     /// Calls a server function the way the browser does (form-encoded POST).
-    pub async fn call(
+    /// Calls server function `F` (its generated input type, e.g. `ListAgenda`) with a form,
+    /// as the pages' forms post: a renamed function fails to compile.
+    pub async fn call<F: ServerFn>(
         &self,
         client: &reqwest::Client,
-        name: &str,
         form: &[(&str, &str)],
     ) -> reqwest::Response {
         client
-            .post(self.url(&format!("/api/{name}")))
+            .post(self.url(F::PATH))
             .form(form)
             .send()
             .await
             .unwrap()
     }
 
-    /// A server function's answer as text (whatever its status).
-    pub async fn text(
+    /// [`Self::call`] by path, for a table of several functions (`Name::PATH`).
+    pub async fn call_path(
         &self,
         client: &reqwest::Client,
-        name: &str,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> reqwest::Response {
+        client.post(self.url(path)).form(form).send().await.unwrap()
+    }
+
+    /// Calls `F` with its typed input (every argument checked at compile time), as a form.
+    pub async fn send<F: ServerFn + serde::Serialize>(
+        &self,
+        client: &reqwest::Client,
+        input: &F,
+    ) -> reqwest::Response {
+        let req = client.post(self.url(F::PATH)).form(input);
+        req.send().await.unwrap()
+    }
+
+    /// [`Self::send`] for the functions whose input is JSON (`input = Json`).
+    pub async fn send_json<F: ServerFn + serde::Serialize>(
+        &self,
+        client: &reqwest::Client,
+        input: &F,
+    ) -> reqwest::Response {
+        let req = client.post(self.url(F::PATH)).json(input);
+        req.send().await.unwrap()
+    }
+
+    /// A server function's answer as text (whatever its status).
+    pub async fn text<F: ServerFn>(
+        &self,
+        client: &reqwest::Client,
         form: &[(&str, &str)],
     ) -> String {
-        self.call(client, name, form).await.text().await.unwrap()
+        self.call::<F>(client, form).await.text().await.unwrap()
     }
 
     /// A server function's answer decoded from JSON.
-    pub async fn json<T: serde::de::DeserializeOwned>(
+    pub async fn json<F: ServerFn, T: serde::de::DeserializeOwned>(
         &self,
         client: &reqwest::Client,
-        name: &str,
         form: &[(&str, &str)],
     ) -> T {
-        self.call(client, name, form).await.json().await.unwrap()
+        self.call::<F>(client, form).await.json().await.unwrap()
     }
 
     pub async fn login(
@@ -95,12 +127,12 @@ impl TestApp {
         user: &str,
         password: &str,
     ) -> reqwest::Response {
-        self.call(
-            client,
-            "login",
-            &[("username", user), ("password", password)],
-        )
-        .await
+        let login = Login {
+            username: user.into(),
+            password: password.into(),
+            next: None,
+        };
+        self.send(client, &login).await
     }
 
     pub async fn logged_in_client(&self) -> reqwest::Client {
@@ -114,7 +146,7 @@ impl TestApp {
 impl TestApp {
     /// The birthday routine's parameters as *Parâmetros* loads them.
     pub async fn birthday_params(&self, c: &reqwest::Client) -> serde_json::Value {
-        self.call(c, "get_birthday_params", &[])
+        self.call::<GetBirthdayParams>(c, &[])
             .await
             .json()
             .await
@@ -127,7 +159,7 @@ impl TestApp {
         c: &reqwest::Client,
         params: &serde_json::Value,
     ) -> reqwest::Response {
-        c.post(self.url("/api/save_birthday_params"))
+        c.post(self.url(SaveBirthdayParams::PATH))
             .json(&serde_json::json!({ "params": params }))
             .send()
             .await
@@ -138,7 +170,7 @@ impl TestApp {
     pub async fn wait_import(&self, c: &reqwest::Client, job: String) -> serde_json::Value {
         for _ in 0..1200 {
             let s: serde_json::Value = self
-                .call(c, "client_import_status", &[("job", &job)])
+                .send(c, &ClientImportStatus { job: job.clone() })
                 .await
                 .json()
                 .await
@@ -158,7 +190,7 @@ impl TestApp {
             reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("clientes.csv"),
         );
         let res = c
-            .post(self.url("/api/import_clients"))
+            .post(self.url(ImportClients::PATH))
             .multipart(form)
             .send()
             .await
