@@ -153,212 +153,314 @@ pub async fn run(
                 "Outro envio já está em andamento neste servidor; esta execução não enviou nada.",
             )),
         };
-    let db = &state.db;
-    let effective = params::effective(db, &state.config)
-        .await
-        .map_err(TaskError::db)?;
-    let (p, tz) = (effective.params, effective.time_zone);
     let tally = Arc::new(Tally::default());
-    if !p.allow_late {
-        // Expired even outside the send window, so the dashboard says so from midnight on.
-        let today = Utc::now().with_timezone(&tz).date_naive();
-        let why = format!("O dia da felicitação {EXPIRED}");
-        let expired = queue::expire_ended(db, today, &why)
+    let (results, attempts) = tokio::sync::mpsc::unbounded_channel();
+    let run = SendRun::prepare(state, tally.clone(), results).await?;
+    let recorder = tokio::spawn(flush_attempts(
+        state.clone(),
+        attempts,
+        run.unrecorded.clone(),
+    ));
+    let note = run.drive().await?;
+    // Every send started by this run is recorded before the run ends: the recorder stops
+    // once the run and the last sending task have dropped their senders.
+    let _ = recorder.await;
+    state.changes.notify();
+    tracing::info!(
+        run = run_id,
+        sent = tally.sent.load(Ordering::Relaxed),
+        "send run finished"
+    );
+    Ok(tally.report(note))
+}
+
+/// One send run's set-up and state: the parameters, the provider, the pacing, and the
+/// outcomes on their way to the recorder.
+struct SendRun<'a> {
+    state: &'a TaskContext,
+    params: BirthdayParams,
+    tz: chrono_tz::Tz,
+    client: OpaClient,
+    pacer: Arc<Pacer>,
+    sem: Arc<Semaphore>,
+    limits: DailyLimits,
+    tally: Arc<Tally>,
+    /// Outcomes decided but not yet written: while any are, the queue is not known to be
+    /// empty (a retry due in a second may be among them).
+    unrecorded: Arc<AtomicUsize>,
+    results: tokio::sync::mpsc::UnboundedSender<queue::Attempt>,
+    /// Messages per claim: about five seconds of sending, so claimed messages never wait
+    /// long and the claim query (the only pause in the pacing) runs rarely.
+    batch: usize,
+    lease: Duration,
+    started: tokio::time::Instant,
+}
+
+impl<'a> SendRun<'a> {
+    /// Reads the parameters, expires and recovers what the last runs left, and connects.
+    async fn prepare(
+        state: &'a TaskContext,
+        tally: Arc<Tally>,
+        results: tokio::sync::mpsc::UnboundedSender<queue::Attempt>,
+    ) -> Result<Self, TaskError> {
+        let db = &state.db;
+        let effective = params::effective(db, &state.config)
             .await
             .map_err(TaskError::db)?;
-        if expired > 0 {
-            tracing::warn!(expired, "greetings whose day ended unsent expired");
-            tally.expired.fetch_add(expired as u64, Ordering::Relaxed);
-            state.changes.notify();
+        let (params, tz) = (effective.params, effective.time_zone);
+        if !params.allow_late {
+            // Expired even outside the send window, so the dashboard says so from midnight.
+            let today = Utc::now().with_timezone(&tz).date_naive();
+            let why = format!("O dia da felicitação {EXPIRED}");
+            let expired = queue::expire_ended(db, today, &why)
+                .await
+                .map_err(TaskError::db)?;
+            if expired > 0 {
+                tracing::warn!(expired, "greetings whose day ended unsent expired");
+                tally.expired.fetch_add(expired as u64, Ordering::Relaxed);
+                state.changes.notify();
+            }
+        }
+        let recovered = queue::recover_expired(db).await.map_err(TaskError::db)?;
+        if recovered > 0 {
+            tracing::warn!(
+                recovered,
+                "messages left in 'enviando' went back to the queue"
+            );
+        }
+        let (client, _) = state
+            .opa
+            .client(db)
+            .await
+            .map_err(|e| TaskError::Retryable(e.to_string()))?;
+        let per_minute = params.per_minute;
+        Ok(SendRun {
+            state,
+            tz,
+            client,
+            pacer: Arc::new(Pacer::per_minute(per_minute)),
+            sem: Arc::new(Semaphore::new(CONCURRENCY)),
+            limits: DailyLimits {
+                remaining: Mutex::new(HashMap::new()),
+            },
+            tally,
+            unrecorded: Arc::new(AtomicUsize::new(0)),
+            results,
+            batch: ((per_minute as usize) / 12).clamp(1, 500),
+            lease: MIN_LEASE
+                .max(Duration::from_secs(60) / per_minute.max(1) * 2 + Duration::from_secs(30)),
+            started: tokio::time::Instant::now(),
+            params,
+        })
+    }
+
+    /// Claims and sends until a stop condition or an empty queue; the stop's note.
+    async fn drive(self) -> Result<Option<String>, TaskError> {
+        // The next batch is claimed while the current one is paced out, so the claim query
+        // never holds up the pacing.
+        let mut prefetched: Option<tokio::task::JoinHandle<surrealdb::Result<Vec<Claimed>>>> = None;
+        loop {
+            if let Some(why) = self.stop_reason() {
+                if let Some(h) = prefetched.take() {
+                    for m in h.await.ok().and_then(Result::ok).unwrap_or_default() {
+                        release(self.state, &m, Utc::now(), &why).await;
+                    }
+                }
+                return Ok(Some(why));
+            }
+            let now = Utc::now();
+            let until = now + chrono::Duration::from_std(self.lease).unwrap_or_default();
+            let claimed = match prefetched.take() {
+                Some(h) => h
+                    .await
+                    .map_err(|e| TaskError::Retryable(e.to_string()))?
+                    .map_err(TaskError::db)?,
+                None => self.claim(until).await.map_err(TaskError::db)?,
+            };
+            if claimed.is_empty() {
+                if self.more_may_come(now).await? {
+                    continue;
+                }
+                return Ok(None);
+            }
+            if claimed.len() == self.batch {
+                let (db, owner, batch) = (
+                    self.state.db.clone(),
+                    self.state.jobs.instance.clone(),
+                    self.batch,
+                );
+                prefetched = Some(tokio::spawn(async move {
+                    queue::claim_due(&db, &owner, batch, until).await
+                }));
+            }
+            self.state.changes.notify();
+            self.dispatch(claimed, now.with_timezone(&self.tz)).await?;
         }
     }
-    let recovered = queue::recover_expired(db).await.map_err(TaskError::db)?;
-    if recovered > 0 {
-        tracing::warn!(
-            recovered,
-            "messages left in 'enviando' went back to the queue"
-        );
-    }
-    let (client, _) = state
-        .opa
-        .client(db)
-        .await
-        .map_err(|e| TaskError::Retryable(e.to_string()))?;
-    let pacer = Arc::new(Pacer::per_minute(p.per_minute));
-    let sem = Arc::new(Semaphore::new(CONCURRENCY));
-    // Outcomes decided but not yet written: while any are, the queue is not known to be
-    // empty (a retry due in a second may be among them).
-    let unrecorded = Arc::new(AtomicUsize::new(0));
-    let limits = DailyLimits {
-        remaining: Mutex::new(HashMap::new()),
-    };
-    // About five seconds of sending per claim: claimed messages never wait long, and the
-    // claim query (the only pause in the pacing) runs rarely.
-    let batch = ((p.per_minute as usize) / 12).clamp(1, 500);
-    let lease =
-        MIN_LEASE.max(Duration::from_secs(60) / p.per_minute.max(1) * 2 + Duration::from_secs(30));
-    let (results, attempts) = tokio::sync::mpsc::unbounded_channel();
-    let recorder = tokio::spawn(flush_attempts(state.clone(), attempts, unrecorded.clone()));
-    let started = tokio::time::Instant::now();
-    let mut note = None;
-    // The next batch is claimed while the current one is paced out, so the claim query
-    // never holds up the pacing.
-    let mut prefetched: Option<tokio::task::JoinHandle<surrealdb::Result<Vec<Claimed>>>> = None;
-    loop {
-        let stop = if state.jobs.is_stopping() {
+
+    /// Why the run stops now, if it does.
+    fn stop_reason(&self) -> Option<String> {
+        if self.state.jobs.is_stopping() {
             Some("Servidor parando; o restante fica para a próxima execução.".to_string())
-        } else if !p.in_send_window(Utc::now().with_timezone(&tz).hour()) {
+        } else if !self
+            .params
+            .in_send_window(Utc::now().with_timezone(&self.tz).hour())
+        {
             Some(format!(
                 "Fora da janela de envio ({}h às {}h).",
-                p.window_from, p.window_to
+                self.params.window_from, self.params.window_to
             ))
-        } else if started.elapsed() > RUN_BUDGET {
+        } else if self.started.elapsed() > RUN_BUDGET {
             Some("Tempo da execução esgotado; o restante fica para a próxima.".to_string())
         } else {
             None
-        };
-        if let Some(why) = stop {
-            if let Some(h) = prefetched.take() {
-                for m in h.await.ok().and_then(Result::ok).unwrap_or_default() {
-                    release(state, &m, Utc::now(), &why).await;
-                }
-            }
-            note = Some(why);
-            break;
         }
-        let now = Utc::now();
-        let local = now.with_timezone(&tz);
-        let until = now + chrono::Duration::from_std(lease).unwrap_or_default();
-        let claimed = match prefetched.take() {
-            Some(h) => h
-                .await
-                .map_err(|e| TaskError::Retryable(e.to_string()))?
-                .map_err(TaskError::db)?,
-            None => queue::claim_due(db, &state.jobs.instance, batch, until)
-                .await
-                .map_err(TaskError::db)?,
-        };
-        if claimed.is_empty() {
-            if unrecorded.load(Ordering::Acquire) > 0 {
-                // The last sends are still being answered or written: their retries may
-                // be due within this run.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-            match queue::next_due(db).await.map_err(TaskError::db)? {
-                Some(at)
-                    if at - now
-                        <= chrono::Duration::from_std(WAIT_FOR_RETRIES).unwrap_or_default() =>
-                {
-                    let wait = (at - now).to_std().unwrap_or_default();
-                    tokio::time::sleep(wait.max(Duration::from_millis(100))).await;
-                    continue;
-                }
-                _ => break,
-            }
+    }
+
+    async fn claim(&self, until: DateTime<Utc>) -> surrealdb::Result<Vec<Claimed>> {
+        queue::claim_due(&self.state.db, &self.state.jobs.instance, self.batch, until).await
+    }
+
+    /// With nothing due now: whether to look again (after a short wait) rather than end —
+    /// while the last sends are unrecorded, or when a retry is due within the run.
+    async fn more_may_come(&self, now: DateTime<Utc>) -> Result<bool, TaskError> {
+        if self.unrecorded.load(Ordering::Acquire) > 0 {
+            // The last sends are still being answered or written: their retries may be due
+            // within this run.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            return Ok(true);
         }
-        if claimed.len() == batch {
-            let (db, owner) = (db.clone(), state.jobs.instance.clone());
-            prefetched = Some(tokio::spawn(async move {
-                queue::claim_due(&db, &owner, batch, until).await
-            }));
+        match queue::next_due(&self.state.db)
+            .await
+            .map_err(TaskError::db)?
+        {
+            Some(at)
+                if at - now <= chrono::Duration::from_std(WAIT_FOR_RETRIES).unwrap_or_default() =>
+            {
+                let wait = (at - now).to_std().unwrap_or_default();
+                tokio::time::sleep(wait.max(Duration::from_millis(100))).await;
+                Ok(true)
+            }
+            _ => Ok(false),
         }
-        state.changes.notify();
+    }
+
+    /// Checks each claimed message against its client as it is now, then sends it (paced),
+    /// or records why not, or postpones it past the channel's daily limit.
+    async fn dispatch(
+        &self,
+        claimed: Vec<Claimed>,
+        local: DateTime<chrono_tz::Tz>,
+    ) -> Result<(), TaskError> {
+        let db = &self.state.db;
         let ids: Vec<String> = claimed.iter().map(|m| m.client_id.clone()).collect();
         let current = clients::get_many(db, &ids).await.map_err(TaskError::db)?;
         for mut m in claimed {
-            let not_sent = match recheck(&m, current.get(&m.client_id), &p, local.date_naive()) {
+            let check = recheck(
+                &m,
+                current.get(&m.client_id),
+                &self.params,
+                local.date_naive(),
+            );
+            let not_sent = match check {
                 Check::Send => None,
                 Check::SendTo(phone) => {
-                    if let Err(e) = queue::set_phone(db, &m.key, &state.jobs.instance, &phone).await
-                    {
+                    let owner = &self.state.jobs.instance;
+                    if let Err(e) = queue::set_phone(db, &m.key, owner, &phone).await {
                         tracing::error!(message = %m.key, %e, "could not update a message's phone");
                     }
                     m.phone = phone;
                     None
                 }
                 Check::Cancel(why) => {
-                    tally.cancelled.fetch_add(1, Ordering::Relaxed);
+                    self.tally.cancelled.fetch_add(1, Ordering::Relaxed);
                     Some(queue::Outcome::Cancelled(why))
                 }
                 Check::Expire(why) => {
-                    tally.expired.fetch_add(1, Ordering::Relaxed);
+                    self.tally.expired.fetch_add(1, Ordering::Relaxed);
                     Some(queue::Outcome::Expired(why))
                 }
             };
             if let Some(outcome) = not_sent {
                 tracing::info!(message = %m.key, ?outcome, "queued greeting not sent");
-                unrecorded.fetch_add(1, Ordering::AcqRel);
-                let _ = results.send(queue::Attempt {
+                self.unrecorded.fetch_add(1, Ordering::AcqRel);
+                let _ = self.results.send(queue::Attempt {
                     key: m.key,
                     at: Utc::now(),
                     outcome,
                 });
                 continue;
             }
-            if !limits.take(&client, &m.channel_id).await {
-                let tomorrow = queue::day_start(local.date_naive() + chrono::Days::new(1), tz);
+            if !self.limits.take(&self.client, &m.channel_id).await {
+                let tomorrow = queue::day_start(local.date_naive() + chrono::Days::new(1), self.tz);
                 release(
-                    state,
+                    self.state,
                     &m,
                     tomorrow,
                     "Limite diário de envios do canal atingido; a mensagem sai no próximo dia.",
                 )
                 .await;
-                tally.postponed.fetch_add(1, Ordering::Relaxed);
+                self.tally.postponed.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            let permit = sem.clone().acquire_owned().await.expect("semaphore open");
-            pacer.acquire().await;
-            unrecorded.fetch_add(1, Ordering::AcqRel);
-            let (state, client, pacer, tally, results) = (
-                state.clone(),
-                client.clone(),
-                pacer.clone(),
-                tally.clone(),
-                results.clone(),
-            );
-            tokio::spawn(async move {
-                let attempt = send_one(&state, &client, &pacer, &tally, m).await;
-                drop(permit);
-                let _ = results.send(attempt);
-            });
+            self.send(m).await;
         }
+        Ok(())
     }
-    // Every send started by this run is recorded before the run ends: the recorder stops
-    // once the last sending task has dropped its sender.
-    drop(results);
-    let _ = recorder.await;
-    state.changes.notify();
-    let mut report = RunReport {
-        note,
-        ..Default::default()
-    };
-    report
-        .counts
-        .add(count::SENT, tally.sent.load(Ordering::Relaxed));
-    report
-        .counts
-        .add(count::RETRY, tally.retry.load(Ordering::Relaxed));
-    report
-        .counts
-        .add(count::FAILED, tally.failed.load(Ordering::Relaxed));
-    for (label, n) in [
-        (count::POSTPONED, &tally.postponed),
-        (count::CANCELLED, &tally.cancelled),
-        (count::EXPIRED, &tally.expired),
-    ] {
-        let n = n.load(Ordering::Relaxed);
-        if n > 0 {
-            report.counts.add(label, n);
+
+    /// Starts sending `m` once the pacer and the concurrency limit allow it.
+    async fn send(&self, m: Claimed) {
+        let permit = self
+            .sem
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("semaphore open");
+        self.pacer.acquire().await;
+        self.unrecorded.fetch_add(1, Ordering::AcqRel);
+        let (state, client, pacer, tally, results) = (
+            self.state.clone(),
+            self.client.clone(),
+            self.pacer.clone(),
+            self.tally.clone(),
+            self.results.clone(),
+        );
+        tokio::spawn(async move {
+            let attempt = send_one(&state, &client, &pacer, &tally, m).await;
+            drop(permit);
+            let _ = results.send(attempt);
+        });
+    }
+}
+
+impl Tally {
+    /// The run's report: what was sent, retried, failed, and (when any) set aside.
+    fn report(&self, note: Option<String>) -> RunReport {
+        let mut report = RunReport {
+            note,
+            ..Default::default()
+        };
+        report
+            .counts
+            .add(count::SENT, self.sent.load(Ordering::Relaxed));
+        report
+            .counts
+            .add(count::RETRY, self.retry.load(Ordering::Relaxed));
+        report
+            .counts
+            .add(count::FAILED, self.failed.load(Ordering::Relaxed));
+        for (label, n) in [
+            (count::POSTPONED, &self.postponed),
+            (count::CANCELLED, &self.cancelled),
+            (count::EXPIRED, &self.expired),
+        ] {
+            let n = n.load(Ordering::Relaxed);
+            if n > 0 {
+                report.counts.add(label, n);
+            }
         }
+        report
     }
-    tracing::info!(
-        run = run_id,
-        sent = tally.sent.load(Ordering::Relaxed),
-        "send run finished"
-    );
-    Ok(report)
 }
 
 /// Gives a claimed message back unsent, due again at `at`.
