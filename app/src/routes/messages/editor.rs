@@ -31,18 +31,6 @@ pub fn MessageEditorPage() -> impl IntoView {
     let channel = RwSignal::new(None::<(String, String)>);
     let template = RwSignal::new(None::<TemplateView>);
     let mapping = RwSignal::new(Vec::<Option<Variable>>::new());
-    let preview_client = RwSignal::new((String::from("Cliente de exemplo"), sample_client()));
-
-    // Ages and the greeting's date in the preview: today in the business time zone. The
-    // preview is the browser's own work, so the zone is fetched there.
-    let params = LocalResource::new(get_birthday_params);
-    let time_zone = move || {
-        params
-            .get()
-            .and_then(|r| r.ok())
-            .map(|p| p.time_zone)
-            .unwrap_or_default()
-    };
 
     // Editing: load the saved message once.
     let existing = Resource::new(id, |id| async move {
@@ -105,12 +93,6 @@ pub fn MessageEditorPage() -> impl IntoView {
         mapping.set(vec![None; placeholders(&t.text).len()]);
         template.set(Some(t));
     };
-    let segments = Memo::new(move |_| {
-        let text = template.with(|t| t.as_ref().map(|t| t.text.clone()).unwrap_or_default());
-        let today = today_in(&time_zone());
-        let values = mapping.with(|m| preview_client.with(|(_, c)| render_mapping(m, c, today)));
-        render_preview(&text, &values)
-    });
 
     view! {
         <PageHeader title="Mensagem omnichannel" description="Escolha o canal e o template do Opa! Suite e ligue cada variável a um dado do cliente." />
@@ -139,20 +121,7 @@ pub fn MessageEditorPage() -> impl IntoView {
                         <label for="template-text">"Texto do template"</label>
                         <textarea id="template-text" readonly rows="4" prop:value=move || template.get().map(|t| t.text).unwrap_or_default()></textarea>
                     </div>
-                    <fieldset class="field">
-                        <legend>"Variáveis template"</legend>
-                        {move || {
-                            let text = template.get().map(|t| t.text).unwrap_or_default();
-                            let names = placeholders(&text);
-                            if names.is_empty() {
-                                return view! { <p class="muted">"O template escolhido não tem variáveis."</p> }.into_any();
-                            }
-                            names.into_iter().enumerate().map(|(i, p)| view! {
-                                <VariablePicker index=i name=p.name mapping />
-                            }).collect_view().into_any()
-                        }}
-                        <FieldError message=field_error(value, "variables") />
-                    </fieldset>
+                    <VariablesField template mapping error=field_error(value, "variables") />
                     <Show when=move || form_error().is_some()>
                         <div class="alert alert-error" role="alert">{form_error}</div>
                     </Show>
@@ -164,18 +133,72 @@ pub fn MessageEditorPage() -> impl IntoView {
                     </div>
                 </div>
             </section>
-            <section class="card preview" aria-label="Pré-visualização">
-                <h2>"Pré-visualização"</h2>
-                <PreviewClientPicker preview_client />
-                <div class="bubble" data-testid="preview">
-                    {move || segments.get().into_iter().map(|s| match s {
-                        Segment::Text(t) => view! { <span>{t}</span> }.into_any(),
-                        Segment::Value(v) => view! { <mark class="value">{v}</mark> }.into_any(),
-                        Segment::Missing(name) => view! { <mark class="missing" title="Sem valor">{format!("{{{{{name}}}}}")}</mark> }.into_any(),
-                    }).collect_view()}
-                </div>
-            </section>
+            <MessagePreview template mapping />
         </div>
+    }
+}
+
+/// *Variáveis template*: one picker per placeholder of the chosen template.
+#[component]
+fn VariablesField(
+    template: RwSignal<Option<TemplateView>>,
+    mapping: RwSignal<Vec<Option<Variable>>>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <fieldset class="field">
+            <legend>"Variáveis template"</legend>
+            {move || {
+                let text = template.get().map(|t| t.text).unwrap_or_default();
+                let names = placeholders(&text);
+                if names.is_empty() {
+                    return view! { <p class="muted">"O template escolhido não tem variáveis."</p> }.into_any();
+                }
+                names.into_iter().enumerate().map(|(i, p)| view! {
+                    <VariablePicker index=i name=p.name mapping />
+                }).collect_view().into_any()
+            }}
+            <FieldError message=error />
+        </fieldset>
+    }
+}
+
+/// *Pré-visualização*: the template as a chosen client (or the sample one) would get it
+/// today, by the renderer the send uses.
+#[component]
+fn MessagePreview(
+    template: RwSignal<Option<TemplateView>>,
+    mapping: RwSignal<Vec<Option<Variable>>>,
+) -> impl IntoView {
+    let preview_client = RwSignal::new((String::from("Cliente de exemplo"), sample_client()));
+    // Ages and the greeting's date in the preview: today in the business time zone. The
+    // preview is the browser's own work, so the zone is fetched there.
+    let params = LocalResource::new(get_birthday_params);
+    let time_zone = move || {
+        params
+            .get()
+            .and_then(|r| r.ok())
+            .map(|p| p.time_zone)
+            .unwrap_or_default()
+    };
+    let segments = Memo::new(move |_| {
+        let text = template.with(|t| t.as_ref().map(|t| t.text.clone()).unwrap_or_default());
+        let today = today_in(&time_zone());
+        let values = mapping.with(|m| preview_client.with(|(_, c)| render_mapping(m, c, today)));
+        render_preview(&text, &values)
+    });
+    view! {
+    <section class="card preview" aria-label="Pré-visualização">
+        <h2>"Pré-visualização"</h2>
+        <PreviewClientPicker preview_client />
+        <div class="bubble" data-testid="preview">
+            {move || segments.get().into_iter().map(|s| match s {
+                Segment::Text(t) => view! { <span>{t}</span> }.into_any(),
+                Segment::Value(v) => view! { <mark class="value">{v}</mark> }.into_any(),
+                Segment::Missing(name) => view! { <mark class="missing" title="Sem valor">{format!("{{{{{name}}}}}")}</mark> }.into_any(),
+            }).collect_view()}
+        </div>
+    </section>
     }
 }
 

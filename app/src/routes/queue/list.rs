@@ -27,7 +27,6 @@ pub fn QueuePage() -> impl IntoView {
     let changes = live_changes();
     let act = ServerAction::<QueueAction>::new();
     let requeue = ServerAction::<RequeueFailed>::new();
-    let tz = time_zone();
     let messages = OnceResource::new(list_messages());
     provide_context(Pressed(RwSignal::new(None)));
 
@@ -67,14 +66,6 @@ pub fn QueuePage() -> impl IntoView {
         },
     );
 
-    let page_link = move |page: usize| {
-        let mut params: Vec<String> = KEYS
-            .iter()
-            .map(|k| format!("{k}={}", percent_encode(&q(k), b"")))
-            .collect();
-        params.push(format!("pagina={page}"));
-        format!("/fila?{}", params.join("&"))
-    };
     let input = move |i: usize,
                       label: &'static str,
                       kind: &'static str,
@@ -139,6 +130,19 @@ pub fn QueuePage() -> impl IntoView {
             <button type="submit" class="btn btn-primary">"Filtrar"</button>
             <a class="btn btn-secondary" href="/fila">"Limpar"</a>
         </form>
+        <RequeueForm requeue />
+        <QueueResults list act />
+    }
+}
+
+/// *Reenfileirar erros*: the failed messages matching the filters in the URL go back to
+/// the queue.
+#[component]
+fn RequeueForm(requeue: ServerAction<RequeueFailed>) -> impl IntoView {
+    let query = use_query_map();
+    let q = move |k: &str| query.with(|m| m.get(k).unwrap_or_default());
+    let requeue_value = requeue.value();
+    view! {
         <section class="card toolbar requeue" aria-label="Reenfileirar erros">
             <ActionForm action=requeue attr:class="inline-form">
                 <input type="hidden" name="from" value=move || q("de") />
@@ -158,6 +162,28 @@ pub fn QueuePage() -> impl IntoView {
                 Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
             })}
         </section>
+    }
+}
+
+/// The page of the queue the filters select, with its pager.
+#[component]
+fn QueueResults(
+    list: Resource<Result<crate::models::queue::QueuePage, AppError>>,
+    act: ServerAction<QueueAction>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let q = move |k: &str| query.with(|m| m.get(k).unwrap_or_default());
+    let page = move || q("pagina").parse::<usize>().unwrap_or(0);
+    let tz = time_zone();
+    let page_link = move |page: usize| {
+        let mut params: Vec<String> = KEYS
+            .iter()
+            .map(|k| format!("{k}={}", percent_encode(&q(k), b"")))
+            .collect();
+        params.push(format!("pagina={page}"));
+        format!("/fila?{}", params.join("&"))
+    };
+    view! {
         <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
             {move || list.get().map(|r| match r {
                 Err(e) if e.is_field() => view! { <p class="muted">"Corrija os filtros para ver a fila."</p> }.into_any(),
