@@ -9,6 +9,7 @@ TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
 echo "== format and lints" >&2
 cargo fmt --all -- --check
+leptosfmt --check app/src >/dev/null || { leptosfmt --check app/src | grep -E "^[-+❌]"; exit 1; }
 cargo clippy -p app -p server --features app/ssr --all-targets -- -D warnings
 
 echo "== unit and integration tests" >&2

@@ -2,10 +2,11 @@
 # Installs what building and testing Parabéns needs, then exports the build environment.
 # Idempotent and quick when everything is present. Source it: `. server/scripts/toolchain.sh`.
 #
-# Only package registries are used (Debian, crates.io, npm); see shared/toolchain notes:
+# Only package registries are used (Debian packages, the Rust package registry, npm packages); see shared/toolchain notes:
 #  - Debian's rustc-web 1.96 builds std for wasm32 with -Zbuild-std (rustup has only the host
 #    target here); rustup's own rust-lld links it.
-#  - wasm-bindgen-cli from crates.io at exactly the Cargo.lock version.
+#  - wasm-bindgen-cli from the Rust package registry at exactly the Cargo.lock version;
+#    leptosfmt from there too.
 #  - wasm-opt from npm's binaryen 132 (Debian's binaryen 108 breaks hydration).
 #  - Debian's chromium for the end-to-end tests, Playwright from npm.
 set -euo pipefail
@@ -45,6 +46,13 @@ if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGE
   tlog "cargo install wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
   cargo install -q wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION" --locked \
     || cargo install -q wasm-bindgen-cli --version "=$WASM_BINDGEN_VERSION"
+fi
+
+# 3b. leptosfmt (rustfmt skips `view!`), pinned.
+LEPTOSFMT_VERSION=0.1.33
+if [ "$(leptosfmt --version 2>/dev/null | awk '{print $2}')" != "$LEPTOSFMT_VERSION" ]; then
+  tlog "cargo install leptosfmt $LEPTOSFMT_VERSION (a few minutes, once)"
+  cargo install -q leptosfmt --version "=$LEPTOSFMT_VERSION" --locked
 fi
 
 # 4. wasm-opt (npm binaryen) and Playwright (npm, no browser download: Debian's chromium).

@@ -6,7 +6,9 @@ use leptos_router::components::A;
 pub fn ClientsNav() -> impl IntoView {
     view! {
         <nav class="tabs" aria-label="Clientes">
-            <A href="/clientes" exact=true>"Lista"</A>
+            <A href="/clientes" exact=true>
+                "Lista"
+            </A>
             <A href="/clientes/importar">"Importar"</A>
             <A href="/clientes/aniversariantes">"Aniversariantes"</A>
         </nav>

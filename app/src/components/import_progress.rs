@@ -76,39 +76,91 @@ pub fn ImportProgress(status: ImportStatus) -> impl IntoView {
             <h2>{status.file_name.clone()}</h2>
             {if !status.finished {
                 view! {
-                    <progress max="100" value=percent.to_string() aria-label="Progresso da importação"></progress>
-                    <p class="muted">{format!("{} de {} linhas gravadas", status.done, status.total)}</p>
-                }.into_any()
+                    <progress
+                        max="100"
+                        value=percent.to_string()
+                        aria-label="Progresso da importação"
+                    ></progress>
+                    <p class="muted">
+                        {format!("{} de {} linhas gravadas", status.done, status.total)}
+                    </p>
+                }
+                    .into_any()
             } else if let Some(err) = status.error.clone() {
                 view! {
                     <div class="alert alert-error" role="alert">
                         {format!("Arquivo recusado: {err} Nenhum cliente foi alterado.")}
                     </div>
-                }.into_any()
+                }
+                    .into_any()
             } else {
                 let report = status.report.clone().unwrap_or_default();
                 let csv = data_url(&rejected_csv(&report));
                 view! {
-                    <div class="alert alert-success" role="status">"Importação concluída."</div>
+                    <div class="alert alert-success" role="status">
+                        "Importação concluída."
+                    </div>
                     <dl class="stats" data-testid="import-report">
-                        <div><dt>"Linhas"</dt><dd>{report.rows}</dd></div>
-                        <div><dt>"Criados"</dt><dd>{report.created}</dd></div>
-                        <div><dt>"Atualizados"</dt><dd>{report.updated}</dd></div>
-                        <div><dt>"Sem alteração"</dt><dd>{report.unchanged}</dd></div>
-                        <div><dt>"Rejeitados"</dt><dd>{report.rejected.len()}</dd></div>
+                        <div>
+                            <dt>"Linhas"</dt>
+                            <dd>{report.rows}</dd>
+                        </div>
+                        <div>
+                            <dt>"Criados"</dt>
+                            <dd>{report.created}</dd>
+                        </div>
+                        <div>
+                            <dt>"Atualizados"</dt>
+                            <dd>{report.updated}</dd>
+                        </div>
+                        <div>
+                            <dt>"Sem alteração"</dt>
+                            <dd>{report.unchanged}</dd>
+                        </div>
+                        <div>
+                            <dt>"Rejeitados"</dt>
+                            <dd>{report.rejected.len()}</dd>
+                        </div>
                     </dl>
-                    {(!report.rejected.is_empty()).then(|| view! {
-                        <a class="btn btn-secondary" href=csv download="linhas-rejeitadas.csv">"Baixar linhas rejeitadas (CSV)"</a>
-                        <table class="table" aria-label="Linhas rejeitadas">
-                            <thead><tr><th>"Linha"</th><th>"Id"</th><th>"Motivo"</th></tr></thead>
-                            <tbody>
-                                {report.rejected.iter().take(500).map(|r| view! {
-                                    <tr><td>{r.line}</td><td>{r.external_id.clone()}</td><td>{r.reason.clone()}</td></tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    })}
-                }.into_any()
+                    {(!report.rejected.is_empty())
+                        .then(|| {
+                            view! {
+                                <a
+                                    class="btn btn-secondary"
+                                    href=csv
+                                    download="linhas-rejeitadas.csv"
+                                >
+                                    "Baixar linhas rejeitadas (CSV)"
+                                </a>
+                                <table class="table" aria-label="Linhas rejeitadas">
+                                    <thead>
+                                        <tr>
+                                            <th>"Linha"</th>
+                                            <th>"Id"</th>
+                                            <th>"Motivo"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {report
+                                            .rejected
+                                            .iter()
+                                            .take(500)
+                                            .map(|r| {
+                                                view! {
+                                                    <tr>
+                                                        <td>{r.line}</td>
+                                                        <td>{r.external_id.clone()}</td>
+                                                        <td>{r.reason.clone()}</td>
+                                                    </tr>
+                                                }
+                                            })
+                                            .collect_view()}
+                                    </tbody>
+                                </table>
+                            }
+                        })}
+                }
+                    .into_any()
             }}
         </section>
     }

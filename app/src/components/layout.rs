@@ -36,18 +36,39 @@ pub fn AppLayout() -> impl IntoView {
                 >
                     "Menu"
                 </button>
-                <a href="/" class="brand">"Parabéns"</a>
+                <a href="/" class="brand">
+                    "Parabéns"
+                </a>
                 <div class="topbar-user">
                     <Transition fallback=|| ()>
-                        {move || user.get().map(|u| match u {
-                            Ok(u) => view! { <span class="user-name" data-testid="user-name">{u.username}</span> }.into_any(),
-                            Err(AppError::Unauthorized) => view! { <Redirect path="/login" /> }.into_any(),
-                            Err(e) => view! { <span class="field-error">{e.to_string()}</span> }.into_any(),
-                        })}
+                        {move || {
+                            user.get()
+                                .map(|u| match u {
+                                    Ok(u) => {
+                                        view! {
+                                            <span class="user-name" data-testid="user-name">
+                                                {u.username}
+                                            </span>
+                                        }
+                                            .into_any()
+                                    }
+                                    Err(AppError::Unauthorized) => {
+                                        view! { <Redirect path="/login" /> }.into_any()
+                                    }
+                                    Err(e) => {
+                                        view! { <span class="field-error">{e.to_string()}</span> }
+                                            .into_any()
+                                    }
+                                })
+                        }}
                     </Transition>
-                    <a href="/conta" class="btn btn-ghost">"Conta"</a>
+                    <a href="/conta" class="btn btn-ghost">
+                        "Conta"
+                    </a>
                     <ActionForm action=logout attr:class="inline-form">
-                        <button type="submit" class="btn btn-secondary">"Sair"</button>
+                        <button type="submit" class="btn btn-secondary">
+                            "Sair"
+                        </button>
                     </ActionForm>
                 </div>
             </header>
@@ -55,24 +76,39 @@ pub fn AppLayout() -> impl IntoView {
                 <ul>
                     {NAV
                         .iter()
-                        .map(|(href, label)| view! {
-                            <li>
-                                <A href=*href exact={*href == "/"} on:click=move |_| menu_open.set(false)>
-                                    {*label}
-                                </A>
-                            </li>
+                        .map(|(href, label)| {
+                            view! {
+                                <li>
+                                    <A
+                                        href=*href
+                                        exact=*href == "/"
+                                        on:click=move |_| menu_open.set(false)
+                                    >
+                                        {*label}
+                                    </A>
+                                </li>
+                            }
                         })
                         .collect_view()}
                 </ul>
             </nav>
             <main class="content">
                 <Transition fallback=|| ()>
-                    {move || matches!(sandbox.get(), Some(Ok(true))).then(|| view! {
-                        <div class="alert alert-warning sandbox-banner" role="status" data-testid="sandbox-banner">
-                            "Modo sandbox: nenhum Opa! Suite configurado, as mensagens não são entregues a ninguém. "
-                            <a href="/integracoes/opa">"Configurar"</a>
-                        </div>
-                    })}
+                    {move || {
+                        matches!(sandbox.get(), Some(Ok(true)))
+                            .then(|| {
+                                view! {
+                                    <div
+                                        class="alert alert-warning sandbox-banner"
+                                        role="status"
+                                        data-testid="sandbox-banner"
+                                    >
+                                        "Modo sandbox: nenhum Opa! Suite configurado, as mensagens não são entregues a ninguém. "
+                                        <a href="/integracoes/opa">"Configurar"</a>
+                                    </div>
+                                }
+                            })
+                    }}
                 </Transition>
                 <Outlet />
             </main>

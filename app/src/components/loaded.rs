@@ -21,11 +21,24 @@ where
     V: IntoView + 'static,
 {
     view! {
-        <Transition fallback=move || view! { <p class="muted">{loading}</p> }>
-            {move || resource.get().map(|r| match r {
-                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                Ok(value) => children(value).into_any(),
-            })}
+        <Transition fallback=move || {
+            view! { <p class="muted">{loading}</p> }
+        }>
+            {move || {
+                resource
+                    .get()
+                    .map(|r| match r {
+                        Err(e) => {
+                            view! {
+                                <div class="alert alert-error" role="alert">
+                                    {e.to_string()}
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Ok(value) => children(value).into_any(),
+                    })
+            }}
         </Transition>
     }
 }

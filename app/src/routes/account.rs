@@ -56,13 +56,21 @@ fn ChangePasswordForm() -> impl IntoView {
         <section class="card">
             <h2>"Alterar senha"</h2>
             <ActionForm action=action attr:class="form">
-                <PasswordInput name="current" id="current" label="Senha atual" error=field_error(value, "current") />
+                <PasswordInput
+                    name="current"
+                    id="current"
+                    label="Senha atual"
+                    error=field_error(value, "current")
+                />
                 <PasswordInput
                     name="password"
                     id="new-password"
                     label="Nova senha"
                     autocomplete="new-password"
-                    error=either(field_error(value, "password"), live_password_check(password, confirmation, "password"))
+                    error=either(
+                        field_error(value, "password"),
+                        live_password_check(password, confirmation, "password"),
+                    )
                     on_input=Callback::new(move |v| password.set(v))
                 />
                 <PasswordInput
@@ -70,14 +78,23 @@ fn ChangePasswordForm() -> impl IntoView {
                     id="new-password-confirmation"
                     label="Confirme a nova senha"
                     autocomplete="new-password"
-                    error=either(field_error(value, "confirmation"), live_password_check(password, confirmation, "confirmation"))
+                    error=either(
+                        field_error(value, "confirmation"),
+                        live_password_check(password, confirmation, "confirmation"),
+                    )
                     on_input=Callback::new(move |v| confirmation.set(v))
                 />
                 <FormError message=form_error(value) />
                 <Show when=done>
-                    <div class="alert alert-success" role="status">"Senha alterada. As outras sessões foram encerradas."</div>
+                    <div class="alert alert-success" role="status">
+                        "Senha alterada. As outras sessões foram encerradas."
+                    </div>
                 </Show>
-                <button type="submit" class="btn btn-primary" disabled=move || action.pending().get()>
+                <button
+                    type="submit"
+                    class="btn btn-primary"
+                    disabled=move || action.pending().get()
+                >
                     "Alterar senha"
                 </button>
             </ActionForm>
@@ -112,34 +129,75 @@ fn Admins() -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Administradores"</h2>
-            <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-                {move || admins.get().map(|r| match r {
-                    Ok((list, me, tz)) => view! {
-                        <table class="table" aria-label="Administradores">
-                            <thead><tr><th>"Usuário"</th><th>"Criado em"</th><th>"Criado por"</th><th></th></tr></thead>
-                            <tbody>
-                                {list.into_iter().map(|a| view! {
-                                    <tr>
-                                        <td>{a.username.clone()}</td>
-                                        <td>{format_time(a.created_at, &tz)}</td>
-                                        <td>{a.created_by.unwrap_or_else(|| "—".into())}</td>
-                                        <td>
-                                            {(a.username != me).then(|| view! {
-                                                <ActionForm action=remove attr:class="inline-form">
-                                                    <input type="hidden" name="username" value=a.username.clone() />
-                                                    <button type="submit" class="btn btn-ghost" aria-label=format!("Remover {}", a.username)>"Remover"</button>
-                                                </ActionForm>
-                                            })}
-                                        </td>
-                                    </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                        <FormError message=form_error(remove.value()) />
-                        <FormError message=field_error(remove.value(), "remove") />
-                    }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                })}
+            <Transition fallback=|| {
+                view! { <p class="muted">"Carregando…"</p> }
+            }>
+                {move || {
+                    admins
+                        .get()
+                        .map(|r| match r {
+                            Ok((list, me, tz)) => {
+                                view! {
+                                    <table class="table" aria-label="Administradores">
+                                        <thead>
+                                            <tr>
+                                                <th>"Usuário"</th>
+                                                <th>"Criado em"</th>
+                                                <th>"Criado por"</th>
+                                                <th></th>
+                                            </tr>
+                                        </thead>
+                                        <tbody>
+                                            {list
+                                                .into_iter()
+                                                .map(|a| {
+                                                    view! {
+                                                        <tr>
+                                                            <td>{a.username.clone()}</td>
+                                                            <td>{format_time(a.created_at, &tz)}</td>
+                                                            <td>{a.created_by.unwrap_or_else(|| "—".into())}</td>
+                                                            <td>
+                                                                {(a.username != me)
+                                                                    .then(|| {
+                                                                        view! {
+                                                                            <ActionForm action=remove attr:class="inline-form">
+                                                                                <input
+                                                                                    type="hidden"
+                                                                                    name="username"
+                                                                                    value=a.username.clone()
+                                                                                />
+                                                                                <button
+                                                                                    type="submit"
+                                                                                    class="btn btn-ghost"
+                                                                                    aria-label=format!("Remover {}", a.username)
+                                                                                >
+                                                                                    "Remover"
+                                                                                </button>
+                                                                            </ActionForm>
+                                                                        }
+                                                                    })}
+                                                            </td>
+                                                        </tr>
+                                                    }
+                                                })
+                                                .collect_view()}
+                                        </tbody>
+                                    </table>
+                                    <FormError message=form_error(remove.value()) />
+                                    <FormError message=field_error(remove.value(), "remove") />
+                                }
+                                    .into_any()
+                            }
+                            Err(e) => {
+                                view! {
+                                    <div class="alert alert-error" role="alert">
+                                        {e.to_string()}
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
             </Transition>
             <h3>"Adicionar administrador"</h3>
             <ActionForm action=add attr:class="form">
@@ -154,14 +212,20 @@ fn Admins() -> impl IntoView {
                         required
                         on:input=move |ev| username.set(event_target_value(&ev))
                     />
-                    <FieldError message=either(field_error(value, "username"), live_username) id="new-admin-error" />
+                    <FieldError
+                        message=either(field_error(value, "username"), live_username)
+                        id="new-admin-error"
+                    />
                 </div>
                 <PasswordInput
                     name="password"
                     id="new-admin-password"
                     label="Senha"
                     autocomplete="new-password"
-                    error=either(field_error(value, "password"), live_password_check(password, confirmation, "password"))
+                    error=either(
+                        field_error(value, "password"),
+                        live_password_check(password, confirmation, "password"),
+                    )
                     on_input=Callback::new(move |v| password.set(v))
                 />
                 <PasswordInput
@@ -169,12 +233,17 @@ fn Admins() -> impl IntoView {
                     id="new-admin-confirmation"
                     label="Confirme a senha"
                     autocomplete="new-password"
-                    error=either(field_error(value, "confirmation"), live_password_check(password, confirmation, "confirmation"))
+                    error=either(
+                        field_error(value, "confirmation"),
+                        live_password_check(password, confirmation, "confirmation"),
+                    )
                     on_input=Callback::new(move |v| confirmation.set(v))
                 />
                 <FormError message=form_error(value) />
                 <Show when=move || matches!(value.get(), Some(Ok(())))>
-                    <div class="alert alert-success" role="status">"Administrador adicionado."</div>
+                    <div class="alert alert-success" role="status">
+                        "Administrador adicionado."
+                    </div>
                 </Show>
                 <button type="submit" class="btn btn-primary" disabled=move || add.pending().get()>
                     "Adicionar"

@@ -52,11 +52,20 @@ pub fn AgendaPage() -> impl IntoView {
     };
 
     view! {
-        <PageHeader title="Agenda de tarefas" description="Quando cada tarefa roda. Valores aceitam números, intervalos (1-5), listas (1,15) e passos (*/5); dia da semana 0 ou 7 = domingo." />
+        <PageHeader
+            title="Agenda de tarefas"
+            description="Quando cada tarefa roda. Valores aceitam números, intervalos (1-5), listas (1,15) e passos (*/5); dia da semana 0 ou 7 = domingo."
+        />
         <div class="toolbar">
-            <button type="button" class="btn btn-primary" on:click=new_entry>"Nova tarefa"</button>
+            <button type="button" class="btn btn-primary" on:click=new_entry>
+                "Nova tarefa"
+            </button>
         </div>
-        {move || editing.get().map(|e| view! { <EntryForm entry=e save editing time_zone=time_zone() /> })}
+        {move || {
+            editing
+                .get()
+                .map(|e| view! { <EntryForm entry=e save editing time_zone=time_zone() /> })
+        }}
         <Loaded resource=list let:loaded>
             {
                 let (entries, tz) = loaded;
@@ -64,40 +73,91 @@ pub fn AgendaPage() -> impl IntoView {
                     <p class="muted">{format!("Horários em {tz}.")}</p>
                     <section class="card table-scroll">
                         <table class="table" aria-label="Tarefas agendadas">
-                            <thead><tr><th>"Tarefa"</th><th>"Minuto"</th><th>"Hora"</th><th>"Dia do mês"</th><th>"Mês"</th><th>"Dia da semana"</th><th>"Próxima execução"</th><th>"Ativa"</th><th></th></tr></thead>
+                            <thead>
+                                <tr>
+                                    <th>"Tarefa"</th>
+                                    <th>"Minuto"</th>
+                                    <th>"Hora"</th>
+                                    <th>"Dia do mês"</th>
+                                    <th>"Mês"</th>
+                                    <th>"Dia da semana"</th>
+                                    <th>"Próxima execução"</th>
+                                    <th>"Ativa"</th>
+                                    <th></th>
+                                </tr>
+                            </thead>
                             <tbody>
-                                {entries.into_iter().map(|e| {
-                                    let next = parse(&e.schedule).ok()
-                                        .and_then(|s| next_runs(&s, &tz, 1).pop())
-                                        .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
-                                        .unwrap_or_else(|| "—".into());
-                                    let (edit, toggle, id) = (e.clone(), e.clone(), e.id.clone());
-                                    view! {
-                                        <tr>
-                                            <td>{e.task.label()}</td>
-                                            <td>{e.schedule.minute.clone()}</td>
-                                            <td>{e.schedule.hour.clone()}</td>
-                                            <td>{e.schedule.day_of_month.clone()}</td>
-                                            <td>{e.schedule.month.clone()}</td>
-                                            <td>{e.schedule.day_of_week.clone()}</td>
-                                            <td>{next}</td>
-                                            <td>
-                                                <button type="button" class="btn btn-ghost" aria-pressed=e.enabled.to_string()
-                                                    on:click=move |_| { save.dispatch(AgendaEntry { enabled: !toggle.enabled, ..toggle.clone() }); }>
-                                                    {if e.enabled { "Ativa · Desativar" } else { "Inativa · Ativar" }}
-                                                </button>
-                                            </td>
-                                            <td>
-                                                <button type="button" class="btn btn-ghost" on:click=move |_| { save.value().set(None); editing.set(Some(edit.clone())); }>"Editar"</button>
-                                                <button type="button" class="btn btn-ghost" on:click=move |_| { delete.dispatch(id.clone()); }>"Excluir"</button>
-                                            </td>
-                                        </tr>
-                                    }
-                                }).collect_view()}
+                                {entries
+                                    .into_iter()
+                                    .map(|e| {
+                                        let next = parse(&e.schedule)
+                                            .ok()
+                                            .and_then(|s| next_runs(&s, &tz, 1).pop())
+                                            .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+                                            .unwrap_or_else(|| "—".into());
+                                        let (edit, toggle, id) = (
+                                            e.clone(),
+                                            e.clone(),
+                                            e.id.clone(),
+                                        );
+                                        view! {
+                                            <tr>
+                                                <td>{e.task.label()}</td>
+                                                <td>{e.schedule.minute.clone()}</td>
+                                                <td>{e.schedule.hour.clone()}</td>
+                                                <td>{e.schedule.day_of_month.clone()}</td>
+                                                <td>{e.schedule.month.clone()}</td>
+                                                <td>{e.schedule.day_of_week.clone()}</td>
+                                                <td>{next}</td>
+                                                <td>
+                                                    <button
+                                                        type="button"
+                                                        class="btn btn-ghost"
+                                                        aria-pressed=e.enabled.to_string()
+                                                        on:click=move |_| {
+                                                            save.dispatch(AgendaEntry {
+                                                                enabled: !toggle.enabled,
+                                                                ..toggle.clone()
+                                                            });
+                                                        }
+                                                    >
+                                                        {if e.enabled {
+                                                            "Ativa · Desativar"
+                                                        } else {
+                                                            "Inativa · Ativar"
+                                                        }}
+                                                    </button>
+                                                </td>
+                                                <td>
+                                                    <button
+                                                        type="button"
+                                                        class="btn btn-ghost"
+                                                        on:click=move |_| {
+                                                            save.value().set(None);
+                                                            editing.set(Some(edit.clone()));
+                                                        }
+                                                    >
+                                                        "Editar"
+                                                    </button>
+                                                    <button
+                                                        type="button"
+                                                        class="btn btn-ghost"
+                                                        on:click=move |_| {
+                                                            delete.dispatch(id.clone());
+                                                        }
+                                                    >
+                                                        "Excluir"
+                                                    </button>
+                                                </td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
                             </tbody>
                         </table>
                     </section>
-                }.into_any()
+                }
+                    .into_any()
             }
         </Loaded>
     }
@@ -136,27 +196,36 @@ fn EntryForm(
         view! {
             <div class="field">
                 <label for=id>{field.label()}</label>
-                <input type="text" id=id
+                <input
+                    type="text"
+                    id=id
                     aria-invalid=move || message.get().is_some().to_string()
-                    prop:value=move || draft.with(|d| match field {
-                        Field::Minute => d.schedule.minute.clone(),
-                        Field::Hour => d.schedule.hour.clone(),
-                        Field::DayOfMonth => d.schedule.day_of_month.clone(),
-                        Field::Month => d.schedule.month.clone(),
-                        Field::DayOfWeek => d.schedule.day_of_week.clone(),
-                    })
+                    prop:value=move || {
+                        draft
+                            .with(|d| match field {
+                                Field::Minute => d.schedule.minute.clone(),
+                                Field::Hour => d.schedule.hour.clone(),
+                                Field::DayOfMonth => d.schedule.day_of_month.clone(),
+                                Field::Month => d.schedule.month.clone(),
+                                Field::DayOfWeek => d.schedule.day_of_week.clone(),
+                            })
+                    }
                     on:input=move |ev| {
                         let v = event_target_value(&ev);
-                        draft.update(|d| match field {
-                            Field::Minute => d.schedule.minute = v,
-                            Field::Hour => d.schedule.hour = v,
-                            Field::DayOfMonth => d.schedule.day_of_month = v,
-                            Field::Month => d.schedule.month = v,
-                            Field::DayOfWeek => d.schedule.day_of_week = v,
-                        })
-                    } />
+                        draft
+                            .update(|d| match field {
+                                Field::Minute => d.schedule.minute = v,
+                                Field::Hour => d.schedule.hour = v,
+                                Field::DayOfMonth => d.schedule.day_of_month = v,
+                                Field::Month => d.schedule.month = v,
+                                Field::DayOfWeek => d.schedule.day_of_week = v,
+                            })
+                    }
+                />
                 <Show when=move || message.get().is_some()>
-                    <p class="field-error" role="alert">{move || message.get()}</p>
+                    <p class="field-error" role="alert">
+                        {move || message.get()}
+                    </p>
                 </Show>
             </div>
         }
@@ -164,18 +233,35 @@ fn EntryForm(
 
     view! {
         <section class="card" aria-label="Tarefa">
-            <h2>{move || if draft.with(|d| d.id.is_empty()) { "Nova tarefa" } else { "Editar tarefa" }}</h2>
+            <h2>
+                {move || {
+                    if draft.with(|d| d.id.is_empty()) { "Nova tarefa" } else { "Editar tarefa" }
+                }}
+            </h2>
             <div class="form">
                 <div class="field">
                     <label for="task">"Tarefa"</label>
-                    <select id="task" on:change=move |ev| {
-                        if let Some(t) = TaskKind::from_key(&event_target_value(&ev)) {
-                            draft.update(|d| d.task = t);
+                    <select
+                        id="task"
+                        on:change=move |ev| {
+                            if let Some(t) = TaskKind::from_key(&event_target_value(&ev)) {
+                                draft.update(|d| d.task = t);
+                            }
                         }
-                    }>
-                        {TaskKind::ALL.into_iter().map(|t| view! {
-                            <option value=t.key() selected=move || draft.with(|d| d.task == t)>{t.label()}</option>
-                        }).collect_view()}
+                    >
+                        {TaskKind::ALL
+                            .into_iter()
+                            .map(|t| {
+                                view! {
+                                    <option
+                                        value=t.key()
+                                        selected=move || draft.with(|d| d.task == t)
+                                    >
+                                        {t.label()}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
                     </select>
                 </div>
                 <div class="schedule-fields">
@@ -184,25 +270,55 @@ fn EntryForm(
                 <div aria-live="polite">
                     <h3>"Próximas execuções"</h3>
                     {move || match parsed.get() {
-                        Err(_) => view! { <p class="muted">"Corrija os campos para ver as próximas execuções."</p> }.into_any(),
+                        Err(_) => {
+                            view! {
+                                <p class="muted">
+                                    "Corrija os campos para ver as próximas execuções."
+                                </p>
+                            }
+                                .into_any()
+                        }
                         Ok(s) => {
                             let runs = next_runs(&s, &time_zone, 5);
                             if runs.is_empty() {
-                                view! { <p class="muted">"Este agendamento nunca roda."</p> }.into_any()
+                                view! { <p class="muted">"Este agendamento nunca roda."</p> }
+                                    .into_any()
                             } else {
                                 view! {
                                     <ol class="next-runs" data-testid="next-runs">
-                                        {runs.into_iter().map(|t| view! { <li>{t.format("%a %d/%m/%Y %H:%M").to_string()}</li> }).collect_view()}
+                                        {runs
+                                            .into_iter()
+                                            .map(|t| {
+                                                view! {
+                                                    <li>{t.format("%a %d/%m/%Y %H:%M").to_string()}</li>
+                                                }
+                                            })
+                                            .collect_view()}
                                     </ol>
-                                }.into_any()
+                                }
+                                    .into_any()
                             }
                         }
                     }}
                 </div>
                 <div class="toolbar">
-                    <button type="button" class="btn btn-primary" disabled=move || save.pending().get()
-                        on:click=move |_| { save.dispatch(draft.get()); }>"Salvar tarefa"</button>
-                    <button type="button" class="btn btn-secondary" on:click=move |_| editing.set(None)>"Cancelar"</button>
+                    <button
+                        type="button"
+                        class="btn btn-primary"
+                        disabled=move || save.pending().get()
+                        on:click=move |_| {
+                            save.dispatch(draft.get());
+                        }
+                    >
+                        "Salvar tarefa"
+                    </button>
+                    <button
+                        type="button"
+                        class="btn btn-secondary"
+                        on:click=move |_| editing.set(None)
+                    >
+                        "Cancelar"
+                    </button>
                 </div>
             </div>
         </section>

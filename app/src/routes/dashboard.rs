@@ -23,30 +23,58 @@ pub fn DashboardPage() -> impl IntoView {
     let part = move |f: fn(Dashboard) -> AnyView, errors: bool| {
         view! {
             <Transition fallback=|| ()>
-                {move || dashboard.get().map(|r| match r {
-                    Err(e) => errors.then(|| view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }).into_any(),
-                    Ok(d) => f(d),
-                })}
+                {move || {
+                    dashboard
+                        .get()
+                        .map(|r| match r {
+                            Err(e) => {
+                                errors
+                                    .then(|| {
+                                        view! {
+                                            <div class="alert alert-error" role="alert">
+                                                {e.to_string()}
+                                            </div>
+                                        }
+                                    })
+                                    .into_any()
+                            }
+                            Ok(d) => f(d),
+                        })
+                }}
             </Transition>
         }
     };
 
     view! {
-        <PageHeader title="Painel" description="Execuções das tarefas e situação da fila de mensagens." />
-        {part(|d| view! {
-            <section class="card" aria-label="Fila de mensagens">
-                <h2>"Fila de mensagens"</h2>
-                <QueueCards counts=d.counts />
-            </section>
-        }.into_any(), true)}
+        <PageHeader
+            title="Painel"
+            description="Execuções das tarefas e situação da fila de mensagens."
+        />
+        {part(
+            |d| {
+                view! {
+                    <section class="card" aria-label="Fila de mensagens">
+                        <h2>"Fila de mensagens"</h2>
+                        <QueueCards counts=d.counts />
+                    </section>
+                }
+                    .into_any()
+            },
+            true,
+        )}
         <div class="grid-2 dashboard-row">
-            {part(|d| view! {
-                <section class="card" aria-label="Envios por dia">
-                    <h2>"Envios nos últimos 30 dias"</h2>
-                    <DailyChart days=d.daily />
-                </section>
-            }.into_any(), false)}
-            <RunNowSection action=run_now />
+            {part(
+                |d| {
+                    view! {
+                        <section class="card" aria-label="Envios por dia">
+                            <h2>"Envios nos últimos 30 dias"</h2>
+                            <DailyChart days=d.daily />
+                        </section>
+                    }
+                        .into_any()
+                },
+                false,
+            )} <RunNowSection action=run_now />
         </div>
         {part(|d| view! { <RunsView d /> }.into_any(), false)}
     }
@@ -66,20 +94,37 @@ fn RunsView(d: Dashboard) -> impl IntoView {
                 view! {
                     <div class="table-scroll">
                         <table class="table" aria-label="Próximas execuções">
-                            <thead><tr><th>"Tarefa"</th><th>"Quando"</th></tr></thead>
+                            <thead>
+                                <tr>
+                                    <th>"Tarefa"</th>
+                                    <th>"Quando"</th>
+                                </tr>
+                            </thead>
                             <tbody>
-                                {d.next_runs.into_iter().map(|n| view! {
-                                    <tr><td>{n.task.label()}</td><td>{format_time(n.at, &tz)}</td></tr>
-                                }).collect_view()}
+                                {d
+                                    .next_runs
+                                    .into_iter()
+                                    .map(|n| {
+                                        view! {
+                                            <tr>
+                                                <td>{n.task.label()}</td>
+                                                <td>{format_time(n.at, &tz)}</td>
+                                            </tr>
+                                        }
+                                    })
+                                    .collect_view()}
                             </tbody>
                         </table>
                     </div>
-                }.into_any()
+                }
+                    .into_any()
             }}
         </section>
         <section class="card">
             <h2>"Execuções"</h2>
-            <p class="muted">{format!("Horários em {tz}; as {RECENT_RUNS} execuções mais recentes.")}</p>
+            <p class="muted">
+                {format!("Horários em {tz}; as {RECENT_RUNS} execuções mais recentes.")}
+            </p>
             {if d.runs.is_empty() {
                 view! { <p class="muted">"Nenhuma tarefa executada ainda."</p> }.into_any()
             } else {
@@ -94,15 +139,23 @@ fn RunsView(d: Dashboard) -> impl IntoView {
 fn QueueCards(counts: QueueCounts) -> impl IntoView {
     view! {
         <ul class="stat-cards">
-            {QueueStatus::ALL.into_iter().map(|s| view! {
-                <li>
-                    <a class=format!("stat-card status-{}", s.key()) href=format!("/fila?status={}", s.key())
-                        data-testid=format!("count-{}", s.key())>
-                        <span class="stat-value">{counts.get(s)}</span>
-                        <span class="stat-label">{s.label()}</span>
-                    </a>
-                </li>
-            }).collect_view()}
+            {QueueStatus::ALL
+                .into_iter()
+                .map(|s| {
+                    view! {
+                        <li>
+                            <a
+                                class=format!("stat-card status-{}", s.key())
+                                href=format!("/fila?status={}", s.key())
+                                data-testid=format!("count-{}", s.key())
+                            >
+                                <span class="stat-value">{counts.get(s)}</span>
+                                <span class="stat-label">{s.label()}</span>
+                            </a>
+                        </li>
+                    }
+                })
+                .collect_view()}
         </ul>
     }
 }
@@ -137,12 +190,25 @@ fn DailyChart(days: Vec<DayStat>) -> impl IntoView {
     view! {
         <div class="chart" role="img" aria-label=summary.clone() data-testid="daily-chart">
             <div class="chart-bars">
-                {days.into_iter().map(|d| view! {
-                    <div class="chart-day" title=format!("{}: {} enviadas, {} com erro", d.date.format("%d/%m"), d.sent, d.failed)>
-                        <span class="bar bar-sent" style=pct(d.sent)></span>
-                        <span class="bar bar-failed" style=pct(d.failed)></span>
-                    </div>
-                }).collect_view()}
+                {days
+                    .into_iter()
+                    .map(|d| {
+                        view! {
+                            <div
+                                class="chart-day"
+                                title=format!(
+                                    "{}: {} enviadas, {} com erro",
+                                    d.date.format("%d/%m"),
+                                    d.sent,
+                                    d.failed,
+                                )
+                            >
+                                <span class="bar bar-sent" style=pct(d.sent)></span>
+                                <span class="bar bar-failed" style=pct(d.failed)></span>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
             </div>
             <div class="chart-axis" aria-hidden="true">
                 <span>{first}</span>
@@ -161,34 +227,62 @@ fn RunsTable(runs: Vec<TaskRun>, tz: String) -> impl IntoView {
     view! {
         <div class="table-scroll">
             <table class="table" aria-label="Execuções">
-                <thead><tr>
-                    <th>"Tarefa"</th><th>"Origem"</th><th>"Agendada para"</th><th>"Início"</th>
-                    <th>"Duração"</th><th>"Situação"</th><th>"Tentativa"</th><th>"Contagens"</th><th>"Nota / erro"</th>
-                </tr></thead>
+                <thead>
+                    <tr>
+                        <th>"Tarefa"</th>
+                        <th>"Origem"</th>
+                        <th>"Agendada para"</th>
+                        <th>"Início"</th>
+                        <th>"Duração"</th>
+                        <th>"Situação"</th>
+                        <th>"Tentativa"</th>
+                        <th>"Contagens"</th>
+                        <th>"Nota / erro"</th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {runs.into_iter().map(|r| {
-                        let counts = r.counts.0.iter()
-                            .map(|(label, n)| format!("{label}: {n}"))
-                            .collect::<Vec<_>>()
-                            .join(" · ");
-                        let duration = r.duration_ms().map(format_duration).unwrap_or_else(|| "—".into());
-                        view! {
-                            <tr>
-                                <td>{r.task.label()}</td>
-                                <td>{r.trigger.label()}</td>
-                                <td>{format_time(r.scheduled_for, &tz)}</td>
-                                <td>{format_opt(r.started_at, &tz)}</td>
-                                <td>{duration}</td>
-                                <td><span class=format!("badge outcome-{}", r.outcome.key())>{r.outcome.label()}</span></td>
-                                <td>{r.attempt}</td>
-                                <td>{if counts.is_empty() { "—".to_string() } else { counts }}</td>
-                                <td>
-                                    {r.note.clone().map(|n| view! { <span>{n}</span> })}
-                                    {r.error.clone().map(|e| view! { <span class="field-error">{e}</span> })}
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
+                    {runs
+                        .into_iter()
+                        .map(|r| {
+                            let counts = r
+                                .counts
+                                .0
+                                .iter()
+                                .map(|(label, n)| format!("{label}: {n}"))
+                                .collect::<Vec<_>>()
+                                .join(" · ");
+                            let duration = r
+                                .duration_ms()
+                                .map(format_duration)
+                                .unwrap_or_else(|| "—".into());
+                            view! {
+                                <tr>
+                                    <td>{r.task.label()}</td>
+                                    <td>{r.trigger.label()}</td>
+                                    <td>{format_time(r.scheduled_for, &tz)}</td>
+                                    <td>{format_opt(r.started_at, &tz)}</td>
+                                    <td>{duration}</td>
+                                    <td>
+                                        <span class=format!(
+                                            "badge outcome-{}",
+                                            r.outcome.key(),
+                                        )>{r.outcome.label()}</span>
+                                    </td>
+                                    <td>{r.attempt}</td>
+                                    <td>
+                                        {if counts.is_empty() { "—".to_string() } else { counts }}
+                                    </td>
+                                    <td>
+                                        {r.note.clone().map(|n| view! { <span>{n}</span> })}
+                                        {r
+                                            .error
+                                            .clone()
+                                            .map(|e| view! { <span class="field-error">{e}</span> })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
@@ -204,43 +298,91 @@ fn RunNowSection(action: ServerAction<RunNow>) -> impl IntoView {
     view! {
         <section class="card" aria-label="Executar agora">
             <h2>"Executar agora"</h2>
-            <p class="muted">"Roda a tarefa agora, com as mesmas regras e o mesmo registro da agenda."</p>
+            <p class="muted">
+                "Roda a tarefa agora, com as mesmas regras e o mesmo registro da agenda."
+            </p>
             <Loaded resource=agenda let:loaded>
                 {match loaded {
-                    entries if entries.is_empty() => view! {
-                        <p class="muted">"Nenhuma tarefa na agenda. " <a href="/agenda">"Criar uma"</a></p>
-                    }.into_any(),
-                    entries => view! {
-                        <ul class="run-now">
-                            {entries.into_iter().map(|e| {
-                                let id = e.id.clone();
-                                let (mine, mine2, mine3) = (id.clone(), id.clone(), id.clone());
-                                let is_mine = move || pressed.with(|p| p.as_deref() == Some(mine.as_str()));
-                                let label_id = format!("run-now-{}", e.id);
-                                view! {
-                                    <li>
-                                        <div>
-                                            <strong id=label_id.clone()>{e.task.label()}</strong>
-                                            {(!e.enabled).then(|| view! { <span class="muted">" (inativa na agenda)"</span> })}
-                                        </div>
-                                        <div on:submit=move |_| pressed.set(Some(mine2.clone()))>
-                                            <ActionForm action attr:class="inline-form">
-                                                <input type="hidden" name="entry_id" value=id />
-                                                <button type="submit" class="btn btn-primary" aria-describedby=label_id
-                                                    disabled=move || action.pending().get() && pressed.with(|p| p.as_deref() == Some(mine3.as_str()))>
-                                                    "Executar agora"
-                                                </button>
-                                            </ActionForm>
-                                        </div>
-                                        {move || is_mine().then(|| action.value().get()).flatten().map(|r| match r {
-                                            Ok(_) => view! { <p class="field-success" role="status">"Execução solicitada."</p> }.into_any(),
-                                            Err(e) => view! { <p class="field-error" role="alert">{e.to_string()}</p> }.into_any(),
-                                        })}
-                                    </li>
-                                }
-                            }).collect_view()}
-                        </ul>
-                    }.into_any(),
+                    entries if entries.is_empty() => {
+                        view! {
+                            <p class="muted">
+                                "Nenhuma tarefa na agenda. " <a href="/agenda">"Criar uma"</a>
+                            </p>
+                        }
+                            .into_any()
+                    }
+                    entries => {
+                        view! {
+                            <ul class="run-now">
+                                {entries
+                                    .into_iter()
+                                    .map(|e| {
+                                        let id = e.id.clone();
+                                        let (mine, mine2, mine3) = (
+                                            id.clone(),
+                                            id.clone(),
+                                            id.clone(),
+                                        );
+                                        let is_mine = move || {
+                                            pressed.with(|p| p.as_deref() == Some(mine.as_str()))
+                                        };
+                                        let label_id = format!("run-now-{}", e.id);
+                                        view! {
+                                            <li>
+                                                <div>
+                                                    <strong id=label_id.clone()>{e.task.label()}</strong>
+                                                    {(!e.enabled)
+                                                        .then(|| {
+                                                            view! { <span class="muted">" (inativa na agenda)"</span> }
+                                                        })}
+                                                </div>
+                                                <div on:submit=move |_| pressed.set(Some(mine2.clone()))>
+                                                    <ActionForm action attr:class="inline-form">
+                                                        <input type="hidden" name="entry_id" value=id />
+                                                        <button
+                                                            type="submit"
+                                                            class="btn btn-primary"
+                                                            aria-describedby=label_id
+                                                            disabled=move || {
+                                                                action.pending().get()
+                                                                    && pressed.with(|p| p.as_deref() == Some(mine3.as_str()))
+                                                            }
+                                                        >
+                                                            "Executar agora"
+                                                        </button>
+                                                    </ActionForm>
+                                                </div>
+                                                {move || {
+                                                    is_mine()
+                                                        .then(|| action.value().get())
+                                                        .flatten()
+                                                        .map(|r| match r {
+                                                            Ok(_) => {
+                                                                view! {
+                                                                    <p class="field-success" role="status">
+                                                                        "Execução solicitada."
+                                                                    </p>
+                                                                }
+                                                                    .into_any()
+                                                            }
+                                                            Err(e) => {
+                                                                view! {
+                                                                    <p class="field-error" role="alert">
+                                                                        {e.to_string()}
+                                                                    </p>
+                                                                }
+                                                                    .into_any()
+                                                            }
+                                                        })
+                                                }}
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                            .into_any()
+                    }
                 }}
             </Loaded>
         </section>

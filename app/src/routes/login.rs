@@ -41,7 +41,11 @@ pub fn LoginPage() -> impl IntoView {
                         error=field_error(value, "password")
                     />
                     <FormError message=form_error(value) />
-                    <button type="submit" class="btn btn-primary btn-block" disabled=move || login.pending().get()>
+                    <button
+                        type="submit"
+                        class="btn btn-primary btn-block"
+                        disabled=move || login.pending().get()
+                    >
                         {move || if login.pending().get() { "Entrando…" } else { "Entrar" }}
                     </button>
                 </ActionForm>

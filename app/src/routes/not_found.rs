@@ -12,7 +12,9 @@ pub fn NotFoundPage() -> impl IntoView {
         <main class="login-page">
             <div class="card">
                 <h1>"Página não encontrada"</h1>
-                <p><a href="/">"Voltar ao painel"</a></p>
+                <p>
+                    <a href="/">"Voltar ao painel"</a>
+                </p>
             </div>
         </main>
     }

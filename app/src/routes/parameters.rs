@@ -17,11 +17,12 @@ pub fn ParametersPage() -> impl IntoView {
     let messages = Resource::new(|| (), |_| list_messages());
 
     view! {
-        <PageHeader title="Parâmetros" description="CRM › Mensagens para clientes aniversariantes." />
+        <PageHeader
+            title="Parâmetros"
+            description="CRM › Mensagens para clientes aniversariantes."
+        />
         <Loaded resource=saved let:p>
-            {
-                view! { <ParamsForm initial=p save messages /> }.into_any()
-            }
+            {view! { <ParamsForm initial=p save messages /> }.into_any()}
         </Loaded>
     }
 }
@@ -67,111 +68,275 @@ fn ParamsForm(
                 <div class="form">
                     <div class="field">
                         <label for="message_id">"Mensagem omnichannel"</label>
-                        <Transition fallback=|| view! { <p class="muted">"Carregando mensagens…"</p> }>
-                            {move || messages.get().map(|r| match r {
-                                Err(e) => view! { <p class="field-error">{e.to_string()}</p> }.into_any(),
-                                Ok(list) => view! {
-                                    <select id="message_id" on:change=move |ev| {
-                                        let v = event_target_value(&ev);
-                                        params.update(|p| p.message_id = (!v.is_empty()).then_some(v));
-                                    }>
-                                        <option value="" selected=move || params.with(|p| p.message_id.is_none())>"Nenhuma (não enviar)"</option>
-                                        {list.into_iter().map(|m| {
-                                            let id = m.id.clone();
-                                            view! { <option value=m.id.clone() selected=move || params.with(|p| p.message_id.as_deref() == Some(id.as_str()))>{m.description}</option> }
-                                        }).collect_view()}
-                                    </select>
-                                }.into_any(),
-                            })}
+                        <Transition fallback=|| {
+                            view! { <p class="muted">"Carregando mensagens…"</p> }
+                        }>
+                            {move || {
+                                messages
+                                    .get()
+                                    .map(|r| match r {
+                                        Err(e) => {
+                                            view! { <p class="field-error">{e.to_string()}</p> }
+                                                .into_any()
+                                        }
+                                        Ok(list) => {
+                                            view! {
+                                                <select
+                                                    id="message_id"
+                                                    on:change=move |ev| {
+                                                        let v = event_target_value(&ev);
+                                                        params
+                                                            .update(|p| p.message_id = (!v.is_empty()).then_some(v));
+                                                    }
+                                                >
+                                                    <option
+                                                        value=""
+                                                        selected=move || params.with(|p| p.message_id.is_none())
+                                                    >
+                                                        "Nenhuma (não enviar)"
+                                                    </option>
+                                                    {list
+                                                        .into_iter()
+                                                        .map(|m| {
+                                                            let id = m.id.clone();
+                                                            view! {
+                                                                <option
+                                                                    value=m.id.clone()
+                                                                    selected=move || {
+                                                                        params
+                                                                            .with(|p| p.message_id.as_deref() == Some(id.as_str()))
+                                                                    }
+                                                                >
+                                                                    {m.description}
+                                                                </option>
+                                                            }
+                                                        })
+                                                        .collect_view()}
+                                                </select>
+                                            }
+                                                .into_any()
+                                        }
+                                    })
+                            }}
                         </Transition>
                         <FieldError message=error("message_id") />
                     </div>
                     <fieldset class="field">
                         <legend>"Enviar mensagens para"</legend>
-                        <label><input type="radio" name="only_active" prop:checked=move || params.with(|p| p.only_active)
-                            on:change=move |_| params.update(|p| p.only_active = true) />" Apenas clientes ativos"</label>
-                        <label><input type="radio" name="only_active" prop:checked=move || params.with(|p| !p.only_active)
-                            on:change=move |_| params.update(|p| p.only_active = false) />" Padrão: todos"</label>
+                        <label>
+                            <input
+                                type="radio"
+                                name="only_active"
+                                prop:checked=move || params.with(|p| p.only_active)
+                                on:change=move |_| params.update(|p| p.only_active = true)
+                            />
+                            " Apenas clientes ativos"
+                        </label>
+                        <label>
+                            <input
+                                type="radio"
+                                name="only_active"
+                                prop:checked=move || params.with(|p| !p.only_active)
+                                on:change=move |_| params.update(|p| p.only_active = false)
+                            />
+                            " Padrão: todos"
+                        </label>
                         <p class="muted">"Somente pessoas físicas recebem."</p>
                     </fieldset>
                     <div class="field">
                         <label for="time_zone">"Fuso horário"</label>
-                        <select id="time_zone" on:change=move |ev| params.update(|p| p.time_zone = event_target_value(&ev))>
-                            {TIME_ZONES.iter().map(|tz| view! {
-                                <option value=*tz selected=move || params.with(|p| p.time_zone == *tz)>{*tz}</option>
-                            }).collect_view()}
+                        <select
+                            id="time_zone"
+                            on:change=move |ev| {
+                                params.update(|p| p.time_zone = event_target_value(&ev))
+                            }
+                        >
+                            {TIME_ZONES
+                                .iter()
+                                .map(|tz| {
+                                    view! {
+                                        <option
+                                            value=*tz
+                                            selected=move || params.with(|p| p.time_zone == *tz)
+                                        >
+                                            {*tz}
+                                        </option>
+                                    }
+                                })
+                                .collect_view()}
                         </select>
                         <FieldError message=error("time_zone") />
                     </div>
                     <div class="field">
-                        <label for="leap">"Nascidos em 29 de fevereiro, em anos não bissextos"</label>
-                        <select id="leap" on:change=move |ev| params.update(|p| p.leap_day_rule = if event_target_value(&ev) == "mar1" { LeapDayRule::Mar1 } else { LeapDayRule::Feb28 })>
-                            <option value="feb28" selected=move || params.with(|p| p.leap_day_rule == LeapDayRule::Feb28)>"Felicitar em 28 de fevereiro"</option>
-                            <option value="mar1" selected=move || params.with(|p| p.leap_day_rule == LeapDayRule::Mar1)>"Felicitar em 1º de março"</option>
+                        <label for="leap">
+                            "Nascidos em 29 de fevereiro, em anos não bissextos"
+                        </label>
+                        <select
+                            id="leap"
+                            on:change=move |ev| {
+                                params
+                                    .update(|p| {
+                                        p.leap_day_rule = if event_target_value(&ev) == "mar1" {
+                                            LeapDayRule::Mar1
+                                        } else {
+                                            LeapDayRule::Feb28
+                                        };
+                                    })
+                            }
+                        >
+                            <option
+                                value="feb28"
+                                selected=move || {
+                                    params.with(|p| p.leap_day_rule == LeapDayRule::Feb28)
+                                }
+                            >
+                                "Felicitar em 28 de fevereiro"
+                            </option>
+                            <option
+                                value="mar1"
+                                selected=move || {
+                                    params.with(|p| p.leap_day_rule == LeapDayRule::Mar1)
+                                }
+                            >
+                                "Felicitar em 1º de março"
+                            </option>
                         </select>
                     </div>
                     <div class="field">
                         <label for="window_from">"Enviar a partir de (hora)"</label>
-                        <input type="number" id="window_from" min="0" max="23" prop:value=move || params.with(|p| p.window_from.to_string())
-                            on:input=move |ev| params.update(|p| p.window_from = number(ev)) />
+                        <input
+                            type="number"
+                            id="window_from"
+                            min="0"
+                            max="23"
+                            prop:value=move || params.with(|p| p.window_from.to_string())
+                            on:input=move |ev| params.update(|p| p.window_from = number(ev))
+                        />
                         <FieldError message=error("window_from") />
                     </div>
                     <div class="field">
                         <label for="window_to">"Enviar até (hora)"</label>
-                        <input type="number" id="window_to" min="1" max="24" prop:value=move || params.with(|p| p.window_to.to_string())
-                            on:input=move |ev| params.update(|p| p.window_to = number(ev)) />
+                        <input
+                            type="number"
+                            id="window_to"
+                            min="1"
+                            max="24"
+                            prop:value=move || params.with(|p| p.window_to.to_string())
+                            on:input=move |ev| params.update(|p| p.window_to = number(ev))
+                        />
                         <FieldError message=error("window_to") />
                     </div>
                     <div class="field">
-                        <label class="checkbox"><input type="checkbox" id="allow_late" prop:checked=move || params.with(|p| p.allow_late)
-                            on:change=move |ev| params.update(|p| p.allow_late = event_target_checked(&ev)) />
-                            " Enviar felicitações atrasadas"</label>
-                        <p class="muted">"Desligado (padrão): uma felicitação que não saiu até o fim do dia do aniversário (no fuso acima) expira sem ser enviada e aparece como Expirada na fila e no painel. Ligado: ela sai no próximo horário da janela, com atraso."</p>
+                        <label class="checkbox">
+                            <input
+                                type="checkbox"
+                                id="allow_late"
+                                prop:checked=move || params.with(|p| p.allow_late)
+                                on:change=move |ev| {
+                                    params.update(|p| p.allow_late = event_target_checked(&ev))
+                                }
+                            />
+                            " Enviar felicitações atrasadas"
+                        </label>
+                        <p class="muted">
+                            "Desligado (padrão): uma felicitação que não saiu até o fim do dia do aniversário (no fuso acima) expira sem ser enviada e aparece como Expirada na fila e no painel. Ligado: ela sai no próximo horário da janela, com atraso."
+                        </p>
                     </div>
                     <div class="field">
                         <label for="per_minute">"Máximo de mensagens por minuto"</label>
-                        <input type="number" id="per_minute" min="1" max="6000" prop:value=move || params.with(|p| p.per_minute.to_string())
-                            on:input=move |ev| params.update(|p| p.per_minute = number(ev)) />
+                        <input
+                            type="number"
+                            id="per_minute"
+                            min="1"
+                            max="6000"
+                            prop:value=move || params.with(|p| p.per_minute.to_string())
+                            on:input=move |ev| params.update(|p| p.per_minute = number(ev))
+                        />
                         <FieldError message=error("per_minute") />
                     </div>
                     <Show when=move || matches!(value.get(), Some(Ok(())))>
-                        <div class="alert alert-success" role="status">"Parâmetros salvos."</div>
+                        <div class="alert alert-success" role="status">
+                            "Parâmetros salvos."
+                        </div>
                     </Show>
                     <Show when=move || matches!(value.get(), Some(Err(ref e)) if !e.is_field())>
-                        <div class="alert alert-error" role="alert">{move || value.get().and_then(Result::err).map(|e| e.to_string())}</div>
+                        <div class="alert alert-error" role="alert">
+                            {move || value.get().and_then(Result::err).map(|e| e.to_string())}
+                        </div>
                     </Show>
-                    <button type="button" class="btn btn-primary" disabled=move || save.pending().get()
-                        on:click=move |_| { save.dispatch(params.get()); }>"Salvar"</button>
+                    <button
+                        type="button"
+                        class="btn btn-primary"
+                        disabled=move || save.pending().get()
+                        on:click=move |_| {
+                            save.dispatch(params.get());
+                        }
+                    >
+                        "Salvar"
+                    </button>
                 </div>
             </section>
             <section class="card">
                 <h2>"Enviar teste"</h2>
-                <p class="muted">"Envia a mensagem de aniversário salva, como o cliente a receberia, para o número informado."</p>
+                <p class="muted">
+                    "Envia a mensagem de aniversário salva, como o cliente a receberia, para o número informado."
+                </p>
                 <div class="form">
                     <div class="field">
                         <label for="test-client">"Id do cliente (vazio: cliente de exemplo)"</label>
-                        <input type="text" id="test-client" on:input=move |ev| test_client.set(event_target_value(&ev)) />
+                        <input
+                            type="text"
+                            id="test-client"
+                            on:input=move |ev| test_client.set(event_target_value(&ev))
+                        />
                         <FieldError message=field_error(test.value(), "client_id") />
                     </div>
                     <div class="field">
                         <label for="test-phone">"Enviar para (WhatsApp)"</label>
-                        <input type="tel" id="test-phone" placeholder="(11) 98765-4321" on:input=move |ev| test_phone.set(event_target_value(&ev)) />
+                        <input
+                            type="tel"
+                            id="test-phone"
+                            placeholder="(11) 98765-4321"
+                            on:input=move |ev| test_phone.set(event_target_value(&ev))
+                        />
                         <FieldError message=field_error(test.value(), "phone") />
                         <FieldError message=field_error(test.value(), "message_id") />
                     </div>
-                    <button type="button" class="btn btn-secondary" disabled=move || test.pending().get()
-                        on:click=move |_| { test.dispatch((test_client.get(), test_phone.get())); }>
+                    <button
+                        type="button"
+                        class="btn btn-secondary"
+                        disabled=move || test.pending().get()
+                        on:click=move |_| {
+                            test.dispatch((test_client.get(), test_phone.get()));
+                        }
+                    >
                         {move || if test.pending().get() { "Enviando…" } else { "Enviar teste" }}
                     </button>
-                    {move || test.value().get().map(|r| match r {
-                        Ok((id, text)) => view! {
-                            <div class="alert alert-success" role="status">
-                                {format!("Enviada pelo Opa! Suite (id {id}):")}<br />{text}
-                            </div>
-                        }.into_any(),
-                        Err(e) if !e.is_field() => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                        Err(_) => ().into_any(),
-                    })}
+                    {move || {
+                        test.value()
+                            .get()
+                            .map(|r| match r {
+                                Ok((id, text)) => {
+                                    view! {
+                                        <div class="alert alert-success" role="status">
+                                            {format!("Enviada pelo Opa! Suite (id {id}):")}
+                                            <br />
+                                            {text}
+                                        </div>
+                                    }
+                                        .into_any()
+                                }
+                                Err(e) if !e.is_field() => {
+                                    view! {
+                                        <div class="alert alert-error" role="alert">
+                                            {e.to_string()}
+                                        </div>
+                                    }
+                                        .into_any()
+                                }
+                                Err(_) => ().into_any(),
+                            })
+                    }}
                 </div>
             </section>
         </div>

@@ -15,59 +15,96 @@ pub fn BirthdaysPage() -> impl IntoView {
     let selection = Resource::new(date, birthday_preview);
 
     view! {
-        <PageHeader title="Aniversariantes" description="Quem recebe a mensagem de aniversário em uma data, com os parâmetros atuais, e quem fica de fora e por quê." />
+        <PageHeader
+            title="Aniversariantes"
+            description="Quem recebe a mensagem de aniversário em uma data, com os parâmetros atuais, e quem fica de fora e por quê."
+        />
         <ClientsNav />
         <form method="get" class="toolbar card">
             <div class="field">
                 <label for="data">"Data"</label>
                 <input type="date" id="data" name="data" value=move || date().unwrap_or_default() />
             </div>
-            <button type="submit" class="btn btn-primary">"Ver"</button>
+            <button type="submit" class="btn btn-primary">
+                "Ver"
+            </button>
         </form>
         <Loaded resource=selection let:sel>
-            {
-                view! {
-                    <section class="card">
-                        <h2>{format!("Recebem em {} ({})", format_date(sel.date), sel.greeted.len())}</h2>
-                        {if sel.greeted.is_empty() {
-                            view! { <p class="muted">"Ninguém recebe mensagem nesta data."</p> }.into_any()
-                        } else {
-                            view! {
-                                <table class="table" aria-label="Recebem">
-                                    <thead><tr><th>"Id"</th><th>"Cliente"</th><th>"Nascimento"</th><th>"WhatsApp"</th><th>"Cidade"</th></tr></thead>
-                                    <tbody>
-                                        {sel.greeted.into_iter().map(|c| view! {
-                                            <tr>
-                                                <td>{c.external_id}</td>
-                                                <td>{c.name}</td>
-                                                <td>{format_date(c.birth_date)}</td>
-                                                <td>{c.phone.as_deref().map(format_display).unwrap_or_default()}</td>
-                                                <td>{format!("{} {}", c.city, c.state)}</td>
-                                            </tr>
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            }.into_any()
-                        }}
-                    </section>
-                    <section class="card">
-                        <h2>{format!("Não recebem ({})", sel.skipped.len())}</h2>
-                        <table class="table" aria-label="Não recebem">
-                            <thead><tr><th>"Id"</th><th>"Cliente"</th><th>"Nascimento"</th><th>"Motivo"</th></tr></thead>
-                            <tbody>
-                                {sel.skipped.into_iter().map(|(c, why)| view! {
+            {view! {
+                <section class="card">
+                    <h2>
+                        {format!("Recebem em {} ({})", format_date(sel.date), sel.greeted.len())}
+                    </h2>
+                    {if sel.greeted.is_empty() {
+                        view! { <p class="muted">"Ninguém recebe mensagem nesta data."</p> }
+                            .into_any()
+                    } else {
+                        view! {
+                            <table class="table" aria-label="Recebem">
+                                <thead>
                                     <tr>
-                                        <td>{c.external_id}</td>
-                                        <td>{c.name}</td>
-                                        <td>{format_date(c.birth_date)}</td>
-                                        <td>{why.label()}</td>
+                                        <th>"Id"</th>
+                                        <th>"Cliente"</th>
+                                        <th>"Nascimento"</th>
+                                        <th>"WhatsApp"</th>
+                                        <th>"Cidade"</th>
                                     </tr>
-                                }).collect_view()}
-                            </tbody>
-                        </table>
-                    </section>
-                }.into_any()
+                                </thead>
+                                <tbody>
+                                    {sel
+                                        .greeted
+                                        .into_iter()
+                                        .map(|c| {
+                                            view! {
+                                                <tr>
+                                                    <td>{c.external_id}</td>
+                                                    <td>{c.name}</td>
+                                                    <td>{format_date(c.birth_date)}</td>
+                                                    <td>
+                                                        {c.phone.as_deref().map(format_display).unwrap_or_default()}
+                                                    </td>
+                                                    <td>{format!("{} {}", c.city, c.state)}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                        }
+                            .into_any()
+                    }}
+                </section>
+                <section class="card">
+                    <h2>{format!("Não recebem ({})", sel.skipped.len())}</h2>
+                    <table class="table" aria-label="Não recebem">
+                        <thead>
+                            <tr>
+                                <th>"Id"</th>
+                                <th>"Cliente"</th>
+                                <th>"Nascimento"</th>
+                                <th>"Motivo"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {sel
+                                .skipped
+                                .into_iter()
+                                .map(|(c, why)| {
+                                    view! {
+                                        <tr>
+                                            <td>{c.external_id}</td>
+                                            <td>{c.name}</td>
+                                            <td>{format_date(c.birth_date)}</td>
+                                            <td>{why.label()}</td>
+                                        </tr>
+                                    }
+                                })
+                                .collect_view()}
+                        </tbody>
+                    </table>
+                </section>
             }
+                .into_any()}
         </Loaded>
     }
 }

@@ -36,7 +36,10 @@ pub fn ClientImportPage() -> impl IntoView {
     };
 
     view! {
-        <PageHeader title="Importar clientes" description="Arquivo CSV exportado do IXC (colunas id, razao, fantasia, tipo_pessoa, ativo, data_nascimento, whatsapp, telefone_celular, email, cidade, uf), separado por ; ou ,, em UTF-8 ou Windows-1252, até 100.000 linhas." />
+        <PageHeader
+            title="Importar clientes"
+            description="Arquivo CSV exportado do IXC (colunas id, razao, fantasia, tipo_pessoa, ativo, data_nascimento, whatsapp, telefone_celular, email, cidade, uf), separado por ; ou ,, em UTF-8 ou Windows-1252, até 100.000 linhas."
+        />
         <ClientsNav />
         <section class="card">
             <form class="form" on:submit=on_submit>
@@ -44,7 +47,9 @@ pub fn ClientImportPage() -> impl IntoView {
                     <label for="file">"Arquivo CSV"</label>
                     <input type="file" id="file" name="file" accept=".csv,text/csv" required />
                     <Show when=move || upload_error().is_some()>
-                        <p class="field-error" role="alert">{upload_error}</p>
+                        <p class="field-error" role="alert">
+                            {upload_error}
+                        </p>
                     </Show>
                 </div>
                 <button type="submit" class="btn btn-primary" disabled=busy>

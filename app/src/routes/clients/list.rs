@@ -44,7 +44,16 @@ pub fn ClientsPage() -> impl IntoView {
             <div class="field">
                 <label for=name>{label}</label>
                 <select id=name name=name>
-                    {options.iter().map(|(v, l)| view! { <option value=*v selected=move || q(name) == *v>{*l}</option> }).collect_view()}
+                    {options
+                        .iter()
+                        .map(|(v, l)| {
+                            view! {
+                                <option value=*v selected=move || q(name) == *v>
+                                    {*l}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
             </div>
         }
@@ -64,61 +73,125 @@ pub fn ClientsPage() -> impl IntoView {
         <form method="get" class="card toolbar filters">
             <div class="field grow">
                 <label for="busca">"Buscar"</label>
-                <input type="text" id="busca" name="busca" placeholder="Nome, telefone ou id" value=move || q("busca") />
+                <input
+                    type="text"
+                    id="busca"
+                    name="busca"
+                    placeholder="Nome, telefone ou id"
+                    value=move || q("busca")
+                />
             </div>
-            {select("tipo", "Tipo de pessoa", &[("", "Todos"), ("F", "Física"), ("J", "Jurídica"), ("E", "Estrangeiro")])}
+            {select(
+                "tipo",
+                "Tipo de pessoa",
+                &[("", "Todos"), ("F", "Física"), ("J", "Jurídica"), ("E", "Estrangeiro")],
+            )}
             {select("ativo", "Ativo", &[("", "Todos"), ("S", "Sim"), ("N", "Não")])}
-            {select("telefone", "Telefone utilizável", &[("", "Todos"), ("S", "Sim"), ("N", "Não")])}
-            {select("mes", "Mês de aniversário", &[("", "Todos"), ("1", "Janeiro"), ("2", "Fevereiro"), ("3", "Março"), ("4", "Abril"), ("5", "Maio"), ("6", "Junho"), ("7", "Julho"), ("8", "Agosto"), ("9", "Setembro"), ("10", "Outubro"), ("11", "Novembro"), ("12", "Dezembro")])}
+            {select(
+                "telefone",
+                "Telefone utilizável",
+                &[("", "Todos"), ("S", "Sim"), ("N", "Não")],
+            )}
+            {select(
+                "mes",
+                "Mês de aniversário",
+                &[
+                    ("", "Todos"),
+                    ("1", "Janeiro"),
+                    ("2", "Fevereiro"),
+                    ("3", "Março"),
+                    ("4", "Abril"),
+                    ("5", "Maio"),
+                    ("6", "Junho"),
+                    ("7", "Julho"),
+                    ("8", "Agosto"),
+                    ("9", "Setembro"),
+                    ("10", "Outubro"),
+                    ("11", "Novembro"),
+                    ("12", "Dezembro"),
+                ],
+            )}
             {select("optout", "Não recebe", &[("", "Todos"), ("S", "Sim"), ("N", "Não")])}
-            <button type="submit" class="btn btn-primary">"Filtrar"</button>
+            <button type="submit" class="btn btn-primary">
+                "Filtrar"
+            </button>
         </form>
         <Loaded resource=clients let:loaded>
             {
                 let (list, total) = loaded;
-                    let page = q("pagina").parse::<usize>().unwrap_or(0);
-                    let pages = total.div_ceil(PER_PAGE).max(1);
-                    view! {
-                        <section class="card">
-                            <p class="muted">{format!("{total} clientes")}</p>
-                            <div class="table-scroll">
+                let page = q("pagina").parse::<usize>().unwrap_or(0);
+                let pages = total.div_ceil(PER_PAGE).max(1);
+                view! {
+                    <section class="card">
+                        <p class="muted">{format!("{total} clientes")}</p>
+                        <div class="table-scroll">
                             <table class="table" aria-label="Clientes">
-                                <thead><tr><th>"Id"</th><th>"Nome"</th><th>"Tipo"</th><th>"Ativo"</th><th>"Nascimento"</th><th>"WhatsApp"</th><th>"Cidade"</th><th>"Recebe"</th></tr></thead>
+                                <thead>
+                                    <tr>
+                                        <th>"Id"</th>
+                                        <th>"Nome"</th>
+                                        <th>"Tipo"</th>
+                                        <th>"Ativo"</th>
+                                        <th>"Nascimento"</th>
+                                        <th>"WhatsApp"</th>
+                                        <th>"Cidade"</th>
+                                        <th>"Recebe"</th>
+                                    </tr>
+                                </thead>
                                 <tbody>
-                                    {list.into_iter().map(|c| {
-                                        let id = c.external_id.clone();
-                                        let opted = c.opted_out;
-                                        view! {
-                                            <tr>
-                                                <td>{c.external_id.clone()}</td>
-                                                <td><a href=format!("/clientes/{}", percent_encode(&c.external_id, b""))>{c.name.clone()}</a></td>
-                                                <td>{c.person_type.label()}</td>
-                                                <td>{if c.active { "Sim" } else { "Não" }}</td>
-                                                <td>{format_date(c.birth_date)}</td>
-                                                <td>{match (&c.phone, &c.phone_problem) {
-                                                    (Some(p), _) => format_display(p),
-                                                    (None, Some(why)) => why.clone(),
-                                                    _ => "—".into(),
-                                                }}</td>
-                                                <td>{format!("{} {}", c.city, c.state)}</td>
-                                                <td>
-                                                    <ActionForm action=opt_out attr:class="inline-form">
-                                                        <input type="hidden" name="external_id" value=id />
-                                                        <input type="hidden" name="opted_out" value=(!opted).to_string() />
-                                                        <button type="submit" class="btn btn-ghost">
-                                                            {if opted { "Não recebe · Voltar a enviar" } else { "Recebe · Não enviar" }}
-                                                        </button>
-                                                    </ActionForm>
-                                                </td>
-                                            </tr>
-                                        }
-                                    }).collect_view()}
+                                    {list
+                                        .into_iter()
+                                        .map(|c| {
+                                            let id = c.external_id.clone();
+                                            let opted = c.opted_out;
+                                            view! {
+                                                <tr>
+                                                    <td>{c.external_id.clone()}</td>
+                                                    <td>
+                                                        <a href=format!(
+                                                            "/clientes/{}",
+                                                            percent_encode(&c.external_id, b""),
+                                                        )>{c.name.clone()}</a>
+                                                    </td>
+                                                    <td>{c.person_type.label()}</td>
+                                                    <td>{if c.active { "Sim" } else { "Não" }}</td>
+                                                    <td>{format_date(c.birth_date)}</td>
+                                                    <td>
+                                                        {match (&c.phone, &c.phone_problem) {
+                                                            (Some(p), _) => format_display(p),
+                                                            (None, Some(why)) => why.clone(),
+                                                            _ => "—".into(),
+                                                        }}
+                                                    </td>
+                                                    <td>{format!("{} {}", c.city, c.state)}</td>
+                                                    <td>
+                                                        <ActionForm action=opt_out attr:class="inline-form">
+                                                            <input type="hidden" name="external_id" value=id />
+                                                            <input
+                                                                type="hidden"
+                                                                name="opted_out"
+                                                                value=(!opted).to_string()
+                                                            />
+                                                            <button type="submit" class="btn btn-ghost">
+                                                                {if opted {
+                                                                    "Não recebe · Voltar a enviar"
+                                                                } else {
+                                                                    "Recebe · Não enviar"
+                                                                }}
+                                                            </button>
+                                                        </ActionForm>
+                                                    </td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
                                 </tbody>
                             </table>
-                            </div>
-                            <Pager page pages link=page_link />
-                        </section>
-                    }.into_any()
+                        </div>
+                        <Pager page pages link=page_link />
+                    </section>
+                }
+                    .into_any()
             }
         </Loaded>
     }

@@ -25,57 +25,139 @@ pub fn IxcPage() -> impl IntoView {
     };
 
     view! {
-        <PageHeader title="IXC Provedor" description="Webservice do IXC: URL do servidor, id do usuário e token. Os clientes são lidos 1.000 por página." />
+        <PageHeader
+            title="IXC Provedor"
+            description="Webservice do IXC: URL do servidor, id do usuário e token. Os clientes são lidos 1.000 por página."
+        />
         <div class="grid-2">
             <section class="card">
                 <h2>"Conexão"</h2>
                 <Loaded resource=settings let:s>
-                    {
-                        view! {
-                            <ActionForm action=save attr:class="form">
-                                <div class="field">
-                                    <label for="ixc-url">"URL do IXC"</label>
-                                    <input type="text" id="ixc-url" name="url" value=s.url placeholder="https://ixc.seuprovedor.com.br" required />
-                                    <FieldError message=field_error(value, "url") id="ixc-url-error" />
+                    {view! {
+                        <ActionForm action=save attr:class="form">
+                            <div class="field">
+                                <label for="ixc-url">"URL do IXC"</label>
+                                <input
+                                    type="text"
+                                    id="ixc-url"
+                                    name="url"
+                                    value=s.url
+                                    placeholder="https://ixc.seuprovedor.com.br"
+                                    required
+                                />
+                                <FieldError message=field_error(value, "url") id="ixc-url-error" />
+                            </div>
+                            <div class="field">
+                                <label for="ixc-user">"Id do usuário do webservice"</label>
+                                <input
+                                    type="text"
+                                    id="ixc-user"
+                                    name="user_id"
+                                    inputmode="numeric"
+                                    value=s.user_id
+                                    required
+                                />
+                                <FieldError
+                                    message=field_error(value, "user_id")
+                                    id="ixc-user-error"
+                                />
+                            </div>
+                            <div class="field">
+                                <label for="ixc-token">"Token"</label>
+                                <input
+                                    type="password"
+                                    id="ixc-token"
+                                    name="token"
+                                    autocomplete="off"
+                                    placeholder=if s.token_set {
+                                        "Definido — deixe em branco para manter"
+                                    } else {
+                                        "Token do webservice"
+                                    }
+                                />
+                                <FieldError
+                                    message=field_error(value, "token")
+                                    id="ixc-token-error"
+                                />
+                            </div>
+                            <FormError message=form_error(value) />
+                            <Show when=move || matches!(value.get(), Some(Ok(())))>
+                                <div class="alert alert-success" role="status">
+                                    "Configuração salva."
                                 </div>
-                                <div class="field">
-                                    <label for="ixc-user">"Id do usuário do webservice"</label>
-                                    <input type="text" id="ixc-user" name="user_id" inputmode="numeric" value=s.user_id required />
-                                    <FieldError message=field_error(value, "user_id") id="ixc-user-error" />
-                                </div>
-                                <div class="field">
-                                    <label for="ixc-token">"Token"</label>
-                                    <input type="password" id="ixc-token" name="token" autocomplete="off"
-                                        placeholder=if s.token_set { "Definido — deixe em branco para manter" } else { "Token do webservice" } />
-                                    <FieldError message=field_error(value, "token") id="ixc-token-error" />
-                                </div>
-                                <FormError message=form_error(value) />
-                                <Show when=move || matches!(value.get(), Some(Ok(())))>
-                                    <div class="alert alert-success" role="status">"Configuração salva."</div>
-                                </Show>
-                                <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>"Salvar"</button>
-                            </ActionForm>
-                        }.into_any()
+                            </Show>
+                            <button
+                                type="submit"
+                                class="btn btn-primary"
+                                disabled=move || save.pending().get()
+                            >
+                                "Salvar"
+                            </button>
+                        </ActionForm>
                     }
+                        .into_any()}
                 </Loaded>
             </section>
             <section class="card">
                 <h2>"Testar e sincronizar"</h2>
                 <div class="toolbar">
-                    <button type="button" class="btn btn-secondary" disabled=move || test.pending().get() on:click=move |_| { test.dispatch(()); }>
-                        {move || if test.pending().get() { "Testando…" } else { "Testar conexão" }}
+                    <button
+                        type="button"
+                        class="btn btn-secondary"
+                        disabled=move || test.pending().get()
+                        on:click=move |_| {
+                            test.dispatch(());
+                        }
+                    >
+                        {move || {
+                            if test.pending().get() { "Testando…" } else { "Testar conexão" }
+                        }}
                     </button>
-                    <button type="button" class="btn btn-primary" disabled=syncing on:click=move |_| { sync.dispatch(()); }>
+                    <button
+                        type="button"
+                        class="btn btn-primary"
+                        disabled=syncing
+                        on:click=move |_| {
+                            sync.dispatch(());
+                        }
+                    >
                         {move || if syncing() { "Sincronizando…" } else { "Sincronizar agora" }}
                     </button>
                 </div>
-                {move || test.value().get().map(|r| match r {
-                    Ok(n) => view! { <div class="alert alert-success" role="status">{format!("Conexão OK: {n} clientes no IXC.")}</div> }.into_any(),
-                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                })}
-                {move || sync.value().get().and_then(Result::err).map(|e| view! {
-                    <div class="alert alert-error" role="alert">{e.to_string()}</div>
-                })}
+                {move || {
+                    test.value()
+                        .get()
+                        .map(|r| match r {
+                            Ok(n) => {
+                                view! {
+                                    <div class="alert alert-success" role="status">
+                                        {format!("Conexão OK: {n} clientes no IXC.")}
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                            Err(e) => {
+                                view! {
+                                    <div class="alert alert-error" role="alert">
+                                        {e.to_string()}
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                        })
+                }}
+                {move || {
+                    sync.value()
+                        .get()
+                        .and_then(Result::err)
+                        .map(|e| {
+                            view! {
+                                <div class="alert alert-error" role="alert">
+                                    {e.to_string()}
+                                </div>
+                            }
+                        })
+                }}
             </section>
         </div>
         {move || status.get().map(|s| view! { <ImportProgress status=s /> })}

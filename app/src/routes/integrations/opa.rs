@@ -33,95 +33,224 @@ pub fn OpaPage() -> impl IntoView {
     );
 
     view! {
-        <PageHeader title="Opa! Suite" description="Instância do Opa! Suite usada para enviar as mensagens: URL da API (https://seudominio/api/v1) e token de um usuário com perfil API." />
+        <PageHeader
+            title="Opa! Suite"
+            description="Instância do Opa! Suite usada para enviar as mensagens: URL da API (https://seudominio/api/v1) e token de um usuário com perfil API."
+        />
         <Loaded resource=settings let:s>
-            {
-                view! {
-                    <div class="grid-2">
-                        <section class="card">
-                            <h2>"Conexão"</h2>
-                            {s.env_overrides.then(|| view! {
-                                <div class="alert alert-warning" role="status">
-                                    {format!("PARABENS_OPA_URL está definida no servidor e tem precedência: {}", s.effective_url)}
-                                </div>
+            {view! {
+                <div class="grid-2">
+                    <section class="card">
+                        <h2>"Conexão"</h2>
+                        {s
+                            .env_overrides
+                            .then(|| {
+                                view! {
+                                    <div class="alert alert-warning" role="status">
+                                        {format!(
+                                            "PARABENS_OPA_URL está definida no servidor e tem precedência: {}",
+                                            s.effective_url,
+                                        )}
+                                    </div>
+                                }
                             })}
-                            {s.sandbox.then(|| view! {
-                                <div class="alert alert-warning" role="status">
-                                    "Nenhum Opa! Suite configurado: as mensagens vão para o sandbox embutido e não chegam a ninguém."
-                                </div>
+                        {s
+                            .sandbox
+                            .then(|| {
+                                view! {
+                                    <div class="alert alert-warning" role="status">
+                                        "Nenhum Opa! Suite configurado: as mensagens vão para o sandbox embutido e não chegam a ninguém."
+                                    </div>
+                                }
                             })}
-                            <ActionForm action=save attr:class="form">
-                                <div class="field">
-                                    <label for="opa-url">"URL da API"</label>
-                                    <input type="text" id="opa-url" name="url" value=s.url.clone() placeholder="https://seudominio.com.br/api/v1" />
-                                    <FieldError message=field_error(value, "url") id="opa-url-error" />
+                        <ActionForm action=save attr:class="form">
+                            <div class="field">
+                                <label for="opa-url">"URL da API"</label>
+                                <input
+                                    type="text"
+                                    id="opa-url"
+                                    name="url"
+                                    value=s.url.clone()
+                                    placeholder="https://seudominio.com.br/api/v1"
+                                />
+                                <FieldError message=field_error(value, "url") id="opa-url-error" />
+                            </div>
+                            <div class="field">
+                                <label for="opa-token">"Token"</label>
+                                <input
+                                    type="password"
+                                    id="opa-token"
+                                    name="token"
+                                    autocomplete="off"
+                                    placeholder=if s.token_set {
+                                        "Definido — deixe em branco para manter"
+                                    } else {
+                                        "Token da API"
+                                    }
+                                />
+                                <FieldError
+                                    message=field_error(value, "token")
+                                    id="opa-token-error"
+                                />
+                            </div>
+                            <p class="muted">"Deixe a URL em branco para usar o sandbox."</p>
+                            <FormError message=form_error(value) />
+                            <Show when=move || matches!(value.get(), Some(Ok(())))>
+                                <div class="alert alert-success" role="status">
+                                    "Configuração salva."
                                 </div>
-                                <div class="field">
-                                    <label for="opa-token">"Token"</label>
-                                    <input type="password" id="opa-token" name="token" autocomplete="off"
-                                        placeholder=if s.token_set { "Definido — deixe em branco para manter" } else { "Token da API" } />
-                                    <FieldError message=field_error(value, "token") id="opa-token-error" />
-                                </div>
-                                <p class="muted">"Deixe a URL em branco para usar o sandbox."</p>
-                                <FormError message=form_error(value) />
-                                <Show when=move || matches!(value.get(), Some(Ok(())))>
-                                    <div class="alert alert-success" role="status">"Configuração salva."</div>
-                                </Show>
-                                <button type="submit" class="btn btn-primary" disabled=move || save.pending().get()>"Salvar"</button>
-                            </ActionForm>
-                        </section>
-                        <section class="card">
-                            <h2>"Testar conexão"</h2>
-                            <p class="muted">{format!("Em uso: {}", s.effective_url)}</p>
-                            <button type="button" class="btn btn-secondary" disabled=move || test.pending().get() on:click=move |_| { test.dispatch(()); }>
-                                {move || if test.pending().get() { "Testando…" } else { "Testar conexão" }}
+                            </Show>
+                            <button
+                                type="submit"
+                                class="btn btn-primary"
+                                disabled=move || save.pending().get()
+                            >
+                                "Salvar"
                             </button>
-                            {move || test.value().get().map(|r| match r {
-                                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                                Ok(channels) => view! {
-                                    <div class="alert alert-success" role="status">{format!("Conexão OK: {} canais.", channels.len())}</div>
-                                    <table class="table" aria-label="Canais">
-                                        <thead><tr><th>"Canal"</th><th>"Tipo"</th><th>"Situação"</th></tr></thead>
-                                        <tbody>
-                                            {channels.into_iter().map(|c| view! {
-                                                <tr><td>{c.name}</td><td>{c.kind}</td><td>{if c.active { "Ativo" } else { "Inativo" }}</td></tr>
-                                            }).collect_view()}
-                                        </tbody>
-                                    </table>
-                                }.into_any(),
-                            })}
-                        </section>
-                    </div>
-                    {s.sandbox.then(|| view! {
-                        <section class="card">
-                            <h2>"Caixa de saída do sandbox"</h2>
-                            <Transition fallback=|| ()>
-                                {move || outbox.get().map(|r| match r {
-                                    Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                                    Ok(p) if p.total == 0 => view! { <p class="muted">"Nenhuma mensagem recebida pelo sandbox."</p> }.into_any(),
-                                    Ok(p) => view! {
-                                        <p class="muted">{format!("As {} mensagens mais recentes (o sandbox guarda até {SANDBOX_KEEPS}).", p.total)}</p>
-                                        <table class="table" aria-label="Caixa de saída do sandbox">
-                                            <thead><tr><th>"Quando"</th><th>"Para"</th><th>"Canal"</th><th>"Mensagem"</th></tr></thead>
-                                            <tbody>
-                                                {p.items.into_iter().map(|m| view! {
+                        </ActionForm>
+                    </section>
+                    <section class="card">
+                        <h2>"Testar conexão"</h2>
+                        <p class="muted">{format!("Em uso: {}", s.effective_url)}</p>
+                        <button
+                            type="button"
+                            class="btn btn-secondary"
+                            disabled=move || test.pending().get()
+                            on:click=move |_| {
+                                test.dispatch(());
+                            }
+                        >
+                            {move || {
+                                if test.pending().get() { "Testando…" } else { "Testar conexão" }
+                            }}
+                        </button>
+                        {move || {
+                            test.value()
+                                .get()
+                                .map(|r| match r {
+                                    Err(e) => {
+                                        view! {
+                                            <div class="alert alert-error" role="alert">
+                                                {e.to_string()}
+                                            </div>
+                                        }
+                                            .into_any()
+                                    }
+                                    Ok(channels) => {
+                                        view! {
+                                            <div class="alert alert-success" role="status">
+                                                {format!("Conexão OK: {} canais.", channels.len())}
+                                            </div>
+                                            <table class="table" aria-label="Canais">
+                                                <thead>
                                                     <tr>
-                                                        <td>{format_time(m.at, &p.time_zone)}</td>
-                                                        <td>{m.phone}</td>
-                                                        <td>{m.channel}</td>
-                                                        <td>{m.text}</td>
+                                                        <th>"Canal"</th>
+                                                        <th>"Tipo"</th>
+                                                        <th>"Situação"</th>
                                                     </tr>
-                                                }).collect_view()}
-                                            </tbody>
-                                        </table>
-                                        <Pager page=outbox_page() pages=p.total.div_ceil(OUTBOX_PAGE) link=|n| format!("/integracoes/opa?saida={n}") />
-                                    }.into_any(),
-                                })}
-                            </Transition>
-                        </section>
+                                                </thead>
+                                                <tbody>
+                                                    {channels
+                                                        .into_iter()
+                                                        .map(|c| {
+                                                            view! {
+                                                                <tr>
+                                                                    <td>{c.name}</td>
+                                                                    <td>{c.kind}</td>
+                                                                    <td>{if c.active { "Ativo" } else { "Inativo" }}</td>
+                                                                </tr>
+                                                            }
+                                                        })
+                                                        .collect_view()}
+                                                </tbody>
+                                            </table>
+                                        }
+                                            .into_any()
+                                    }
+                                })
+                        }}
+                    </section>
+                </div>
+                {s
+                    .sandbox
+                    .then(|| {
+                        view! {
+                            <section class="card">
+                                <h2>"Caixa de saída do sandbox"</h2>
+                                <Transition fallback=|| ()>
+                                    {move || {
+                                        outbox
+                                            .get()
+                                            .map(|r| match r {
+                                                Err(e) => {
+                                                    view! {
+                                                        <div class="alert alert-error" role="alert">
+                                                            {e.to_string()}
+                                                        </div>
+                                                    }
+                                                        .into_any()
+                                                }
+                                                Ok(p) if p.total == 0 => {
+                                                    view! {
+                                                        <p class="muted">
+                                                            "Nenhuma mensagem recebida pelo sandbox."
+                                                        </p>
+                                                    }
+                                                        .into_any()
+                                                }
+                                                Ok(p) => {
+                                                    view! {
+                                                        <p class="muted">
+                                                            {format!(
+                                                                "As {} mensagens mais recentes (o sandbox guarda até {SANDBOX_KEEPS}).",
+                                                                p.total,
+                                                            )}
+                                                        </p>
+                                                        <table
+                                                            class="table"
+                                                            aria-label="Caixa de saída do sandbox"
+                                                        >
+                                                            <thead>
+                                                                <tr>
+                                                                    <th>"Quando"</th>
+                                                                    <th>"Para"</th>
+                                                                    <th>"Canal"</th>
+                                                                    <th>"Mensagem"</th>
+                                                                </tr>
+                                                            </thead>
+                                                            <tbody>
+                                                                {p
+                                                                    .items
+                                                                    .into_iter()
+                                                                    .map(|m| {
+                                                                        view! {
+                                                                            <tr>
+                                                                                <td>{format_time(m.at, &p.time_zone)}</td>
+                                                                                <td>{m.phone}</td>
+                                                                                <td>{m.channel}</td>
+                                                                                <td>{m.text}</td>
+                                                                            </tr>
+                                                                        }
+                                                                    })
+                                                                    .collect_view()}
+                                                            </tbody>
+                                                        </table>
+                                                        <Pager
+                                                            page=outbox_page()
+                                                            pages=p.total.div_ceil(OUTBOX_PAGE)
+                                                            link=|n| format!("/integracoes/opa?saida={n}")
+                                                        />
+                                                    }
+                                                        .into_any()
+                                                }
+                                            })
+                                    }}
+                                </Transition>
+                            </section>
+                        }
                     })}
-                }.into_any()
             }
+                .into_any()}
         </Loaded>
     }
 }

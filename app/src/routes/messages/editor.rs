@@ -95,41 +95,68 @@ pub fn MessageEditorPage() -> impl IntoView {
     };
 
     view! {
-        <PageHeader title="Mensagem omnichannel" description="Escolha o canal e o template do Opa! Suite e ligue cada variável a um dado do cliente." />
+        <PageHeader
+            title="Mensagem omnichannel"
+            description="Escolha o canal e o template do Opa! Suite e ligue cada variável a um dado do cliente."
+        />
         <div class="editor">
             <section class="card">
                 <div class="form">
                     <div class="field">
                         <label for="kind">"Tipo comunicação"</label>
-                        <select id="kind" disabled><option>"WhatsApp"</option></select>
+                        <select id="kind" disabled>
+                            <option>"WhatsApp"</option>
+                        </select>
                     </div>
                     <div class="field">
                         <label for="description">"Descrição"</label>
-                        <input type="text" id="description" maxlength=MAX_DESCRIPTION prop:value=move || description.get()
-                            on:input=move |ev| description.set(event_target_value(&ev)) />
+                        <input
+                            type="text"
+                            id="description"
+                            maxlength=MAX_DESCRIPTION
+                            prop:value=move || description.get()
+                            on:input=move |ev| description.set(event_target_value(&ev))
+                        />
                         <FieldError message=field_error(value, "description") />
                     </div>
-                    <ChannelPicker channel on_pick=Callback::new(move |c: ChannelView| {
-                        channel.set(Some((c.id, c.name)));
-                        template.set(None);
-                        mapping.set(vec![]);
-                    }) />
+                    <ChannelPicker
+                        channel
+                        on_pick=Callback::new(move |c: ChannelView| {
+                            channel.set(Some((c.id, c.name)));
+                            template.set(None);
+                            mapping.set(vec![]);
+                        })
+                    />
                     <FieldError message=field_error(value, "channel_id") />
                     <TemplatePicker channel on_pick=Callback::new(choose_template) />
                     <FieldError message=field_error(value, "template_id") />
                     <div class="field">
                         <label for="template-text">"Texto do template"</label>
-                        <textarea id="template-text" readonly rows="4" prop:value=move || template.get().map(|t| t.text).unwrap_or_default()></textarea>
+                        <textarea
+                            id="template-text"
+                            readonly
+                            rows="4"
+                            prop:value=move || template.get().map(|t| t.text).unwrap_or_default()
+                        ></textarea>
                     </div>
                     <VariablesField template mapping error=field_error(value, "variables") />
                     <Show when=move || form_error().is_some()>
-                        <div class="alert alert-error" role="alert">{form_error}</div>
+                        <div class="alert alert-error" role="alert">
+                            {form_error}
+                        </div>
                     </Show>
                     <div class="toolbar">
-                        <button type="button" class="btn btn-primary" on:click=on_save disabled=move || save.pending().get()>
+                        <button
+                            type="button"
+                            class="btn btn-primary"
+                            on:click=on_save
+                            disabled=move || save.pending().get()
+                        >
                             {move || if save.pending().get() { "Salvando…" } else { "Salvar" }}
                         </button>
-                        <A href="/mensagens" attr:class="btn btn-secondary">"Cancelar"</A>
+                        <A href="/mensagens" attr:class="btn btn-secondary">
+                            "Cancelar"
+                        </A>
                     </div>
                 </div>
             </section>
@@ -152,11 +179,17 @@ fn VariablesField(
                 let text = template.get().map(|t| t.text).unwrap_or_default();
                 let names = placeholders(&text);
                 if names.is_empty() {
-                    return view! { <p class="muted">"O template escolhido não tem variáveis."</p> }.into_any();
+                    return view! {
+                        <p class="muted">"O template escolhido não tem variáveis."</p>
+                    }
+                        .into_any();
                 }
-                names.into_iter().enumerate().map(|(i, p)| view! {
-                    <VariablePicker index=i name=p.name mapping />
-                }).collect_view().into_any()
+                names
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, p)| view! { <VariablePicker index=i name=p.name mapping /> })
+                    .collect_view()
+                    .into_any()
             }}
             <FieldError message=error />
         </fieldset>
@@ -188,17 +221,30 @@ fn MessagePreview(
         render_preview(&text, &values)
     });
     view! {
-    <section class="card preview" aria-label="Pré-visualização">
-        <h2>"Pré-visualização"</h2>
-        <PreviewClientPicker preview_client />
-        <div class="bubble" data-testid="preview">
-            {move || segments.get().into_iter().map(|s| match s {
-                Segment::Text(t) => view! { <span>{t}</span> }.into_any(),
-                Segment::Value(v) => view! { <mark class="value">{v}</mark> }.into_any(),
-                Segment::Missing(name) => view! { <mark class="missing" title="Sem valor">{format!("{{{{{name}}}}}")}</mark> }.into_any(),
-            }).collect_view()}
-        </div>
-    </section>
+        <section class="card preview" aria-label="Pré-visualização">
+            <h2>"Pré-visualização"</h2>
+            <PreviewClientPicker preview_client />
+            <div class="bubble" data-testid="preview">
+                {move || {
+                    segments
+                        .get()
+                        .into_iter()
+                        .map(|s| match s {
+                            Segment::Text(t) => view! { <span>{t}</span> }.into_any(),
+                            Segment::Value(v) => view! { <mark class="value">{v}</mark> }.into_any(),
+                            Segment::Missing(name) => {
+                                view! {
+                                    <mark class="missing" title="Sem valor">
+                                        {format!("{{{{{name}}}}}")}
+                                    </mark>
+                                }
+                                    .into_any()
+                            }
+                        })
+                        .collect_view()
+                }}
+            </div>
+        </section>
     }
 }
 
@@ -222,18 +268,41 @@ fn VariablePicker(
     view! {
         <div class="field variable">
             <label for=select_id.clone()>{format!("{{{{{name}}}}}")}</label>
-            <select id=select_id on:change=move |ev| set(Variable::from_key(&event_target_value(&ev)))>
-                <option value="" selected=move || current().is_none()>"Escolha…"</option>
-                {CATALOGUE.iter().map(|v| {
-                    let key = v.key();
-                    view! { <option value=key selected=move || current().is_some_and(|c| c.key() == key)>{v.label()}</option> }
-                }).collect_view()}
-                <option value="fixo" selected=move || matches!(current(), Some(Variable::Fixed(_)))>"Texto fixo"</option>
+            <select
+                id=select_id
+                on:change=move |ev| set(Variable::from_key(&event_target_value(&ev)))
+            >
+                <option value="" selected=move || current().is_none()>
+                    "Escolha…"
+                </option>
+                {CATALOGUE
+                    .iter()
+                    .map(|v| {
+                        let key = v.key();
+                        view! {
+                            <option
+                                value=key
+                                selected=move || current().is_some_and(|c| c.key() == key)
+                            >
+                                {v.label()}
+                            </option>
+                        }
+                    })
+                    .collect_view()}
+                <option value="fixo" selected=move || matches!(current(), Some(Variable::Fixed(_)))>
+                    "Texto fixo"
+                </option>
             </select>
             <Show when=move || matches!(current(), Some(Variable::Fixed(_)))>
-                <input type="text" aria-label=format!("Texto fixo de {{{{{name}}}}}")
-                    prop:value=move || match current() { Some(Variable::Fixed(t)) => t, _ => String::new() }
-                    on:input=move |ev| set(Some(Variable::Fixed(event_target_value(&ev)))) />
+                <input
+                    type="text"
+                    aria-label=format!("Texto fixo de {{{{{name}}}}}")
+                    prop:value=move || match current() {
+                        Some(Variable::Fixed(t)) => t,
+                        _ => String::new(),
+                    }
+                    on:input=move |ev| set(Some(Variable::Fixed(event_target_value(&ev))))
+                />
             </Show>
         </div>
     }

@@ -19,30 +19,86 @@ pub(super) fn ChannelPicker(
         <div class="field">
             <label for="channel">"Canal comunicação"</label>
             <div class="password-input">
-                <input type="text" id="channel" readonly prop:value=move || channel.get().map(|c| c.1).unwrap_or_default() placeholder="Nenhum canal escolhido" />
-                <button type="button" class="btn btn-secondary" on:click=move |_| { open.set(true); load.dispatch(()); }>"Buscar canais"</button>
+                <input
+                    type="text"
+                    id="channel"
+                    readonly
+                    prop:value=move || channel.get().map(|c| c.1).unwrap_or_default()
+                    placeholder="Nenhum canal escolhido"
+                />
+                <button
+                    type="button"
+                    class="btn btn-secondary"
+                    on:click=move |_| {
+                        open.set(true);
+                        load.dispatch(());
+                    }
+                >
+                    "Buscar canais"
+                </button>
             </div>
         </div>
         <Show when=move || open.get()>
             <div class="modal-backdrop">
-                <div class="modal card" role="dialog" aria-modal="true" aria-label="Canais de comunicação">
+                <div
+                    class="modal card"
+                    role="dialog"
+                    aria-modal="true"
+                    aria-label="Canais de comunicação"
+                >
                     <h2>"Canais de WhatsApp ativos"</h2>
                     {move || match (load.pending().get(), load.value().get()) {
-                        (true, _) | (_, None) => view! { <p class="muted">"Carregando canais do Opa! Suite…"</p> }.into_any(),
-                        (_, Some(Err(e))) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                        (_, Some(Ok(list))) if list.is_empty() => view! { <p class="muted">"Nenhum canal de WhatsApp ativo."</p> }.into_any(),
-                        (_, Some(Ok(list))) => view! {
-                            <ul class="pick-list">
-                                {list.into_iter().map(|c| {
-                                    let name = c.name.clone();
-                                    view! {
-                                        <li><button type="button" class="btn btn-ghost" on:click=move |_| { on_pick.run(c.clone()); open.set(false); }>{name}</button></li>
-                                    }
-                                }).collect_view()}
-                            </ul>
-                        }.into_any(),
+                        (true, _) | (_, None) => {
+                            view! { <p class="muted">"Carregando canais do Opa! Suite…"</p> }
+                                .into_any()
+                        }
+                        (_, Some(Err(e))) => {
+                            view! {
+                                <div class="alert alert-error" role="alert">
+                                    {e.to_string()}
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        (_, Some(Ok(list))) if list.is_empty() => {
+                            view! { <p class="muted">"Nenhum canal de WhatsApp ativo."</p> }
+                                .into_any()
+                        }
+                        (_, Some(Ok(list))) => {
+                            view! {
+                                <ul class="pick-list">
+                                    {list
+                                        .into_iter()
+                                        .map(|c| {
+                                            let name = c.name.clone();
+                                            view! {
+                                                <li>
+                                                    <button
+                                                        type="button"
+                                                        class="btn btn-ghost"
+                                                        on:click=move |_| {
+                                                            on_pick.run(c.clone());
+                                                            open.set(false);
+                                                        }
+                                                    >
+                                                        {name}
+                                                    </button>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </ul>
+                            }
+                                .into_any()
+                        }
                     }}
-                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Fechar"</button>
+                    <button
+                        type="button"
+                        class="btn btn-secondary"
+                        on:click=move |_| open.set(false)
+                    >
+                        "Fechar"
+                    </button>
                 </div>
             </div>
         </Show>
@@ -63,48 +119,105 @@ pub(super) fn TemplatePicker(
         <div class="field">
             <label for="template">"Template"</label>
             <div class="password-input">
-                <input type="text" id="template" readonly prop:value=move || current.get() placeholder="Nenhum template escolhido" />
-                <button type="button" class="btn btn-secondary" disabled=move || channel.get().is_none()
+                <input
+                    type="text"
+                    id="template"
+                    readonly
+                    prop:value=move || current.get()
+                    placeholder="Nenhum template escolhido"
+                />
+                <button
+                    type="button"
+                    class="btn btn-secondary"
+                    disabled=move || channel.get().is_none()
                     on:click=move |_| {
                         if let Some((id, _)) = channel.get() {
                             search.set(String::new());
                             open.set(true);
                             load.dispatch(id);
                         }
-                    }>"Buscar template"</button>
+                    }
+                >
+                    "Buscar template"
+                </button>
             </div>
         </div>
         <Show when=move || open.get()>
             <div class="modal-backdrop">
-                <div class="modal card" role="dialog" aria-modal="true" aria-label="Templates do canal">
+                <div
+                    class="modal card"
+                    role="dialog"
+                    aria-modal="true"
+                    aria-label="Templates do canal"
+                >
                     <h2>"Templates do canal"</h2>
-                    <input type="search" aria-label="Buscar template" placeholder="Buscar por nome ou texto"
-                        on:input=move |ev| search.set(event_target_value(&ev).to_lowercase()) />
+                    <input
+                        type="search"
+                        aria-label="Buscar template"
+                        placeholder="Buscar por nome ou texto"
+                        on:input=move |ev| search.set(event_target_value(&ev).to_lowercase())
+                    />
                     {move || match (load.pending().get(), load.value().get()) {
-                        (true, _) | (_, None) => view! { <p class="muted">"Carregando templates…"</p> }.into_any(),
-                        (_, Some(Err(e))) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
+                        (true, _) | (_, None) => {
+                            view! { <p class="muted">"Carregando templates…"</p> }.into_any()
+                        }
+                        (_, Some(Err(e))) => {
+                            view! {
+                                <div class="alert alert-error" role="alert">
+                                    {e.to_string()}
+                                </div>
+                            }
+                                .into_any()
+                        }
                         (_, Some(Ok(list))) => {
                             let q = search.get();
-                            let shown: Vec<_> = list.into_iter().filter(|t| q.is_empty() || t.name.to_lowercase().contains(&q) || t.text.to_lowercase().contains(&q)).collect();
+                            let shown: Vec<_> = list
+                                .into_iter()
+                                .filter(|t| {
+                                    q.is_empty() || t.name.to_lowercase().contains(&q)
+                                        || t.text.to_lowercase().contains(&q)
+                                })
+                                .collect();
                             if shown.is_empty() {
-                                return view! { <p class="muted">"Nenhum template encontrado."</p> }.into_any();
+                                return view! { <p class="muted">"Nenhum template encontrado."</p> }
+                                    .into_any();
                             }
                             view! {
                                 <ul class="pick-list">
-                                    {shown.into_iter().map(|t| {
-                                        let (name, text) = (t.name.clone(), t.text.clone());
-                                        view! {
-                                            <li>
-                                                <button type="button" class="btn btn-ghost" on:click=move |_| { current.set(t.name.clone()); on_pick.run(t.clone()); open.set(false); }>{name}</button>
-                                                <p class="muted">{text}</p>
-                                            </li>
-                                        }
-                                    }).collect_view()}
+                                    {shown
+                                        .into_iter()
+                                        .map(|t| {
+                                            let (name, text) = (t.name.clone(), t.text.clone());
+                                            view! {
+                                                <li>
+                                                    <button
+                                                        type="button"
+                                                        class="btn btn-ghost"
+                                                        on:click=move |_| {
+                                                            current.set(t.name.clone());
+                                                            on_pick.run(t.clone());
+                                                            open.set(false);
+                                                        }
+                                                    >
+                                                        {name}
+                                                    </button>
+                                                    <p class="muted">{text}</p>
+                                                </li>
+                                            }
+                                        })
+                                        .collect_view()}
                                 </ul>
-                            }.into_any()
+                            }
+                                .into_any()
                         }
                     }}
-                    <button type="button" class="btn btn-secondary" on:click=move |_| open.set(false)>"Fechar"</button>
+                    <button
+                        type="button"
+                        class="btn btn-secondary"
+                        on:click=move |_| open.set(false)
+                    >
+                        "Fechar"
+                    </button>
                 </div>
             </div>
         </Show>
@@ -120,18 +233,55 @@ pub(super) fn PreviewClientPicker(
     view! {
         <div class="field">
             <label for="preview-client">"Cliente da pré-visualização"</label>
-            <input type="search" id="preview-client" placeholder="Buscar cliente (nome, telefone ou id)"
-                on:input=move |ev| { search.dispatch(event_target_value(&ev)); } />
-            <p class="muted" data-testid="preview-client">{move || preview_client.get().0}</p>
-            <button type="button" class="btn btn-ghost" on:click=move |_| preview_client.set(("Cliente de exemplo".into(), sample_client()))>"Usar cliente de exemplo"</button>
-            {move || search.value().get().and_then(Result::ok).map(|list| view! {
-                <ul class="pick-list">
-                    {list.into_iter().map(|(id, name, fields)| {
-                        let label = format!("{name} ({id})");
-                        view! { <li><button type="button" class="btn btn-ghost" on:click=move |_| preview_client.set((name.clone(), fields.clone()))>{label}</button></li> }
-                    }).collect_view()}
-                </ul>
-            })}
+            <input
+                type="search"
+                id="preview-client"
+                placeholder="Buscar cliente (nome, telefone ou id)"
+                on:input=move |ev| {
+                    search.dispatch(event_target_value(&ev));
+                }
+            />
+            <p class="muted" data-testid="preview-client">
+                {move || preview_client.get().0}
+            </p>
+            <button
+                type="button"
+                class="btn btn-ghost"
+                on:click=move |_| preview_client.set(("Cliente de exemplo".into(), sample_client()))
+            >
+                "Usar cliente de exemplo"
+            </button>
+            {move || {
+                search
+                    .value()
+                    .get()
+                    .and_then(Result::ok)
+                    .map(|list| {
+                        view! {
+                            <ul class="pick-list">
+                                {list
+                                    .into_iter()
+                                    .map(|(id, name, fields)| {
+                                        let label = format!("{name} ({id})");
+                                        view! {
+                                            <li>
+                                                <button
+                                                    type="button"
+                                                    class="btn btn-ghost"
+                                                    on:click=move |_| {
+                                                        preview_client.set((name.clone(), fields.clone()))
+                                                    }
+                                                >
+                                                    {label}
+                                                </button>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </ul>
+                        }
+                    })
+            }}
         </div>
     }
 }

@@ -66,24 +66,31 @@ pub fn QueuePage() -> impl IntoView {
         },
     );
 
-    let input = move |i: usize,
-                      label: &'static str,
-                      kind: &'static str,
-                      placeholder: &'static str| {
-        let (key, id) = (KEYS[i], FIELDS[i]);
-        let message = error(id);
-        let error_id = format!("{id}-error");
-        view! {
-            <div class="field" class:grow={kind == "text"}>
-                <label for=id>{label}</label>
-                <input type=kind id=id name=key placeholder=placeholder value=move || q(key)
-                    aria-invalid=move || message.get().is_some().to_string()
-                    aria-describedby=error_id.clone()
-                    on:input=move |ev| { let v = event_target_value(&ev); draft.update(|d| d[i] = v); } />
-                <FieldError message id=error_id />
-            </div>
-        }
-    };
+    let input =
+        move |i: usize, label: &'static str, kind: &'static str, placeholder: &'static str| {
+            let (key, id) = (KEYS[i], FIELDS[i]);
+            let message = error(id);
+            let error_id = format!("{id}-error");
+            view! {
+                <div class="field" class:grow=kind == "text">
+                    <label for=id>{label}</label>
+                    <input
+                        type=kind
+                        id=id
+                        name=key
+                        placeholder=placeholder
+                        value=move || q(key)
+                        aria-invalid=move || message.get().is_some().to_string()
+                        aria-describedby=error_id.clone()
+                        on:input=move |ev| {
+                            let v = event_target_value(&ev);
+                            draft.update(|d| d[i] = v);
+                        }
+                    />
+                    <FieldError message id=error_id />
+                </div>
+            }
+        };
     let select = move |i: usize, label: &'static str, options: Vec<(String, String)>| {
         let (key, id) = (KEYS[i], FIELDS[i]);
         let message = error(id);
@@ -91,13 +98,27 @@ pub fn QueuePage() -> impl IntoView {
         view! {
             <div class="field">
                 <label for=id>{label}</label>
-                <select id=id name=key aria-invalid=move || message.get().is_some().to_string()
+                <select
+                    id=id
+                    name=key
+                    aria-invalid=move || message.get().is_some().to_string()
                     aria-describedby=error_id.clone()
-                    on:change=move |ev| { let v = event_target_value(&ev); draft.update(|d| d[i] = v); }>
-                    {options.into_iter().map(|(v, l)| {
-                        let selected = v.clone();
-                        view! { <option value=v selected=move || q(key) == selected>{l}</option> }
-                    }).collect_view()}
+                    on:change=move |ev| {
+                        let v = event_target_value(&ev);
+                        draft.update(|d| d[i] = v);
+                    }
+                >
+                    {options
+                        .into_iter()
+                        .map(|(v, l)| {
+                            let selected = v.clone();
+                            view! {
+                                <option value=v selected=move || q(key) == selected>
+                                    {l}
+                                </option>
+                            }
+                        })
+                        .collect_view()}
                 </select>
                 <FieldError message id=error_id />
             </div>
@@ -108,27 +129,54 @@ pub fn QueuePage() -> impl IntoView {
         .collect::<Vec<_>>();
 
     view! {
-        <PageHeader title="Fila de mensagens" description="Cada mensagem com situação, tentativas e erros." />
-        <form method="get" action="/fila" class="card toolbar filters" aria-label="Filtros"
+        <PageHeader
+            title="Fila de mensagens"
+            description="Cada mensagem com situação, tentativas e erros."
+        />
+        <form
+            method="get"
+            action="/fila"
+            class="card toolbar filters"
+            aria-label="Filtros"
             on:submit=move |ev| {
                 if draft_error.with(Option::is_some) {
                     ev.prevent_default();
                 }
-            }>
+            }
+        >
             {select(0, "Situação", statuses)}
             {input(1, "Enfileiradas de", "date", "")}
             {input(2, "até", "date", "")}
             {input(3, "Cliente", "text", "Nome ou id")}
-            <Transition fallback=|| view! { <p class="muted">"Carregando mensagens…"</p> }>
-                {move || messages.get().map(|r| match r {
-                    Err(e) => view! { <p class="field-error">{e.to_string()}</p> }.into_any(),
-                    Ok(list) => select(4, "Mensagem", std::iter::once((String::new(), "Todas".to_string()))
-                        .chain(list.into_iter().map(|m| (m.id, m.description)))
-                        .collect()).into_any(),
-                })}
+            <Transition fallback=|| {
+                view! { <p class="muted">"Carregando mensagens…"</p> }
+            }>
+                {move || {
+                    messages
+                        .get()
+                        .map(|r| match r {
+                            Err(e) => {
+                                view! { <p class="field-error">{e.to_string()}</p> }.into_any()
+                            }
+                            Ok(list) => {
+                                select(
+                                        4,
+                                        "Mensagem",
+                                        std::iter::once((String::new(), "Todas".to_string()))
+                                            .chain(list.into_iter().map(|m| (m.id, m.description)))
+                                            .collect(),
+                                    )
+                                    .into_any()
+                            }
+                        })
+                }}
             </Transition>
-            <button type="submit" class="btn btn-primary">"Filtrar"</button>
-            <a class="btn btn-secondary" href="/fila">"Limpar"</a>
+            <button type="submit" class="btn btn-primary">
+                "Filtrar"
+            </button>
+            <a class="btn btn-secondary" href="/fila">
+                "Limpar"
+            </a>
         </form>
         <RequeueForm requeue />
         <QueueResults list act />
@@ -149,18 +197,44 @@ fn RequeueForm(requeue: ServerAction<RequeueFailed>) -> impl IntoView {
                 <input type="hidden" name="to" value=move || q("ate") />
                 <input type="hidden" name="client" value=move || q("cliente") />
                 <input type="hidden" name="message_id" value=move || q("mensagem") />
-                <button type="submit" class="btn btn-secondary" disabled=move || requeue.pending().get()>"Reenfileirar erros"</button>
+                <button
+                    type="submit"
+                    class="btn btn-secondary"
+                    disabled=move || requeue.pending().get()
+                >
+                    "Reenfileirar erros"
+                </button>
             </ActionForm>
-            <p class="muted">"Volta para pendente cada mensagem com erro que atende aos filtros de data, cliente e mensagem."</p>
-            {move || requeue_value.get().map(|r| match r {
-                Ok(n) => view! {
-                    <p class="alert alert-success" role="status">
-                        {if n == 1 { "1 mensagem reenfileirada.".to_string() } else { format!("{n} mensagens reenfileiradas.") }}
-                    </p>
-                }.into_any(),
-                Err(e) if e.is_field() => ().into_any(),
-                Err(e) => view! { <p class="alert alert-error" role="alert">{e.to_string()}</p> }.into_any(),
-            })}
+            <p class="muted">
+                "Volta para pendente cada mensagem com erro que atende aos filtros de data, cliente e mensagem."
+            </p>
+            {move || {
+                requeue_value
+                    .get()
+                    .map(|r| match r {
+                        Ok(n) => {
+                            view! {
+                                <p class="alert alert-success" role="status">
+                                    {if n == 1 {
+                                        "1 mensagem reenfileirada.".to_string()
+                                    } else {
+                                        format!("{n} mensagens reenfileiradas.")
+                                    }}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                        Err(e) if e.is_field() => ().into_any(),
+                        Err(e) => {
+                            view! {
+                                <p class="alert alert-error" role="alert">
+                                    {e.to_string()}
+                                </p>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
         </section>
     }
 }
@@ -184,27 +258,50 @@ fn QueueResults(
         format!("/fila?{}", params.join("&"))
     };
     view! {
-        <Transition fallback=|| view! { <p class="muted">"Carregando…"</p> }>
-            {move || list.get().map(|r| match r {
-                Err(e) if e.is_field() => view! { <p class="muted">"Corrija os filtros para ver a fila."</p> }.into_any(),
-                Err(e) => view! { <div class="alert alert-error" role="alert">{e.to_string()}</div> }.into_any(),
-                Ok(p) => {
-                    let pages = p.total.div_ceil(PER_PAGE).max(1);
-                    let page = page();
-                    let tz = tz();
-                    view! {
-                        <section class="card">
-                            <p class="muted">{format!("{} mensagens · horários em {tz}", p.total)}</p>
-                            {if p.items.is_empty() {
-                                view! { <p class="empty-state">"Nenhuma mensagem na fila com esses filtros."</p> }.into_any()
-                            } else {
-                                view! { <QueueTable items=p.items tz act /> }.into_any()
-                            }}
-                            <Pager page pages link=page_link />
-                        </section>
-                    }.into_any()
-                }
-            })}
+        <Transition fallback=|| {
+            view! { <p class="muted">"Carregando…"</p> }
+        }>
+            {move || {
+                list.get()
+                    .map(|r| match r {
+                        Err(e) if e.is_field() => {
+                            view! { <p class="muted">"Corrija os filtros para ver a fila."</p> }
+                                .into_any()
+                        }
+                        Err(e) => {
+                            view! {
+                                <div class="alert alert-error" role="alert">
+                                    {e.to_string()}
+                                </div>
+                            }
+                                .into_any()
+                        }
+                        Ok(p) => {
+                            let pages = p.total.div_ceil(PER_PAGE).max(1);
+                            let page = page();
+                            let tz = tz();
+                            view! {
+                                <section class="card">
+                                    <p class="muted">
+                                        {format!("{} mensagens · horários em {tz}", p.total)}
+                                    </p>
+                                    {if p.items.is_empty() {
+                                        view! {
+                                            <p class="empty-state">
+                                                "Nenhuma mensagem na fila com esses filtros."
+                                            </p>
+                                        }
+                                            .into_any()
+                                    } else {
+                                        view! { <QueueTable items=p.items tz act /> }.into_any()
+                                    }}
+                                    <Pager page pages link=page_link />
+                                </section>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
         </Transition>
     }
 }
@@ -218,34 +315,56 @@ fn QueueTable(
     view! {
         <div class="table-scroll">
             <table class="table" aria-label="Mensagens na fila">
-                <thead><tr>
-                    <th>"Cliente"</th><th>"Telefone"</th><th>"Mensagem"</th><th>"Situação"</th>
-                    <th>"Tentativas"</th><th>"Próxima tentativa / enviada em"</th><th>"Último erro / motivo"</th><th>"Ações"</th>
-                </tr></thead>
+                <thead>
+                    <tr>
+                        <th>"Cliente"</th>
+                        <th>"Telefone"</th>
+                        <th>"Mensagem"</th>
+                        <th>"Situação"</th>
+                        <th>"Tentativas"</th>
+                        <th>"Próxima tentativa / enviada em"</th>
+                        <th>"Último erro / motivo"</th>
+                        <th>"Ações"</th>
+                    </tr>
+                </thead>
                 <tbody>
-                    {items.into_iter().map(|m| {
-                        let when = match m.status {
-                            QueueStatus::Sent => format_opt(m.sent_at, &tz),
-                            QueueStatus::Pending => format_time(m.next_attempt_at, &tz),
-                            QueueStatus::Sending => "Enviando agora".into(),
-                            QueueStatus::Failed | QueueStatus::Cancelled | QueueStatus::Expired => "—".into(),
-                        };
-                        view! {
-                            <tr>
-                                <td><a href=client_href(&m.client_id)>{m.client_name.clone()}</a></td>
-                                <td class="nowrap">{format_display(&m.phone)}</td>
-                                <td>{m.message_description.clone()}</td>
-                                <td><StatusBadge status=m.status /></td>
-                                <td>{m.attempts}</td>
-                                <td class="nowrap">{when}</td>
-                                <td><LastError error=m.last_error.clone() /></td>
-                                <td class="actions">
-                                    <a href=detail_href(&m.id)>"Detalhes"</a>
-                                    {actionable(m.status).then(|| view! { <MessageActions id=m.id.clone() act /> })}
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
+                    {items
+                        .into_iter()
+                        .map(|m| {
+                            let when = match m.status {
+                                QueueStatus::Sent => format_opt(m.sent_at, &tz),
+                                QueueStatus::Pending => format_time(m.next_attempt_at, &tz),
+                                QueueStatus::Sending => "Enviando agora".into(),
+                                QueueStatus::Failed
+                                | QueueStatus::Cancelled
+                                | QueueStatus::Expired => "—".into(),
+                            };
+                            view! {
+                                <tr>
+                                    <td>
+                                        <a href=client_href(
+                                            &m.client_id,
+                                        )>{m.client_name.clone()}</a>
+                                    </td>
+                                    <td class="nowrap">{format_display(&m.phone)}</td>
+                                    <td>{m.message_description.clone()}</td>
+                                    <td>
+                                        <StatusBadge status=m.status />
+                                    </td>
+                                    <td>{m.attempts}</td>
+                                    <td class="nowrap">{when}</td>
+                                    <td>
+                                        <LastError error=m.last_error.clone() />
+                                    </td>
+                                    <td class="actions">
+                                        <a href=detail_href(&m.id)>"Detalhes"</a>
+                                        {actionable(m.status)
+                                            .then(|| view! { <MessageActions id=m.id.clone() act /> })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
                 </tbody>
             </table>
         </div>
@@ -265,7 +384,13 @@ pub(super) fn MessageActions(id: String, act: ServerAction<QueueAction>) -> impl
             <ActionForm action=act attr:class="inline-form">
                 <input type="hidden" name="id" value=id />
                 <input type="hidden" name="action" value=action />
-                <button type="submit" class=format!("btn {class}") disabled=move || act.pending().get()>{label}</button>
+                <button
+                    type="submit"
+                    class=format!("btn {class}")
+                    disabled=move || act.pending().get()
+                >
+                    {label}
+                </button>
             </ActionForm>
         }
     };
@@ -274,9 +399,19 @@ pub(super) fn MessageActions(id: String, act: ServerAction<QueueAction>) -> impl
             {form("retry", "Reenviar agora", "btn-secondary")}
             {form("cancel", "Cancelar", "btn-ghost")}
         </div>
-        {move || is_mine().then(|| act.value().get()).flatten().and_then(Result::err).map(|e| view! {
-            <p class="field-error" role="alert">{e.to_string()}</p>
-        })}
+        {move || {
+            is_mine()
+                .then(|| act.value().get())
+                .flatten()
+                .and_then(Result::err)
+                .map(|e| {
+                    view! {
+                        <p class="field-error" role="alert">
+                            {e.to_string()}
+                        </p>
+                    }
+                })
+        }}
     }
 }
 
