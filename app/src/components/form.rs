@@ -45,6 +45,25 @@ pub fn FieldError(
     }
 }
 
+/// One form field: its label, the control given as children (input, select, textarea, with
+/// whatever attributes it needs) and its error, announced under it as `{id}-error`.
+#[component]
+pub fn Field(
+    /// The control's `id` (the label points to it).
+    id: &'static str,
+    #[prop(into)] label: String,
+    #[prop(optional, into)] error: Signal<Option<String>>,
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            {children()}
+            <FieldError message=error id=format!("{id}-error") />
+        </div>
+    }
+}
+
 /// A form-wide error banner.
 #[component]
 pub fn FormError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {

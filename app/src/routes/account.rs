@@ -1,7 +1,8 @@
 use leptos::prelude::*;
 
-use crate::components::form::{field_error, form_error, FieldError, FormError, PasswordInput};
+use crate::components::form::{field_error, form_error, Field, FormError, PasswordInput};
 use crate::components::layout::PageHeader;
+use crate::components::loaded::Loaded;
 use crate::components::time::format_time;
 use crate::domain::account::{validate_new_password, validate_username};
 use crate::functions::auth::{
@@ -129,80 +130,67 @@ fn Admins() -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Administradores"</h2>
-            <Transition fallback=|| {
-                view! { <p class="muted">"Carregando…"</p> }
-            }>
-                {move || {
-                    admins
-                        .get()
-                        .map(|r| match r {
-                            Ok((list, me, tz)) => {
-                                view! {
-                                    <table class="table" aria-label="Administradores">
-                                        <thead>
+            <Loaded resource=admins let:loaded>
+                {
+                    let (list, me, tz) = loaded;
+                    view! {
+                        <table class="table" aria-label="Administradores">
+                            <thead>
+                                <tr>
+                                    <th>"Usuário"</th>
+                                    <th>"Criado em"</th>
+                                    <th>"Criado por"</th>
+                                    <th></th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {list
+                                    .into_iter()
+                                    .map(|a| {
+                                        view! {
                                             <tr>
-                                                <th>"Usuário"</th>
-                                                <th>"Criado em"</th>
-                                                <th>"Criado por"</th>
-                                                <th></th>
+                                                <td>{a.username.clone()}</td>
+                                                <td>{format_time(a.created_at, &tz)}</td>
+                                                <td>{a.created_by.unwrap_or_else(|| "—".into())}</td>
+                                                <td>
+                                                    {(a.username != me)
+                                                        .then(|| {
+                                                            view! {
+                                                                <ActionForm action=remove attr:class="inline-form">
+                                                                    <input
+                                                                        type="hidden"
+                                                                        name="username"
+                                                                        value=a.username.clone()
+                                                                    />
+                                                                    <button
+                                                                        type="submit"
+                                                                        class="btn btn-ghost"
+                                                                        aria-label=format!("Remover {}", a.username)
+                                                                    >
+                                                                        "Remover"
+                                                                    </button>
+                                                                </ActionForm>
+                                                            }
+                                                        })}
+                                                </td>
                                             </tr>
-                                        </thead>
-                                        <tbody>
-                                            {list
-                                                .into_iter()
-                                                .map(|a| {
-                                                    view! {
-                                                        <tr>
-                                                            <td>{a.username.clone()}</td>
-                                                            <td>{format_time(a.created_at, &tz)}</td>
-                                                            <td>{a.created_by.unwrap_or_else(|| "—".into())}</td>
-                                                            <td>
-                                                                {(a.username != me)
-                                                                    .then(|| {
-                                                                        view! {
-                                                                            <ActionForm action=remove attr:class="inline-form">
-                                                                                <input
-                                                                                    type="hidden"
-                                                                                    name="username"
-                                                                                    value=a.username.clone()
-                                                                                />
-                                                                                <button
-                                                                                    type="submit"
-                                                                                    class="btn btn-ghost"
-                                                                                    aria-label=format!("Remover {}", a.username)
-                                                                                >
-                                                                                    "Remover"
-                                                                                </button>
-                                                                            </ActionForm>
-                                                                        }
-                                                                    })}
-                                                            </td>
-                                                        </tr>
-                                                    }
-                                                })
-                                                .collect_view()}
-                                        </tbody>
-                                    </table>
-                                    <FormError message=form_error(remove.value()) />
-                                    <FormError message=field_error(remove.value(), "remove") />
-                                }
-                                    .into_any()
-                            }
-                            Err(e) => {
-                                view! {
-                                    <div class="alert alert-error" role="alert">
-                                        {e.to_string()}
-                                    </div>
-                                }
-                                    .into_any()
-                            }
-                        })
-                }}
-            </Transition>
+                                        }
+                                    })
+                                    .collect_view()}
+                            </tbody>
+                        </table>
+                        <FormError message=form_error(remove.value()) />
+                        <FormError message=field_error(remove.value(), "remove") />
+                    }
+                }
+            </Loaded>
             <h3>"Adicionar administrador"</h3>
             <ActionForm action=add attr:class="form">
-                <div class="field">
-                    <label for="new-admin">"Usuário"</label>
+                <Field
+                    id="new-admin"
+                    label="Usuário"
+                    error=either(field_error(value, "username"), live_username)
+                >
                     <input
                         type="text"
                         id="new-admin"
@@ -212,11 +200,7 @@ fn Admins() -> impl IntoView {
                         required
                         on:input=move |ev| username.set(event_target_value(&ev))
                     />
-                    <FieldError
-                        message=either(field_error(value, "username"), live_username)
-                        id="new-admin-error"
-                    />
-                </div>
+                </Field>
                 <PasswordInput
                     name="password"
                     id="new-admin-password"

@@ -1,10 +1,10 @@
 use leptos::prelude::*;
 
-use crate::components::form::field_error;
+use crate::components::form::{field_error, Field};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::components::time::next_runs;
-use crate::domain::schedule::{parse, Field, ScheduleInput};
+use crate::domain::schedule::{parse, Field as ScheduleField, ScheduleInput};
 use crate::functions::agenda::{delete_agenda_entry, list_agenda, save_agenda_entry};
 use crate::functions::messages::get_birthday_params;
 use crate::models::agenda::{field_name, AgendaEntry, TaskKind};
@@ -176,7 +176,7 @@ fn EntryForm(
     let draft = RwSignal::new(entry);
     let parsed = Memo::new(move |_| draft.with(|d| parse(&d.schedule)));
     let value = save.value();
-    let error = move |field: Field| {
+    let error = move |field: ScheduleField| {
         let server = field_error(value, field_name(field));
         Signal::derive(move || {
             parsed
@@ -190,7 +190,7 @@ fn EntryForm(
                 .or_else(|| server.get())
         })
     };
-    let input = move |field: Field| {
+    let input = move |field: ScheduleField| {
         let id = field_name(field);
         let message = error(field);
         view! {
@@ -203,22 +203,22 @@ fn EntryForm(
                     prop:value=move || {
                         draft
                             .with(|d| match field {
-                                Field::Minute => d.schedule.minute.clone(),
-                                Field::Hour => d.schedule.hour.clone(),
-                                Field::DayOfMonth => d.schedule.day_of_month.clone(),
-                                Field::Month => d.schedule.month.clone(),
-                                Field::DayOfWeek => d.schedule.day_of_week.clone(),
+                                ScheduleField::Minute => d.schedule.minute.clone(),
+                                ScheduleField::Hour => d.schedule.hour.clone(),
+                                ScheduleField::DayOfMonth => d.schedule.day_of_month.clone(),
+                                ScheduleField::Month => d.schedule.month.clone(),
+                                ScheduleField::DayOfWeek => d.schedule.day_of_week.clone(),
                             })
                     }
                     on:input=move |ev| {
                         let v = event_target_value(&ev);
                         draft
                             .update(|d| match field {
-                                Field::Minute => d.schedule.minute = v,
-                                Field::Hour => d.schedule.hour = v,
-                                Field::DayOfMonth => d.schedule.day_of_month = v,
-                                Field::Month => d.schedule.month = v,
-                                Field::DayOfWeek => d.schedule.day_of_week = v,
+                                ScheduleField::Minute => d.schedule.minute = v,
+                                ScheduleField::Hour => d.schedule.hour = v,
+                                ScheduleField::DayOfMonth => d.schedule.day_of_month = v,
+                                ScheduleField::Month => d.schedule.month = v,
+                                ScheduleField::DayOfWeek => d.schedule.day_of_week = v,
                             })
                     }
                 />
@@ -239,8 +239,7 @@ fn EntryForm(
                 }}
             </h2>
             <div class="form">
-                <div class="field">
-                    <label for="task">"Tarefa"</label>
+                <Field id="task" label="Tarefa">
                     <select
                         id="task"
                         on:change=move |ev| {
@@ -263,9 +262,9 @@ fn EntryForm(
                             })
                             .collect_view()}
                     </select>
-                </div>
+                </Field>
                 <div class="schedule-fields">
-                    {Field::ALL.into_iter().map(input).collect_view()}
+                    {ScheduleField::ALL.into_iter().map(input).collect_view()}
                 </div>
                 <div aria-live="polite">
                     <h3>"Próximas execuções"</h3>

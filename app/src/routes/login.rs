@@ -2,7 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::form::{field_error, form_error, FieldError, FormError, PasswordInput};
+use crate::components::form::{field_error, form_error, Field, FormError, PasswordInput};
 use crate::functions::auth::Login;
 
 /// Login. A plain form post before hydration, a server action after.
@@ -21,8 +21,7 @@ pub fn LoginPage() -> impl IntoView {
                 <p class="muted">"Mensagens de aniversário pelo Opa! Suite"</p>
                 <ActionForm action=login attr:class="form" attr:aria-label="Entrar">
                     <input type="hidden" name="next" value=next />
-                    <div class="field">
-                        <label for="username">"Usuário"</label>
+                    <Field id="username" label="Usuário" error=field_error(value, "username")>
                         <input
                             type="text"
                             id="username"
@@ -32,8 +31,7 @@ pub fn LoginPage() -> impl IntoView {
                             required
                             autofocus
                         />
-                        <FieldError message=field_error(value, "username") id="username-error" />
-                    </div>
+                    </Field>
                     <PasswordInput
                         name="password"
                         id="password"

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::form::{field_error, FieldError};
+use crate::components::form::{field_error, Field, FieldError};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::domain::birthday::LeapDayRule;
@@ -66,8 +66,7 @@ fn ParamsForm(
             <section class="card">
                 <h2>"Mensagens para clientes aniversariantes"</h2>
                 <div class="form">
-                    <div class="field">
-                        <label for="message_id">"Mensagem omnichannel"</label>
+                    <Field id="message_id" label="Mensagem omnichannel">
                         <Transition fallback=|| {
                             view! { <p class="muted">"Carregando mensagens…"</p> }
                         }>
@@ -120,7 +119,7 @@ fn ParamsForm(
                             }}
                         </Transition>
                         <FieldError message=error("message_id") />
-                    </div>
+                    </Field>
                     <fieldset class="field">
                         <legend>"Enviar mensagens para"</legend>
                         <label>
@@ -143,8 +142,7 @@ fn ParamsForm(
                         </label>
                         <p class="muted">"Somente pessoas físicas recebem."</p>
                     </fieldset>
-                    <div class="field">
-                        <label for="time_zone">"Fuso horário"</label>
+                    <Field id="time_zone" label="Fuso horário">
                         <select
                             id="time_zone"
                             on:change=move |ev| {
@@ -166,7 +164,7 @@ fn ParamsForm(
                                 .collect_view()}
                         </select>
                         <FieldError message=error("time_zone") />
-                    </div>
+                    </Field>
                     <div class="field">
                         <label for="leap">
                             "Nascidos em 29 de fevereiro, em anos não bissextos"
@@ -202,8 +200,7 @@ fn ParamsForm(
                             </option>
                         </select>
                     </div>
-                    <div class="field">
-                        <label for="window_from">"Enviar a partir de (hora)"</label>
+                    <Field id="window_from" label="Enviar a partir de (hora)">
                         <input
                             type="number"
                             id="window_from"
@@ -213,9 +210,8 @@ fn ParamsForm(
                             on:input=move |ev| params.update(|p| p.window_from = number(ev))
                         />
                         <FieldError message=error("window_from") />
-                    </div>
-                    <div class="field">
-                        <label for="window_to">"Enviar até (hora)"</label>
+                    </Field>
+                    <Field id="window_to" label="Enviar até (hora)">
                         <input
                             type="number"
                             id="window_to"
@@ -225,7 +221,7 @@ fn ParamsForm(
                             on:input=move |ev| params.update(|p| p.window_to = number(ev))
                         />
                         <FieldError message=error("window_to") />
-                    </div>
+                    </Field>
                     <div class="field">
                         <label class="checkbox">
                             <input
@@ -242,8 +238,7 @@ fn ParamsForm(
                             "Desligado (padrão): uma felicitação que não saiu até o fim do dia do aniversário (no fuso acima) expira sem ser enviada e aparece como Expirada na fila e no painel. Ligado: ela sai no próximo horário da janela, com atraso."
                         </p>
                     </div>
-                    <div class="field">
-                        <label for="per_minute">"Máximo de mensagens por minuto"</label>
+                    <Field id="per_minute" label="Máximo de mensagens por minuto">
                         <input
                             type="number"
                             id="per_minute"
@@ -253,7 +248,7 @@ fn ParamsForm(
                             on:input=move |ev| params.update(|p| p.per_minute = number(ev))
                         />
                         <FieldError message=error("per_minute") />
-                    </div>
+                    </Field>
                     <Show when=move || matches!(value.get(), Some(Ok(())))>
                         <div class="alert alert-success" role="status">
                             "Parâmetros salvos."
@@ -282,17 +277,15 @@ fn ParamsForm(
                     "Envia a mensagem de aniversário salva, como o cliente a receberia, para o número informado."
                 </p>
                 <div class="form">
-                    <div class="field">
-                        <label for="test-client">"Id do cliente (vazio: cliente de exemplo)"</label>
+                    <Field id="test-client" label="Id do cliente (vazio: cliente de exemplo)">
                         <input
                             type="text"
                             id="test-client"
                             on:input=move |ev| test_client.set(event_target_value(&ev))
                         />
                         <FieldError message=field_error(test.value(), "client_id") />
-                    </div>
-                    <div class="field">
-                        <label for="test-phone">"Enviar para (WhatsApp)"</label>
+                    </Field>
+                    <Field id="test-phone" label="Enviar para (WhatsApp)">
                         <input
                             type="tel"
                             id="test-phone"
@@ -301,7 +294,7 @@ fn ParamsForm(
                         />
                         <FieldError message=field_error(test.value(), "phone") />
                         <FieldError message=field_error(test.value(), "message_id") />
-                    </div>
+                    </Field>
                     <button
                         type="button"
                         class="btn btn-secondary"

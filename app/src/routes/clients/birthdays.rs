@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::components::form::Field;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::clients_nav::{format_date, ClientsNav};
@@ -21,10 +23,9 @@ pub fn BirthdaysPage() -> impl IntoView {
         />
         <ClientsNav />
         <form method="get" class="toolbar card">
-            <div class="field">
-                <label for="data">"Data"</label>
+            <Field id="data" label="Data">
                 <input type="date" id="data" name="data" value=move || date().unwrap_or_default() />
-            </div>
+            </Field>
             <button type="submit" class="btn btn-primary">
                 "Ver"
             </button>

@@ -1,4 +1,6 @@
 use leptos::prelude::*;
+
+use crate::components::form::Field;
 use wasm_bindgen::JsCast;
 use web_sys::{FormData, HtmlFormElement, SubmitEvent};
 
@@ -43,15 +45,14 @@ pub fn ClientImportPage() -> impl IntoView {
         <ClientsNav />
         <section class="card">
             <form class="form" on:submit=on_submit>
-                <div class="field">
-                    <label for="file">"Arquivo CSV"</label>
+                <Field id="file" label="Arquivo CSV">
                     <input type="file" id="file" name="file" accept=".csv,text/csv" required />
                     <Show when=move || upload_error().is_some()>
                         <p class="field-error" role="alert">
                             {upload_error}
                         </p>
                     </Show>
-                </div>
+                </Field>
                 <button type="submit" class="btn btn-primary" disabled=busy>
                     {move || if busy() { "Importando…" } else { "Importar" }}
                 </button>

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::form::{field_error, form_error, FieldError, FormError};
+use crate::components::form::{field_error, form_error, Field, FormError};
 use crate::components::import_progress::{watch_import, ImportProgress};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
@@ -35,8 +35,7 @@ pub fn IxcPage() -> impl IntoView {
                 <Loaded resource=settings let:s>
                     {view! {
                         <ActionForm action=save attr:class="form">
-                            <div class="field">
-                                <label for="ixc-url">"URL do IXC"</label>
+                            <Field id="ixc-url" label="URL do IXC" error=field_error(value, "url")>
                                 <input
                                     type="text"
                                     id="ixc-url"
@@ -45,10 +44,12 @@ pub fn IxcPage() -> impl IntoView {
                                     placeholder="https://ixc.seuprovedor.com.br"
                                     required
                                 />
-                                <FieldError message=field_error(value, "url") id="ixc-url-error" />
-                            </div>
-                            <div class="field">
-                                <label for="ixc-user">"Id do usuário do webservice"</label>
+                            </Field>
+                            <Field
+                                id="ixc-user"
+                                label="Id do usuário do webservice"
+                                error=field_error(value, "user_id")
+                            >
                                 <input
                                     type="text"
                                     id="ixc-user"
@@ -57,13 +58,8 @@ pub fn IxcPage() -> impl IntoView {
                                     value=s.user_id
                                     required
                                 />
-                                <FieldError
-                                    message=field_error(value, "user_id")
-                                    id="ixc-user-error"
-                                />
-                            </div>
-                            <div class="field">
-                                <label for="ixc-token">"Token"</label>
+                            </Field>
+                            <Field id="ixc-token" label="Token" error=field_error(value, "token")>
                                 <input
                                     type="password"
                                     id="ixc-token"
@@ -75,11 +71,7 @@ pub fn IxcPage() -> impl IntoView {
                                         "Token do webservice"
                                     }
                                 />
-                                <FieldError
-                                    message=field_error(value, "token")
-                                    id="ixc-token-error"
-                                />
-                            </div>
+                            </Field>
                             <FormError message=form_error(value) />
                             <Show when=move || matches!(value.get(), Some(Ok(())))>
                                 <div class="alert alert-success" role="status">

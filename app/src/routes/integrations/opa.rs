@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::form::{field_error, form_error, FieldError, FormError};
+use crate::components::form::{field_error, form_error, Field, FormError};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
@@ -64,8 +64,7 @@ pub fn OpaPage() -> impl IntoView {
                                 }
                             })}
                         <ActionForm action=save attr:class="form">
-                            <div class="field">
-                                <label for="opa-url">"URL da API"</label>
+                            <Field id="opa-url" label="URL da API" error=field_error(value, "url")>
                                 <input
                                     type="text"
                                     id="opa-url"
@@ -73,10 +72,8 @@ pub fn OpaPage() -> impl IntoView {
                                     value=s.url.clone()
                                     placeholder="https://seudominio.com.br/api/v1"
                                 />
-                                <FieldError message=field_error(value, "url") id="opa-url-error" />
-                            </div>
-                            <div class="field">
-                                <label for="opa-token">"Token"</label>
+                            </Field>
+                            <Field id="opa-token" label="Token" error=field_error(value, "token")>
                                 <input
                                     type="password"
                                     id="opa-token"
@@ -88,11 +85,7 @@ pub fn OpaPage() -> impl IntoView {
                                         "Token da API"
                                     }
                                 />
-                                <FieldError
-                                    message=field_error(value, "token")
-                                    id="opa-token-error"
-                                />
-                            </div>
+                            </Field>
                             <p class="muted">"Deixe a URL em branco para usar o sandbox."</p>
                             <FormError message=form_error(value) />
                             <Show when=move || matches!(value.get(), Some(Ok(())))>

@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 
-use crate::components::form::{field_error, FieldError};
+use crate::components::form::{field_error, Field, FieldError};
 use crate::components::layout::PageHeader;
 use crate::components::time::today_in;
 use crate::domain::template::{
@@ -102,14 +102,12 @@ pub fn MessageEditorPage() -> impl IntoView {
         <div class="editor">
             <section class="card">
                 <div class="form">
-                    <div class="field">
-                        <label for="kind">"Tipo comunicação"</label>
+                    <Field id="kind" label="Tipo comunicação">
                         <select id="kind" disabled>
                             <option>"WhatsApp"</option>
                         </select>
-                    </div>
-                    <div class="field">
-                        <label for="description">"Descrição"</label>
+                    </Field>
+                    <Field id="description" label="Descrição">
                         <input
                             type="text"
                             id="description"
@@ -118,7 +116,7 @@ pub fn MessageEditorPage() -> impl IntoView {
                             on:input=move |ev| description.set(event_target_value(&ev))
                         />
                         <FieldError message=field_error(value, "description") />
-                    </div>
+                    </Field>
                     <ChannelPicker
                         channel
                         on_pick=Callback::new(move |c: ChannelView| {
@@ -130,15 +128,14 @@ pub fn MessageEditorPage() -> impl IntoView {
                     <FieldError message=field_error(value, "channel_id") />
                     <TemplatePicker channel on_pick=Callback::new(choose_template) />
                     <FieldError message=field_error(value, "template_id") />
-                    <div class="field">
-                        <label for="template-text">"Texto do template"</label>
+                    <Field id="template-text" label="Texto do template">
                         <textarea
                             id="template-text"
                             readonly
                             rows="4"
                             prop:value=move || template.get().map(|t| t.text).unwrap_or_default()
                         ></textarea>
-                    </div>
+                    </Field>
                     <VariablesField template mapping error=field_error(value, "variables") />
                     <Show when=move || form_error().is_some()>
                         <div class="alert alert-error" role="alert">

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::form::Field;
+
 use crate::domain::template::{sample_client, ClientFields};
 use crate::functions::messages::{opa_channels, opa_templates, preview_clients};
 use crate::models::message::TemplateView;
@@ -16,8 +18,7 @@ pub(super) fn ChannelPicker(
     let open = RwSignal::new(false);
     let load = Action::new(|_: &()| opa_channels());
     view! {
-        <div class="field">
-            <label for="channel">"Canal comunicação"</label>
+        <Field id="channel" label="Canal comunicação">
             <div class="password-input">
                 <input
                     type="text"
@@ -37,7 +38,7 @@ pub(super) fn ChannelPicker(
                     "Buscar canais"
                 </button>
             </div>
-        </div>
+        </Field>
         <Show when=move || open.get()>
             <div class="modal-backdrop">
                 <div
@@ -116,8 +117,7 @@ pub(super) fn TemplatePicker(
     let load = Action::new(|channel_id: &String| opa_templates(channel_id.clone()));
     let current = RwSignal::new(String::new());
     view! {
-        <div class="field">
-            <label for="template">"Template"</label>
+        <Field id="template" label="Template">
             <div class="password-input">
                 <input
                     type="text"
@@ -141,7 +141,7 @@ pub(super) fn TemplatePicker(
                     "Buscar template"
                 </button>
             </div>
-        </div>
+        </Field>
         <Show when=move || open.get()>
             <div class="modal-backdrop">
                 <div
@@ -231,8 +231,7 @@ pub(super) fn PreviewClientPicker(
 ) -> impl IntoView {
     let search = Action::new(|text: &String| preview_clients(text.clone()));
     view! {
-        <div class="field">
-            <label for="preview-client">"Cliente da pré-visualização"</label>
+        <Field id="preview-client" label="Cliente da pré-visualização">
             <input
                 type="search"
                 id="preview-client"
@@ -282,6 +281,6 @@ pub(super) fn PreviewClientPicker(
                         }
                     })
             }}
-        </div>
+        </Field>
     }
 }
