@@ -55,11 +55,6 @@ fn ParamsForm(
             .parse::<u32>()
             .unwrap_or(u32::MAX)
     };
-    let test = Action::new(|(client, phone): &(String, String)| {
-        send_test_message(client.clone(), phone.clone())
-    });
-    let test_client = RwSignal::new(String::new());
-    let test_phone = RwSignal::new(String::new());
 
     view! {
         <div class="grid-2">
@@ -67,57 +62,7 @@ fn ParamsForm(
                 <h2>"Mensagens para clientes aniversariantes"</h2>
                 <div class="form">
                     <Field id="message_id" label="Mensagem omnichannel">
-                        <Transition fallback=|| {
-                            view! { <p class="muted">"Carregando mensagens…"</p> }
-                        }>
-                            {move || {
-                                messages
-                                    .get()
-                                    .map(|r| match r {
-                                        Err(e) => {
-                                            view! { <p class="field-error">{e.to_string()}</p> }
-                                                .into_any()
-                                        }
-                                        Ok(list) => {
-                                            view! {
-                                                <select
-                                                    id="message_id"
-                                                    on:change=move |ev| {
-                                                        let v = event_target_value(&ev);
-                                                        params
-                                                            .update(|p| p.message_id = (!v.is_empty()).then_some(v));
-                                                    }
-                                                >
-                                                    <option
-                                                        value=""
-                                                        selected=move || params.with(|p| p.message_id.is_none())
-                                                    >
-                                                        "Nenhuma (não enviar)"
-                                                    </option>
-                                                    {list
-                                                        .into_iter()
-                                                        .map(|m| {
-                                                            let id = m.id.clone();
-                                                            view! {
-                                                                <option
-                                                                    value=m.id.clone()
-                                                                    selected=move || {
-                                                                        params
-                                                                            .with(|p| p.message_id.as_deref() == Some(id.as_str()))
-                                                                    }
-                                                                >
-                                                                    {m.description}
-                                                                </option>
-                                                            }
-                                                        })
-                                                        .collect_view()}
-                                                </select>
-                                            }
-                                                .into_any()
-                                        }
-                                    })
-                            }}
-                        </Transition>
+                        <MessageChoice params messages />
                         <FieldError message=error("message_id") />
                     </Field>
                     <fieldset class="field">
@@ -271,67 +216,138 @@ fn ParamsForm(
                     </button>
                 </div>
             </section>
-            <section class="card">
-                <h2>"Enviar teste"</h2>
-                <p class="muted">
-                    "Envia a mensagem de aniversário salva, como o cliente a receberia, para o número informado."
-                </p>
-                <div class="form">
-                    <Field id="test-client" label="Id do cliente (vazio: cliente de exemplo)">
-                        <input
-                            type="text"
-                            id="test-client"
-                            on:input=move |ev| test_client.set(event_target_value(&ev))
-                        />
-                        <FieldError message=field_error(test.value(), "client_id") />
-                    </Field>
-                    <Field id="test-phone" label="Enviar para (WhatsApp)">
-                        <input
-                            type="tel"
-                            id="test-phone"
-                            placeholder="(11) 98765-4321"
-                            on:input=move |ev| test_phone.set(event_target_value(&ev))
-                        />
-                        <FieldError message=field_error(test.value(), "phone") />
-                        <FieldError message=field_error(test.value(), "message_id") />
-                    </Field>
-                    <button
-                        type="button"
-                        class="btn btn-secondary"
-                        disabled=move || test.pending().get()
-                        on:click=move |_| {
-                            test.dispatch((test_client.get(), test_phone.get()));
-                        }
-                    >
-                        {move || if test.pending().get() { "Enviando…" } else { "Enviar teste" }}
-                    </button>
-                    {move || {
-                        test.value()
-                            .get()
-                            .map(|r| match r {
-                                Ok((id, text)) => {
-                                    view! {
-                                        <div class="alert alert-success" role="status">
-                                            {format!("Enviada pelo Opa! Suite (id {id}):")}
-                                            <br />
-                                            {text}
-                                        </div>
-                                    }
-                                        .into_any()
-                                }
-                                Err(e) if !e.is_field() => {
-                                    view! {
-                                        <div class="alert alert-error" role="alert">
-                                            {e.to_string()}
-                                        </div>
-                                    }
-                                        .into_any()
-                                }
-                                Err(_) => ().into_any(),
-                            })
-                    }}
-                </div>
-            </section>
+            <SendTest />
         </div>
+    }
+}
+
+/// *Enviar teste*: the saved birthday message, as a client would get it, to a given number.
+#[component]
+fn SendTest() -> impl IntoView {
+    let test = Action::new(|(client, phone): &(String, String)| {
+        send_test_message(client.clone(), phone.clone())
+    });
+    let test_client = RwSignal::new(String::new());
+    let test_phone = RwSignal::new(String::new());
+    view! {
+        <section class="card">
+            <h2>"Enviar teste"</h2>
+            <p class="muted">
+                "Envia a mensagem de aniversário salva, como o cliente a receberia, para o número informado."
+            </p>
+            <div class="form">
+                <Field id="test-client" label="Id do cliente (vazio: cliente de exemplo)">
+                    <input
+                        type="text"
+                        id="test-client"
+                        on:input=move |ev| test_client.set(event_target_value(&ev))
+                    />
+                    <FieldError message=field_error(test.value(), "client_id") />
+                </Field>
+                <Field id="test-phone" label="Enviar para (WhatsApp)">
+                    <input
+                        type="tel"
+                        id="test-phone"
+                        placeholder="(11) 98765-4321"
+                        on:input=move |ev| test_phone.set(event_target_value(&ev))
+                    />
+                    <FieldError message=field_error(test.value(), "phone") />
+                    <FieldError message=field_error(test.value(), "message_id") />
+                </Field>
+                <button
+                    type="button"
+                    class="btn btn-secondary"
+                    disabled=move || test.pending().get()
+                    on:click=move |_| {
+                        test.dispatch((test_client.get(), test_phone.get()));
+                    }
+                >
+                    {move || if test.pending().get() { "Enviando…" } else { "Enviar teste" }}
+                </button>
+                {move || {
+                    test.value()
+                        .get()
+                        .map(|r| match r {
+                            Ok((id, text)) => {
+                                view! {
+                                    <div class="alert alert-success" role="status">
+                                        {format!("Enviada pelo Opa! Suite (id {id}):")}
+                                        <br />
+                                        {text}
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                            Err(e) if !e.is_field() => {
+                                view! {
+                                    <div class="alert alert-error" role="alert">
+                                        {e.to_string()}
+                                    </div>
+                                }
+                                    .into_any()
+                            }
+                            Err(_) => ().into_any(),
+                        })
+                }}
+            </div>
+        </section>
+    }
+}
+
+/// *Mensagem omnichannel*: which saved message the routine sends.
+#[component]
+fn MessageChoice(
+    params: RwSignal<BirthdayParams>,
+    messages: Resource<Result<Vec<crate::models::message::OmniMessage>, crate::error::AppError>>,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=|| {
+            view! { <p class="muted">"Carregando mensagens…"</p> }
+        }>
+            {move || {
+                messages
+                    .get()
+                    .map(|r| match r {
+                        Err(e) => view! { <p class="field-error">{e.to_string()}</p> }.into_any(),
+                        Ok(list) => {
+                            view! {
+                                <select
+                                    id="message_id"
+                                    on:change=move |ev| {
+                                        let v = event_target_value(&ev);
+                                        params
+                                            .update(|p| p.message_id = (!v.is_empty()).then_some(v));
+                                    }
+                                >
+                                    <option
+                                        value=""
+                                        selected=move || params.with(|p| p.message_id.is_none())
+                                    >
+                                        "Nenhuma (não enviar)"
+                                    </option>
+                                    {list
+                                        .into_iter()
+                                        .map(|m| {
+                                            let id = m.id.clone();
+                                            view! {
+                                                <option
+                                                    value=m.id.clone()
+                                                    selected=move || {
+                                                        params
+                                                            .with(|p| p.message_id.as_deref() == Some(id.as_str()))
+                                                    }
+                                                >
+                                                    {m.description}
+                                                </option>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </select>
+                            }
+                                .into_any()
+                        }
+                    })
+            }}
+        </Transition>
     }
 }
