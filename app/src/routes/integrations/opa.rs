@@ -167,83 +167,74 @@ pub fn OpaPage() -> impl IntoView {
                 {s
                     .sandbox
                     .then(|| {
-                        view! {
-                            <section class="card">
-                                <h2>"Caixa de saída do sandbox"</h2>
-                                <Transition fallback=|| ()>
-                                    {move || {
-                                        outbox
-                                            .get()
-                                            .map(|r| match r {
-                                                Err(e) => {
-                                                    view! {
-                                                        <div class="alert alert-error" role="alert">
-                                                            {e.to_string()}
-                                                        </div>
-                                                    }
-                                                        .into_any()
-                                                }
-                                                Ok(p) if p.total == 0 => {
-                                                    view! {
-                                                        <p class="muted">
-                                                            "Nenhuma mensagem recebida pelo sandbox."
-                                                        </p>
-                                                    }
-                                                        .into_any()
-                                                }
-                                                Ok(p) => {
-                                                    view! {
-                                                        <p class="muted">
-                                                            {format!(
-                                                                "As {} mensagens mais recentes (o sandbox guarda até {SANDBOX_KEEPS}).",
-                                                                p.total,
-                                                            )}
-                                                        </p>
-                                                        <table
-                                                            class="table"
-                                                            aria-label="Caixa de saída do sandbox"
-                                                        >
-                                                            <thead>
-                                                                <tr>
-                                                                    <th>"Quando"</th>
-                                                                    <th>"Para"</th>
-                                                                    <th>"Canal"</th>
-                                                                    <th>"Mensagem"</th>
-                                                                </tr>
-                                                            </thead>
-                                                            <tbody>
-                                                                {p
-                                                                    .items
-                                                                    .into_iter()
-                                                                    .map(|m| {
-                                                                        view! {
-                                                                            <tr>
-                                                                                <td>{format_time(m.at, &p.time_zone)}</td>
-                                                                                <td>{m.phone}</td>
-                                                                                <td>{m.channel}</td>
-                                                                                <td>{m.text}</td>
-                                                                            </tr>
-                                                                        }
-                                                                    })
-                                                                    .collect_view()}
-                                                            </tbody>
-                                                        </table>
-                                                        <Pager
-                                                            page=outbox_page()
-                                                            pages=p.total.div_ceil(OUTBOX_PAGE)
-                                                            link=|n| format!("/integracoes/opa?saida={n}")
-                                                        />
-                                                    }
-                                                        .into_any()
-                                                }
-                                            })
-                                    }}
-                                </Transition>
-                            </section>
-                        }
+                        view! { <SandboxOutbox outbox page=Signal::derive(outbox_page) /> }
                     })}
             }
                 .into_any()}
         </Loaded>
+    }
+}
+
+/// *Caixa de saída do sandbox*: what the built-in sandbox received, newest first, paged.
+#[component]
+fn SandboxOutbox(
+    outbox: Resource<Result<crate::models::opa::OutboxPage, crate::error::AppError>>,
+    /// The page shown (from the URL).
+    page: Signal<usize>,
+) -> impl IntoView {
+    view! {
+        <section class="card">
+            <h2>"Caixa de saída do sandbox"</h2>
+            <Loaded resource=outbox let:loaded>
+                {match loaded {
+                    p if p.total == 0 => {
+                        view! { <p class="muted">"Nenhuma mensagem recebida pelo sandbox."</p> }
+                            .into_any()
+                    }
+                    p => {
+                        view! {
+                            <p class="muted">
+                                {format!(
+                                    "As {} mensagens mais recentes (o sandbox guarda até {SANDBOX_KEEPS}).",
+                                    p.total,
+                                )}
+                            </p>
+                            <table class="table" aria-label="Caixa de saída do sandbox">
+                                <thead>
+                                    <tr>
+                                        <th>"Quando"</th>
+                                        <th>"Para"</th>
+                                        <th>"Canal"</th>
+                                        <th>"Mensagem"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {p
+                                        .items
+                                        .into_iter()
+                                        .map(|m| {
+                                            view! {
+                                                <tr>
+                                                    <td>{format_time(m.at, &p.time_zone)}</td>
+                                                    <td>{m.phone}</td>
+                                                    <td>{m.channel}</td>
+                                                    <td>{m.text}</td>
+                                                </tr>
+                                            }
+                                        })
+                                        .collect_view()}
+                                </tbody>
+                            </table>
+                            <Pager
+                                page=page.get()
+                                pages=p.total.div_ceil(OUTBOX_PAGE)
+                                link=|n| format!("/integracoes/opa?saida={n}")
+                            />
+                        }
+                            .into_any()
+                    }
+                }}
+            </Loaded>
+        </section>
     }
 }
