@@ -1,20 +1,41 @@
 //! CSV import of clients exported from IXC (`Cadastros > Clientes > Exportar`).
 //!
-//! Pure and synchronous: bytes in, records and rejected rows out. Hand-written on purpose
-//! (no `csv`/`encoding_rs`): the needs are small and every path must be panic-free on
-//! arbitrary uploads.
+//! Pure and synchronous: bytes in, records and rejected rows out; panic-free on arbitrary
+//! uploads.
 //!
 //! - Encoding: UTF-8 (BOM stripped) when valid, otherwise Windows-1252 (what Excel on a
-//!   Brazilian Windows saves).
+//!   Brazilian Windows saves), decoded by [`encoding_rs`].
+//! - Records: split by [`csv`] (RFC 4180 quoting, CRLF/LF/CR line ends, rows of any length);
+//!   the line of a record is the line it starts on.
 //! - Delimiter: `;` or `,`, whichever splits the header into more known IXC columns.
-//! - RFC 4180 quoting, CRLF/LF/CR line ends; the line of a record is the line it starts on.
 //! - A bad row never stops the good ones: it becomes a [`RejectedRow`] with a Portuguese reason.
+//!
+//! Kept by hand, small, because `csv` reads these differently (each measured by the tests
+//! failing without it):
+//!
+//! - [`quote_fixes`]: `csv` opens a quote only as the very first byte of a field, so
+//!   `;  "Ana"` came out as `"Ana"` with its quotes, and a quote that nothing closes took
+//!   the rest of the file into one field (`20;"X;…` swallowed every later row instead of
+//!   being rejected alone as `Aspas não fechadas`). One pass over the quotes of the text drops
+//!   the spaces before an opening quote and puts a space before an unclosed one, which `csv`
+//!   then reads as plain text.
+//! - [`Records`]: `csv`'s `position().line()` counts `\n` only and is taken before the line
+//!   ends a record follows, so it put a record one line early after a CRLF, on the first of
+//!   the blank lines before it, and did not count a lone CR. It is corrected from the
+//!   record's `position().byte()`.
+//! - [`is_blank`]: `csv` does not say which fields were quoted; a quoted `" "` is a value.
+//!
+//! `csv` keeps every field of the record it is reading (8 bytes each), where the hand-written
+//! reader kept only the ones it needed: a hostile 32 MB row of delimiters peaks at about
+//! 350 MB instead of 90 MB. `csv` also drops a second UTF-8 BOM right after the first.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt;
 
 use chrono::{Datelike, NaiveDate, Utc};
+use csv::ByteRecord;
+use encoding_rs::WINDOWS_1252;
 
 use crate::models::client::{ClientRecord, PersonType, RejectedRow};
 
@@ -39,7 +60,7 @@ const KNOWN_COLUMNS: [&str; 11] = [
 /// Columns without which a file cannot be imported, in the order they are reported.
 const REQUIRED_COLUMNS: [&str; 3] = ["id", "razao", "data_nascimento"];
 
-/// Header fields kept (beyond that they are only counted): bounds memory on hostile input.
+/// Header fields looked at (beyond that they are only counted).
 const MAX_HEADER_FIELDS: usize = 1_000;
 
 /// Longest excerpt of a bad value quoted back in a reason.
@@ -98,24 +119,21 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), CsvError> {
         return Ok((String::from_utf8_lossy(rest).into_owned(), "UTF-8"));
     }
     match std::str::from_utf8(bytes) {
-        Ok(s) => Ok((s.to_owned(), "UTF-8")),
-        Err(_) => Ok((bytes.iter().map(|&b| cp1252(b)).collect(), "Windows-1252")),
+        Ok(text) => Ok((text.to_owned(), "UTF-8")),
+        // Without BOM sniffing: `FF FE` at the start is two letters here, not UTF-16.
+        Err(_) => {
+            let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
+            Ok((text.into_owned(), "Windows-1252"))
+        }
     }
 }
 
-/// One Windows-1252 byte as a char (the five unassigned bytes map to their C1 controls).
+/// One Windows-1252 byte as a char, through `encoding_rs` (its table test reads this).
+#[cfg(test)]
 fn cp1252(b: u8) -> char {
-    const HIGH: [char; 32] = [
-        '\u{20AC}', '\u{0081}', '\u{201A}', '\u{0192}', '\u{201E}', '\u{2026}', '\u{2020}',
-        '\u{2021}', '\u{02C6}', '\u{2030}', '\u{0160}', '\u{2039}', '\u{0152}', '\u{008D}',
-        '\u{017D}', '\u{008F}', '\u{0090}', '\u{2018}', '\u{2019}', '\u{201C}', '\u{201D}',
-        '\u{2022}', '\u{2013}', '\u{2014}', '\u{02DC}', '\u{2122}', '\u{0161}', '\u{203A}',
-        '\u{0153}', '\u{009D}', '\u{017E}', '\u{0178}',
-    ];
-    match b {
-        0x80..=0x9F => HIGH[usize::from(b - 0x80)],
-        _ => char::from(b),
-    }
+    let byte = [b];
+    let (text, _) = WINDOWS_1252.decode_without_bom_handling(&byte);
+    text.chars().next().unwrap_or(char::REPLACEMENT_CHARACTER)
 }
 
 /// A birth date, `YYYY-MM-DD` (optionally followed by ` HH:MM[:SS]`) or `DD/MM/YYYY`.
@@ -194,44 +212,39 @@ pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, CsvError> {
     if text.trim().is_empty() {
         return Err(CsvError::Empty);
     }
-    let last_odd_run = last_odd_quote_run(&text);
-    let delim = detect_delimiter(&text, last_odd_run);
+    let (delim, fixed, unclosed) = detect_delimiter(&text);
 
-    let mut tokens = Tokenizer::new(&text, delim, last_odd_run, MAX_HEADER_FIELDS);
-    let header = tokens.next_record().ok_or(CsvError::Empty)?;
-    let cols = Columns::from_header(&header.fields)?;
-    tokens.max_fields = cols.total.max(cols.needed);
+    let mut rows = Records::new(&fixed, delim);
+    let mut rec = ByteRecord::new();
+    rows.next(&mut rec).ok_or(CsvError::Empty)?;
+    let cols = Columns::from_header(&rec)?;
 
     let mut accepted: Vec<(usize, String, ClientRecord)> = Vec::new();
     let mut rejected = Vec::new();
-    let mut rows = 0usize;
-    while let Some(rec) = tokens.next_record() {
-        rows += 1;
-        if rows > MAX_ROWS {
-            if rows == MAX_ROWS + 1 {
+    let mut count = 0usize;
+    while let Some(row) = rows.next(&mut rec) {
+        count += 1;
+        if count > MAX_ROWS {
+            if count == MAX_ROWS + 1 {
                 // Only counting from here on: free what is no longer needed.
                 accepted = Vec::new();
                 rejected = Vec::new();
-                tokens.max_fields = 0;
             }
             continue;
         }
-        let raw_id = rec
-            .fields
-            .get(cols.id)
-            .map(|s| s.trim().to_owned())
-            .unwrap_or_default();
-        match to_record(&rec, &cols) {
-            Ok(r) => accepted.push((rec.line, raw_id, r)),
+        let raw_id = field(&rec, cols.id).trim().to_owned();
+        let unclosed_quote = unclosed.is_some_and(|u| row.bytes.contains(&u));
+        match to_record(&rec, unclosed_quote, &cols) {
+            Ok(r) => accepted.push((row.line, raw_id, r)),
             Err(reason) => rejected.push(RejectedRow {
-                line: rec.line,
+                line: row.line,
                 external_id: raw_id,
                 reason,
             }),
         }
     }
-    if rows > MAX_ROWS {
-        return Err(CsvError::TooManyRows(rows));
+    if count > MAX_ROWS {
+        return Err(CsvError::TooManyRows(count));
     }
 
     // A repeated id: the last good row wins, the earlier ones are reported.
@@ -274,7 +287,7 @@ struct Columns {
     email: Option<usize>,
     cidade: Option<usize>,
     uf: Option<usize>,
-    /// Fields in the header.
+    /// Fields in the header (at most [`MAX_HEADER_FIELDS`]).
     total: usize,
     /// Fields a row needs to reach every required column.
     needed: usize,
@@ -299,8 +312,8 @@ impl Columns {
         }
     }
 
-    fn from_header(fields: &[Cow<'_, str>]) -> Result<Self, CsvError> {
-        let names: Vec<String> = fields.iter().map(|f| column_name(f)).collect();
+    fn from_header(header: &ByteRecord) -> Result<Self, CsvError> {
+        let names = column_names(header);
         let find = |name: &str| names.iter().position(|n| n == name);
         let missing: Vec<String> = REQUIRED_COLUMNS
             .iter()
@@ -330,18 +343,23 @@ impl Columns {
     }
 }
 
-fn column_name(field: &str) -> String {
-    field.trim().to_lowercase()
+/// The header's first [`MAX_HEADER_FIELDS`] fields as column names.
+fn column_names(header: &ByteRecord) -> Vec<String> {
+    (0..header.len().min(MAX_HEADER_FIELDS))
+        .map(|i| field(header, i).trim().to_lowercase())
+        .collect()
 }
 
-/// `;` unless `,` splits the first record into more known columns.
-fn detect_delimiter(text: &str, last_odd_run: Option<usize>) -> u8 {
-    let known = |delim: u8| {
-        let mut t = Tokenizer::new(text, delim, last_odd_run, MAX_HEADER_FIELDS);
-        let Some(rec) = t.next_record() else {
+/// `;` unless `,` splits the first record into more known columns; with the text as `csv`
+/// must read it for that delimiter and its unclosed quote (see [`quote_fixes`]).
+fn detect_delimiter(text: &str) -> (u8, Cow<'_, str>, Option<usize>) {
+    let last_odd_run = last_odd_quote_run(text);
+    let known = |fixed: &str, delim: u8| {
+        let mut rec = ByteRecord::new();
+        if Records::new(fixed, delim).next(&mut rec).is_none() {
             return 0;
-        };
-        let mut names: Vec<String> = rec.fields.iter().map(|f| column_name(f)).collect();
+        }
+        let mut names = column_names(&rec);
         names.sort();
         names.dedup();
         names
@@ -349,29 +367,35 @@ fn detect_delimiter(text: &str, last_odd_run: Option<usize>) -> u8 {
             .filter(|n| KNOWN_COLUMNS.contains(&n.as_str()))
             .count()
     };
-    if known(b',') > known(b';') {
-        b','
-    } else {
-        b';'
+    let (semi, semi_unclosed) = quote_fixes(text, b';', last_odd_run);
+    let semi_known = known(&semi, b';');
+    // Every known column under `;` already: `,` cannot do better, spare its pass.
+    if semi_known < KNOWN_COLUMNS.len() {
+        let (comma, comma_unclosed) = quote_fixes(text, b',', last_odd_run);
+        if known(&comma, b',') > semi_known {
+            return (b',', comma, comma_unclosed);
+        }
     }
+    (b';', semi, semi_unclosed)
 }
 
 /// One row into a record, or the Portuguese reason it cannot be imported.
-fn to_record(rec: &RawRecord<'_>, cols: &Columns) -> Result<ClientRecord, String> {
-    if rec.unclosed_quote {
+fn to_record(
+    rec: &ByteRecord,
+    unclosed_quote: bool,
+    cols: &Columns,
+) -> Result<ClientRecord, String> {
+    if unclosed_quote {
         return Err("Aspas não fechadas".to_owned());
     }
-    if rec.count < cols.needed {
+    if rec.len() < cols.needed {
         return Err(format!(
             "Linha com {} colunas; esperado {}",
-            rec.count, cols.total
+            rec.len(),
+            cols.total
         ));
     }
-    let get = |i: Option<usize>| -> &str {
-        i.and_then(|i| rec.fields.get(i))
-            .map(|s| s.trim())
-            .unwrap_or("")
-    };
+    let get = |i: Option<usize>| i.map_or("", |i| field(rec, i).trim());
     record_from_fields(|column| get(cols.index_of(column)))
 }
 
@@ -455,211 +479,221 @@ fn thousands(n: usize) -> String {
 ///
 /// Inside a quoted field `""` is a literal quote, so the field closes at the first odd run
 /// after its opening run: an opening quote with no odd run after it never closes. Knowing
-/// that up front lets the tokenizer treat such a quote as a one-line error instead of
-/// swallowing the rest of the file.
+/// that up front lets [`quote_fixes`] make such a quote a one-line error instead of letting
+/// it swallow the rest of the file.
 fn last_odd_quote_run(text: &str) -> Option<usize> {
-    let b = text.as_bytes();
     let mut last = None;
     let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'"' {
-            let start = i;
-            while i < b.len() && b[i] == b'"' {
-                i += 1;
-            }
-            if (i - start) % 2 == 1 {
-                last = Some(start);
-            }
-        } else {
-            i += 1;
+    while let Some(start) = find_quote(text, i) {
+        let run = quote_run(text, start);
+        if run % 2 == 1 {
+            last = Some(start);
         }
+        i = start + run;
     }
     last
 }
 
-/// One record as split by the tokenizer.
-#[derive(Debug)]
-struct RawRecord<'a> {
+/// The first `"` at or after `from`.
+fn find_quote(text: &str, from: usize) -> Option<usize> {
+    Some(from + text.get(from..)?.find('"')?)
+}
+
+/// How many `"` in a row start at `at`.
+fn quote_run(text: &str, at: usize) -> usize {
+    text.as_bytes()
+        .get(at..)
+        .map_or(0, |rest| rest.iter().take_while(|&&c| c == b'"').count())
+}
+
+/// The text as `csv` must read it to split fields the way this importer always has, and the
+/// offset (in that text) of the one quote that nothing closes, if any.
+///
+/// `csv` has no option for either: it opens a quote only as a field's first byte, and an
+/// unclosed quote runs to the end of the file. Here spaces and tabs before an opening quote
+/// are dropped, and a quote that never closes gets a space before it, so `csv` reads it as
+/// plain text up to the field end. Only quotes are visited (csv's own rules: a quote opens a
+/// field only at its start, `""` inside is a literal quote, the first lone one closes it).
+/// Line ends are never touched, and every cut falls next to an ASCII byte.
+fn quote_fixes(
+    text: &str,
+    delim: u8,
+    last_odd_run: Option<usize>,
+) -> (Cow<'_, str>, Option<usize>) {
+    let b = text.as_bytes();
+    // Copied into only once there is something to change.
+    let mut out: Option<String> = None;
+    let new_out = || String::with_capacity(text.len() + 1);
+    let mut copied = 0;
+    let mut unclosed = None;
+    let mut i = 0;
+    // Outside any quoted field from `i` on.
+    while let Some(q) = find_quote(text, i) {
+        let run = quote_run(text, q);
+        let ws = b[..q]
+            .iter()
+            .rev()
+            .take_while(|&&c| c == b' ' || c == b'\t')
+            .count();
+        let field_start = q - ws;
+        let opens = field_start == 0
+            || matches!(b[field_start - 1], c if c == delim || c == b'\n' || c == b'\r');
+        if !opens {
+            // A literal quote inside an unquoted field (`Bar "Z"`).
+            i = q + run;
+        } else if run.is_multiple_of(2) || last_odd_run.is_some_and(|last| last > q) {
+            if ws > 0 {
+                out.get_or_insert_with(new_out)
+                    .push_str(&text[copied..field_start]);
+                copied = q;
+            }
+            i = closing_quote(text, q + 1).saturating_add(1);
+        } else {
+            let out = out.get_or_insert_with(new_out);
+            out.push_str(&text[copied..q]);
+            copied = q;
+            if ws == 0 {
+                out.push(' ');
+            }
+            unclosed = Some(out.len());
+            i = q + run;
+        }
+    }
+    match out {
+        Some(mut out) => {
+            out.push_str(&text[copied..]);
+            (Cow::Owned(out), unclosed)
+        }
+        None => (Cow::Borrowed(text), None),
+    }
+}
+
+/// The quote that closes a quoted field whose content starts at `p` (`""` is a literal
+/// quote), or the end of the text.
+fn closing_quote(text: &str, mut p: usize) -> usize {
+    while let Some(k) = find_quote(text, p) {
+        if text.as_bytes().get(k + 1) != Some(&b'"') {
+            return k;
+        }
+        p = k + 2;
+    }
+    text.len()
+}
+
+/// A non-blank record's place in the text.
+struct Row {
     /// Line (1-based) where the record starts.
     line: usize,
-    /// The first `max_fields` fields; unquoted ones trimmed.
-    fields: Vec<Cow<'a, str>>,
-    /// All fields, kept or not.
-    count: usize,
-    /// A field opened a quote that nothing closes (read as plain text up to the line end).
-    unclosed_quote: bool,
+    /// Bytes from its first field to its line end, inclusive.
+    bytes: std::ops::Range<usize>,
 }
 
-enum FieldEnd {
-    Delimiter,
-    Line,
-    Eof,
-}
-
-/// RFC 4180 record splitter over the decoded text. Works on bytes: every byte it looks
-/// for is ASCII, so every cut falls on a char boundary.
-struct Tokenizer<'a> {
+/// The records of a text, as `csv` splits them, with the line each starts on (corrected:
+/// `csv` counts `\n` only, and dates a record before the line ends it skipped to reach it).
+struct Records<'a> {
+    reader: csv::Reader<&'a [u8]>,
     text: &'a str,
-    delim: u8,
-    pos: usize,
-    line: usize,
-    last_odd_run: Option<usize>,
-    /// Fields beyond this are counted, not stored.
-    max_fields: usize,
+    /// Lone CRs (line ends to us, not to `csv`) before `next_cr`.
+    lone_crs: usize,
+    /// The first `\r` not yet counted.
+    next_cr: Option<usize>,
 }
 
-impl<'a> Tokenizer<'a> {
-    fn new(text: &'a str, delim: u8, last_odd_run: Option<usize>, max_fields: usize) -> Self {
-        Tokenizer {
+impl<'a> Records<'a> {
+    fn new(text: &'a str, delim: u8) -> Self {
+        let reader = csv::ReaderBuilder::new()
+            .delimiter(delim)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(text.as_bytes());
+        Records {
+            reader,
             text,
-            delim,
-            pos: 0,
-            line: 1,
-            last_odd_run,
-            max_fields,
+            lone_crs: 0,
+            next_cr: text.find('\r'),
         }
     }
 
-    /// The next record that is not blank (every field empty), or `None` at the end.
-    fn next_record(&mut self) -> Option<RawRecord<'a>> {
-        while self.pos < self.text.len() {
-            let line = self.line;
-            let mut fields = Vec::new();
-            let mut count = 0;
-            let mut unclosed_quote = false;
-            let mut blank = true;
-            loop {
-                let (value, end, unclosed) = self.field();
-                count += 1;
-                unclosed_quote |= unclosed;
-                blank &= value.is_empty();
-                if fields.len() < self.max_fields {
-                    fields.push(value);
-                }
-                if !matches!(end, FieldEnd::Delimiter) {
-                    break;
-                }
-            }
-            if !blank {
-                return Some(RawRecord {
-                    line,
-                    fields,
-                    count,
-                    unclosed_quote,
-                });
-            }
-        }
-        None
-    }
-
-    fn is_field_end(&self, b: u8) -> bool {
-        b == self.delim || b == b'\n' || b == b'\r'
-    }
-
-    /// One field from `self.pos`, consuming its terminator.
-    fn field(&mut self) -> (Cow<'a, str>, FieldEnd, bool) {
-        let text = self.text;
-        let b = text.as_bytes();
-        let start = self.pos;
-        let mut p = start;
-        while p < b.len() && (b[p] == b' ' || b[p] == b'\t') {
-            p += 1;
-        }
-        let mut unclosed = false;
-        if p < b.len() && b[p] == b'"' {
-            let run = b[p..].iter().take_while(|&&c| c == b'"').count();
-            if run % 2 == 0 || self.last_odd_run.is_some_and(|last| last > p) {
-                return self.quoted(p + 1);
-            }
-            unclosed = true;
-        }
-        while p < b.len() && !self.is_field_end(b[p]) {
-            p += 1;
-        }
-        let value = text[start..p].trim();
-        (Cow::Borrowed(value), self.finish(p), unclosed)
-    }
-
-    /// The rest of a quoted field whose content starts at `p` (known to close).
-    fn quoted(&mut self, mut p: usize) -> (Cow<'a, str>, FieldEnd, bool) {
-        let text = self.text;
-        let b = text.as_bytes();
-        let mut value: Cow<'a, str> = Cow::Borrowed("");
-        let mut seg = p;
+    /// The next record that is not blank (see [`is_blank`]) into `rec`, or `None` at the end.
+    fn next(&mut self, rec: &mut ByteRecord) -> Option<Row> {
         loop {
-            if p >= b.len() {
-                // Unreachable when the quote is known to close; stay total anyway.
-                append(&mut value, &text[seg..]);
-                break;
+            match self.reader.read_byte_record(rec) {
+                Ok(true) => {}
+                Ok(false) => return None,
+                // Only I/O errors, none from memory; the reader stops after one anyway.
+                Err(_) => return None,
             }
-            match b[p] {
-                b'"' if b.get(p + 1) == Some(&b'"') => {
-                    append(&mut value, &text[seg..=p]);
-                    p += 2;
-                    seg = p;
-                }
-                b'"' => {
-                    append(&mut value, &text[seg..p]);
-                    p += 1;
-                    break;
-                }
-                b'\n' => {
-                    self.line += 1;
-                    p += 1;
-                }
-                b'\r' => {
-                    if b.get(p + 1) != Some(&b'\n') {
-                        self.line += 1;
-                    }
-                    p += 1;
-                }
-                _ => p += 1,
+            let (at, line) = rec
+                .position()
+                .map_or((0, 1), |p| (to_usize(p.byte()), to_usize(p.line())));
+            // `csv` places a record before the line ends it skipped to reach it.
+            let skipped = self.text.get(at..).map_or(0, |rest| {
+                rest.bytes()
+                    .take_while(|&c| c == b'\r' || c == b'\n')
+                    .count()
+            });
+            let start = at + skipped;
+            let lfs = self
+                .text
+                .as_bytes()
+                .get(at..start)
+                .map_or(0, |skipped| skipped.iter().filter(|&&c| c == b'\n').count());
+            let end = to_usize(self.reader.position().byte()).max(start);
+            let line = line + lfs + self.lone_crs_before(start);
+            if is_blank(rec, self.text.get(start..end).unwrap_or("")) {
+                continue;
             }
+            return Some(Row {
+                line,
+                bytes: start..end,
+            });
         }
-        // Lenient: text after the closing quote (`"Bia" Maria`) is kept, trailing spaces not.
-        let tail_start = p;
-        while p < b.len() && !self.is_field_end(b[p]) {
-            p += 1;
-        }
-        append(&mut value, text[tail_start..p].trim_end());
-        (value, self.finish(p), false)
     }
 
-    /// Consumes the terminator at `p` (delimiter, CRLF, LF, CR or end of text).
-    fn finish(&mut self, p: usize) -> FieldEnd {
-        let b = self.text.as_bytes();
-        match b.get(p) {
-            None => {
-                self.pos = b.len();
-                FieldEnd::Eof
+    /// Lone CRs before byte `at` (never before the last one asked): line ends here, as they
+    /// always were, but not in `csv`'s line count.
+    fn lone_crs_before(&mut self, at: usize) -> usize {
+        while let Some(cr) = self.next_cr.filter(|&cr| cr < at) {
+            if self.text.as_bytes().get(cr + 1) != Some(&b'\n') {
+                self.lone_crs += 1;
             }
-            Some(&c) if c == self.delim => {
-                self.pos = p + 1;
-                FieldEnd::Delimiter
-            }
-            Some(b'\r') if b.get(p + 1) == Some(&b'\n') => {
-                self.pos = p + 2;
-                self.line += 1;
-                FieldEnd::Line
-            }
-            Some(_) => {
-                self.pos = p + 1;
-                self.line += 1;
-                FieldEnd::Line
-            }
+            self.next_cr = self
+                .text
+                .get(cr + 1..)
+                .and_then(|rest| rest.find('\r'))
+                .map(|k| cr + 1 + k);
         }
+        self.lone_crs
     }
 }
 
-fn append<'a>(value: &mut Cow<'a, str>, s: &'a str) {
-    if s.is_empty() {
-        return;
+/// Every field empty once trimmed, except that a quoted field keeps its spaces (`" "` is a
+/// value, as it always was here; `csv` does not say which fields were quoted).
+fn is_blank(rec: &ByteRecord, raw: &str) -> bool {
+    if !(0..rec.len()).all(|i| field(rec, i).trim().is_empty()) {
+        return false;
     }
-    if value.is_empty() {
-        *value = Cow::Borrowed(s);
-    } else {
-        value.to_mut().push_str(s);
+    // No field holds a quote, so the quotes in `raw` open and close fields, in pairs.
+    let mut quotes = raw.match_indices('"').map(|(i, _)| i);
+    while let Some(open) = quotes.next() {
+        if quotes.next() != Some(open + 1) {
+            return false;
+        }
     }
+    true
+}
+
+/// Field `i` of a record, `""` past its end. Bytes, not `StringRecord`: `csv` would check
+/// every byte for UTF-8 again, and the text is UTF-8 already, cut only at ASCII bytes.
+fn field(rec: &ByteRecord, i: usize) -> &str {
+    rec.get(i)
+        .and_then(|f| std::str::from_utf8(f).ok())
+        .unwrap_or("")
+}
+
+/// A `csv` byte offset or line as an index (it fits: the text is in memory).
+fn to_usize(n: u64) -> usize {
+    usize::try_from(n).unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]
