@@ -195,8 +195,8 @@ pub async fn run_worker(
     );
     let worker = WorkerBuilder::new("parabens-imports")
         .backend(backend)
-        .enable_tracing()
         .timeout(TIMEOUT)
+        .enable_tracing()
         .data(jobs)
         .build(run_import);
     if let Err(e) = worker.run_until(signal).await {

@@ -49,12 +49,13 @@ pub async fn run(
     .make_backoff();
     let worker = WorkerBuilder::new("parabens-executor")
         .backend(backend)
-        .enable_tracing()
         .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff))
         .layer(AttemptLogLayer {
             state: state.clone(),
         })
         .timeout(TIMEOUT)
+        // Innermost, as apalis asks: its spans then see each attempt and its timeout.
+        .enable_tracing()
         .data(state)
         .build(execute);
     if let Err(e) = worker.run_until(signal).await {
