@@ -39,70 +39,51 @@ pub(super) fn ChannelPicker(
                 </button>
             </div>
         </Field>
-        <Show when=move || open.get()>
-            <div class="modal-backdrop">
-                <div
-                    class="modal card"
-                    role="dialog"
-                    aria-modal="true"
-                    aria-label="Canais de comunicação"
-                >
-                    <h2>"Canais de WhatsApp ativos"</h2>
-                    {move || match (load.pending().get(), load.value().get()) {
-                        (true, _) | (_, None) => {
-                            view! { <p class="muted">"Carregando canais do Opa! Suite…"</p> }
-                                .into_any()
-                        }
-                        (_, Some(Err(e))) => {
-                            view! {
-                                <div class="alert alert-error" role="alert">
-                                    {e.to_string()}
-                                </div>
-                            }
-                                .into_any()
-                        }
-                        (_, Some(Ok(list))) if list.is_empty() => {
-                            view! { <p class="muted">"Nenhum canal de WhatsApp ativo."</p> }
-                                .into_any()
-                        }
-                        (_, Some(Ok(list))) => {
-                            view! {
-                                <ul class="pick-list">
-                                    {list
-                                        .into_iter()
-                                        .map(|c| {
-                                            let name = c.name.clone();
-                                            view! {
-                                                <li>
-                                                    <button
-                                                        type="button"
-                                                        class="btn btn-ghost"
-                                                        on:click=move |_| {
-                                                            on_pick.run(c.clone());
-                                                            open.set(false);
-                                                        }
-                                                    >
-                                                        {name}
-                                                    </button>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
-                        }
-                    }}
-                    <button
-                        type="button"
-                        class="btn btn-secondary"
-                        on:click=move |_| open.set(false)
-                    >
-                        "Fechar"
-                    </button>
-                </div>
-            </div>
-        </Show>
+        <PickDialog open label="Canais de comunicação" title="Canais de WhatsApp ativos">
+            {move || match (load.pending().get(), load.value().get()) {
+                (true, _) | (_, None) => {
+                    view! { <p class="muted">"Carregando canais do Opa! Suite…"</p> }.into_any()
+                }
+                (_, Some(Err(e))) => {
+                    view! {
+                        <div class="alert alert-error" role="alert">
+                            {e.to_string()}
+                        </div>
+                    }
+                        .into_any()
+                }
+                (_, Some(Ok(list))) if list.is_empty() => {
+                    view! { <p class="muted">"Nenhum canal de WhatsApp ativo."</p> }.into_any()
+                }
+                (_, Some(Ok(list))) => {
+                    view! {
+                        <ul class="pick-list">
+                            {list
+                                .into_iter()
+                                .map(|c| {
+                                    let name = c.name.clone();
+                                    view! {
+                                        <li>
+                                            <button
+                                                type="button"
+                                                class="btn btn-ghost"
+                                                on:click=move |_| {
+                                                    on_pick.run(c.clone());
+                                                    open.set(false);
+                                                }
+                                            >
+                                                {name}
+                                            </button>
+                                        </li>
+                                    }
+                                })
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }
+            }}
+        </PickDialog>
     }
 }
 
@@ -142,85 +123,68 @@ pub(super) fn TemplatePicker(
                 </button>
             </div>
         </Field>
-        <Show when=move || open.get()>
-            <div class="modal-backdrop">
-                <div
-                    class="modal card"
-                    role="dialog"
-                    aria-modal="true"
-                    aria-label="Templates do canal"
-                >
-                    <h2>"Templates do canal"</h2>
-                    <input
-                        type="search"
-                        aria-label="Buscar template"
-                        placeholder="Buscar por nome ou texto"
-                        on:input=move |ev| search.set(event_target_value(&ev).to_lowercase())
-                    />
-                    {move || match (load.pending().get(), load.value().get()) {
-                        (true, _) | (_, None) => {
-                            view! { <p class="muted">"Carregando templates…"</p> }.into_any()
-                        }
-                        (_, Some(Err(e))) => {
-                            view! {
-                                <div class="alert alert-error" role="alert">
-                                    {e.to_string()}
-                                </div>
-                            }
-                                .into_any()
-                        }
-                        (_, Some(Ok(list))) => {
-                            let q = search.get();
-                            let shown: Vec<_> = list
+        <PickDialog open label="Templates do canal" title="Templates do canal">
+            <input
+                type="search"
+                aria-label="Buscar template"
+                placeholder="Buscar por nome ou texto"
+                on:input=move |ev| search.set(event_target_value(&ev).to_lowercase())
+            />
+            {move || match (load.pending().get(), load.value().get()) {
+                (true, _) | (_, None) => {
+                    view! { <p class="muted">"Carregando templates…"</p> }.into_any()
+                }
+                (_, Some(Err(e))) => {
+                    view! {
+                        <div class="alert alert-error" role="alert">
+                            {e.to_string()}
+                        </div>
+                    }
+                        .into_any()
+                }
+                (_, Some(Ok(list))) => {
+                    let q = search.get();
+                    let shown: Vec<_> = list
+                        .into_iter()
+                        .filter(|t| {
+                            q.is_empty() || t.name.to_lowercase().contains(&q)
+                                || t.text.to_lowercase().contains(&q)
+                        })
+                        .collect();
+                    if shown.is_empty() {
+                        return view! { <p class="muted">"Nenhum template encontrado."</p> }
+                            .into_any();
+                    }
+                    view! {
+                        <ul class="pick-list">
+                            {shown
                                 .into_iter()
-                                .filter(|t| {
-                                    q.is_empty() || t.name.to_lowercase().contains(&q)
-                                        || t.text.to_lowercase().contains(&q)
+                                .map(|t| {
+                                    let (name, text) = (t.name.clone(), t.text.clone());
+                                    view! {
+                                        <li>
+                                            <button
+                                                type="button"
+                                                class="btn btn-ghost"
+                                                on:click=move |_| {
+                                                    current.set(t.name.clone());
+                                                    on_pick.run(t.clone());
+                                                    open.set(false);
+                                                }
+                                            >
+                                                {name}
+                                            </button>
+                                            <p class="muted">{text}</p>
+                                        </li>
+                                    }
                                 })
-                                .collect();
-                            if shown.is_empty() {
-                                return view! { <p class="muted">"Nenhum template encontrado."</p> }
-                                    .into_any();
-                            }
-                            view! {
-                                <ul class="pick-list">
-                                    {shown
-                                        .into_iter()
-                                        .map(|t| {
-                                            let (name, text) = (t.name.clone(), t.text.clone());
-                                            view! {
-                                                <li>
-                                                    <button
-                                                        type="button"
-                                                        class="btn btn-ghost"
-                                                        on:click=move |_| {
-                                                            current.set(t.name.clone());
-                                                            on_pick.run(t.clone());
-                                                            open.set(false);
-                                                        }
-                                                    >
-                                                        {name}
-                                                    </button>
-                                                    <p class="muted">{text}</p>
-                                                </li>
-                                            }
-                                        })
-                                        .collect_view()}
-                                </ul>
-                            }
-                                .into_any()
-                        }
-                    }}
-                    <button
-                        type="button"
-                        class="btn btn-secondary"
-                        on:click=move |_| open.set(false)
-                    >
-                        "Fechar"
-                    </button>
-                </div>
-            </div>
-        </Show>
+                                .collect_view()}
+                        </ul>
+                    }
+                        .into_any()
+                }
+            }}
+        </PickDialog>
     }
 }
 
@@ -282,5 +246,33 @@ pub(super) fn PreviewClientPicker(
                     })
             }}
         </Field>
+    }
+}
+
+/// The dialog a picker opens: its title, the choices (children) and *Fechar*.
+#[component]
+fn PickDialog(
+    open: RwSignal<bool>,
+    /// For screen readers.
+    label: &'static str,
+    title: &'static str,
+    children: ChildrenFn,
+) -> impl IntoView {
+    view! {
+        <Show when=move || open.get()>
+            <div class="modal-backdrop">
+                <div class="modal card" role="dialog" aria-modal="true" aria-label=label>
+                    <h2>{title}</h2>
+                    {children()}
+                    <button
+                        type="button"
+                        class="btn btn-secondary"
+                        on:click=move |_| open.set(false)
+                    >
+                        "Fechar"
+                    </button>
+                </div>
+            </div>
+        </Show>
     }
 }
