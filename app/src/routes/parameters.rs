@@ -61,9 +61,8 @@ fn ParamsForm(
             <section class="card">
                 <h2>"Mensagens para clientes aniversariantes"</h2>
                 <div class="form">
-                    <Field id="message_id" label="Mensagem omnichannel">
+                    <Field id="message_id" label="Mensagem omnichannel" error=error("message_id")>
                         <MessageChoice params messages />
-                        <FieldError message=error("message_id") />
                     </Field>
                     <fieldset class="field">
                         <legend>"Enviar mensagens para"</legend>
@@ -87,7 +86,7 @@ fn ParamsForm(
                         </label>
                         <p class="muted">"Somente pessoas físicas recebem."</p>
                     </fieldset>
-                    <Field id="time_zone" label="Fuso horário">
+                    <Field id="time_zone" label="Fuso horário" error=error("time_zone")>
                         <select
                             id="time_zone"
                             on:change=move |ev| {
@@ -108,7 +107,6 @@ fn ParamsForm(
                                 })
                                 .collect_view()}
                         </select>
-                        <FieldError message=error("time_zone") />
                     </Field>
                     <div class="field">
                         <label for="leap">
@@ -145,7 +143,11 @@ fn ParamsForm(
                             </option>
                         </select>
                     </div>
-                    <Field id="window_from" label="Enviar a partir de (hora)">
+                    <Field
+                        id="window_from"
+                        label="Enviar a partir de (hora)"
+                        error=error("window_from")
+                    >
                         <input
                             type="number"
                             id="window_from"
@@ -154,9 +156,8 @@ fn ParamsForm(
                             prop:value=move || params.with(|p| p.window_from.to_string())
                             on:input=move |ev| params.update(|p| p.window_from = number(ev))
                         />
-                        <FieldError message=error("window_from") />
                     </Field>
-                    <Field id="window_to" label="Enviar até (hora)">
+                    <Field id="window_to" label="Enviar até (hora)" error=error("window_to")>
                         <input
                             type="number"
                             id="window_to"
@@ -165,7 +166,6 @@ fn ParamsForm(
                             prop:value=move || params.with(|p| p.window_to.to_string())
                             on:input=move |ev| params.update(|p| p.window_to = number(ev))
                         />
-                        <FieldError message=error("window_to") />
                     </Field>
                     <div class="field">
                         <label class="checkbox">
@@ -183,7 +183,11 @@ fn ParamsForm(
                             "Desligado (padrão): uma felicitação que não saiu até o fim do dia do aniversário (no fuso acima) expira sem ser enviada e aparece como Expirada na fila e no painel. Ligado: ela sai no próximo horário da janela, com atraso."
                         </p>
                     </div>
-                    <Field id="per_minute" label="Máximo de mensagens por minuto">
+                    <Field
+                        id="per_minute"
+                        label="Máximo de mensagens por minuto"
+                        error=error("per_minute")
+                    >
                         <input
                             type="number"
                             id="per_minute"
@@ -192,7 +196,6 @@ fn ParamsForm(
                             prop:value=move || params.with(|p| p.per_minute.to_string())
                             on:input=move |ev| params.update(|p| p.per_minute = number(ev))
                         />
-                        <FieldError message=error("per_minute") />
                     </Field>
                     <Show when=move || matches!(value.get(), Some(Ok(())))>
                         <div class="alert alert-success" role="status">
@@ -236,22 +239,28 @@ fn SendTest() -> impl IntoView {
                 "Envia a mensagem de aniversário salva, como o cliente a receberia, para o número informado."
             </p>
             <div class="form">
-                <Field id="test-client" label="Id do cliente (vazio: cliente de exemplo)">
+                <Field
+                    id="test-client"
+                    label="Id do cliente (vazio: cliente de exemplo)"
+                    error=field_error(test.value(), "client_id")
+                >
                     <input
                         type="text"
                         id="test-client"
                         on:input=move |ev| test_client.set(event_target_value(&ev))
                     />
-                    <FieldError message=field_error(test.value(), "client_id") />
                 </Field>
-                <Field id="test-phone" label="Enviar para (WhatsApp)">
+                <Field
+                    id="test-phone"
+                    label="Enviar para (WhatsApp)"
+                    error=field_error(test.value(), "phone")
+                >
                     <input
                         type="tel"
                         id="test-phone"
                         placeholder="(11) 98765-4321"
                         on:input=move |ev| test_phone.set(event_target_value(&ev))
                     />
-                    <FieldError message=field_error(test.value(), "phone") />
                     <FieldError message=field_error(test.value(), "message_id") />
                 </Field>
                 <button

@@ -107,7 +107,11 @@ pub fn MessageEditorPage() -> impl IntoView {
                             <option>"WhatsApp"</option>
                         </select>
                     </Field>
-                    <Field id="description" label="Descrição">
+                    <Field
+                        id="description"
+                        label="Descrição"
+                        error=field_error(value, "description")
+                    >
                         <input
                             type="text"
                             id="description"
@@ -115,7 +119,6 @@ pub fn MessageEditorPage() -> impl IntoView {
                             prop:value=move || description.get()
                             on:input=move |ev| description.set(event_target_value(&ev))
                         />
-                        <FieldError message=field_error(value, "description") />
                     </Field>
                     <ChannelPicker
                         channel
