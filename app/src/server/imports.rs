@@ -91,7 +91,10 @@ impl ImportJobs {
             .bind(("id", job_id(id)))
             .await?;
         let value: Option<serde_json::Value> = res.take(0)?;
-        Ok(value.and_then(|v| serde_json::from_value(v).ok()))
+        // A row that no longer decodes is an error, as for saved settings, not "unknown id".
+        value.map(serde_json::from_value).transpose().map_err(|e| {
+            surrealdb::Error::internal(format!("import job {id:?} does not decode: {e}"))
+        })
     }
 
     async fn write(&self, id: &str, status: &ImportStatus) -> surrealdb::Result<()> {

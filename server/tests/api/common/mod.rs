@@ -65,12 +65,7 @@ impl TestApp {
         client: &reqwest::Client,
         form: &[(&str, &str)],
     ) -> reqwest::Response {
-        client
-            .post(self.url(F::PATH))
-            .form(form)
-            .send()
-            .await
-            .unwrap()
+        self.call_path(client, F::PATH, form).await
     }
 
     /// [`Self::call`] by path, for a table of several functions (`Name::PATH`).
