@@ -179,32 +179,28 @@ impl ImportJobs {
     }
 }
 
-/// Runs the import worker until `signal` completes.
-pub async fn run_worker(
-    jobs: Arc<ImportJobs>,
-    signal: impl Future<Output = std::io::Result<()>> + Send + 'static,
-) {
-    let Some(receiver) = jobs.take_receiver() else {
-        tracing::error!("import worker started twice");
-        return;
-    };
-    let sink = jobs.sender.clone();
-    let sink: Box<
-        dyn futures::Sink<Task<ImportTask>, Error = MemoryStorageError> + Send + Sync + Unpin,
-    > = Box::new(futures::SinkExt::sink_map_err(sink, |e| e.into()));
-    let backend = MemoryStorage::new_with(
-        MemorySink::new(Arc::new(futures::lock::Mutex::new(sink))),
-        receiver.boxed(),
-    );
-    let worker = WorkerBuilder::new("parabens-imports")
-        .backend(backend)
-        .timeout(TIMEOUT)
-        .enable_tracing()
-        .data(jobs)
-        .build(run_import);
-    if let Err(e) = worker.run_until(signal).await {
-        tracing::error!(%e, "import worker stopped");
-    }
+/// Adds the import worker to `monitor` (built once, like the executor: the receiver can be
+/// taken only once).
+pub fn register(monitor: Monitor, jobs: Arc<ImportJobs>) -> Monitor {
+    monitor.register(move |_restarts| {
+        let receiver = jobs
+            .take_receiver()
+            .expect("the import worker is built once per state");
+        let sink = jobs.sender.clone();
+        let sink: Box<
+            dyn futures::Sink<Task<ImportTask>, Error = MemoryStorageError> + Send + Sync + Unpin,
+        > = Box::new(futures::SinkExt::sink_map_err(sink, |e| e.into()));
+        let backend = MemoryStorage::new_with(
+            MemorySink::new(Arc::new(futures::lock::Mutex::new(sink))),
+            receiver.boxed(),
+        );
+        WorkerBuilder::new("parabens-imports")
+            .backend(backend)
+            .timeout(TIMEOUT)
+            .enable_tracing()
+            .data(jobs.clone())
+            .build(run_import)
+    })
 }
 
 /// One import: the work, its progress written as it goes, then its report or error.
@@ -362,7 +358,8 @@ mod tests {
         let db = store().await;
         let jobs = Arc::new(ImportJobs::new(db));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let worker = tokio::spawn(run_worker(jobs.clone(), async {
+        let monitor = register(Monitor::new(), jobs.clone());
+        let worker = tokio::spawn(monitor.run_with_signal(async {
             let _ = stopped.await;
             Ok(())
         }));
@@ -392,6 +389,6 @@ mod tests {
         assert_eq!((done.done, done.total), (2, 2));
         assert_eq!(done.report.map(|r| r.created), Some(2));
         let _ = stop.send(());
-        worker.await.unwrap();
+        worker.await.unwrap().unwrap();
     }
 }

@@ -283,7 +283,9 @@ async fn leap_day_birthdays_in_a_non_leap_year() {
 /// A second scheduler instance over the same store, as a second server would be.
 async fn second_instance(state: &AppState) -> (AppState, jobs::JobsRunning) {
     let mut other = state.clone();
+    // Its own queue and import worker, as another process would have.
     other.jobs = std::sync::Arc::new(jobs::Jobs::new(other.changes.clone()));
+    other.imports = std::sync::Arc::new(app::server::imports::ImportJobs::new(other.db.clone()));
     let running = jobs::start(other.tasks()).await.unwrap();
     (other, running)
 }

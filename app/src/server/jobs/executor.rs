@@ -10,7 +10,6 @@ use std::time::Duration;
 use apalis::layers::retry::backoff::{ExponentialBackoffMaker, MakeBackoff};
 use apalis::layers::retry::HasherRng;
 use apalis::prelude::*;
-use futures::channel::mpsc;
 use futures::StreamExt;
 
 use super::TaskContext;
@@ -23,44 +22,44 @@ pub const RETRIES: usize = 2;
 /// One attempt's time limit: longer than the send task's own budget.
 pub const TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
-/// Runs the executor until `signal` completes.
-pub async fn run(
-    state: TaskContext,
-    receiver: mpsc::UnboundedReceiver<Task<RunRequest>>,
-    signal: impl Future<Output = std::io::Result<()>> + Send + 'static,
-) {
-    // Pushes go straight into the channel (`Jobs::push`), so this sink's lock is never
-    // contended; the backend only polls it for readiness, so it must stay connected.
-    let sink = state.jobs.sender();
-    let sink: Box<
-        dyn futures::Sink<Task<RunRequest>, Error = MemoryStorageError> + Send + Sync + Unpin,
-    > = Box::new(futures::SinkExt::sink_map_err(sink, |e| e.into()));
-    let backend = MemoryStorage::new_with(
-        MemorySink::new(std::sync::Arc::new(futures::lock::Mutex::new(sink))),
-        receiver.boxed(),
-    );
-    let backoff = ExponentialBackoffMaker::new(
-        Duration::from_secs(2),
-        Duration::from_secs(20),
-        0.5,
-        HasherRng::default(),
-    )
-    .expect("valid backoff")
-    .make_backoff();
-    let worker = WorkerBuilder::new("parabens-executor")
-        .backend(backend)
-        .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff))
-        .layer(AttemptLogLayer {
-            state: state.clone(),
-        })
-        .timeout(TIMEOUT)
-        // Innermost, as apalis asks: its spans then see each attempt and its timeout.
-        .enable_tracing()
-        .data(state)
-        .build(execute);
-    if let Err(e) = worker.run_until(signal).await {
-        tracing::error!(%e, "executor worker stopped");
-    }
+/// Adds the executor worker to `monitor`. The worker is built once: the monitor restarts
+/// no worker, and the queue's receiver can be taken only once.
+pub fn register(monitor: Monitor, state: TaskContext) -> Monitor {
+    monitor.register(move |_restarts| {
+        let receiver = state
+            .jobs
+            .take_receiver()
+            .expect("the executor is built once per state");
+        // Pushes go straight into the channel (`Jobs::push`), so this sink's lock is never
+        // contended; the backend only polls it for readiness, so it must stay connected.
+        let sink = state.jobs.sender();
+        let sink: Box<
+            dyn futures::Sink<Task<RunRequest>, Error = MemoryStorageError> + Send + Sync + Unpin,
+        > = Box::new(futures::SinkExt::sink_map_err(sink, |e| e.into()));
+        let backend = MemoryStorage::new_with(
+            MemorySink::new(std::sync::Arc::new(futures::lock::Mutex::new(sink))),
+            receiver.boxed(),
+        );
+        let backoff = ExponentialBackoffMaker::new(
+            Duration::from_secs(2),
+            Duration::from_secs(20),
+            0.5,
+            HasherRng::default(),
+        )
+        .expect("valid backoff")
+        .make_backoff();
+        WorkerBuilder::new("parabens-executor")
+            .backend(backend)
+            .retry(RetryPolicy::retries(RETRIES).with_backoff(backoff))
+            .layer(AttemptLogLayer {
+                state: state.clone(),
+            })
+            .timeout(TIMEOUT)
+            // Innermost, as apalis asks: its spans then see each attempt and its timeout.
+            .enable_tracing()
+            .data(state.clone())
+            .build(execute)
+    })
 }
 
 /// The task itself, by kind.

@@ -186,20 +186,22 @@ pub async fn follow_with_send(
     claim_and_push(state, &key, send, Trigger::AfterEnqueue, chrono::Utc::now()).await
 }
 
-/// The running workers; [`JobsRunning::stop`] lets current attempts finish.
+/// How long a stop waits for current attempts before it gives up on them.
+const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The running workers under one apalis [`Monitor`]; [`JobsRunning::stop`] lets current
+/// attempts finish (up to [`STOP_GRACE`]).
 pub struct JobsRunning {
-    stop: tokio::sync::watch::Sender<bool>,
-    tasks: Vec<tokio::task::JoinHandle<()>>,
+    stop: tokio::sync::oneshot::Sender<()>,
+    monitor: tokio::task::JoinHandle<()>,
     state: TaskContext,
 }
 
 impl JobsRunning {
     pub async fn stop(self) {
         self.state.jobs.stopping.store(true, Ordering::Relaxed);
-        let _ = self.stop.send(true);
-        for t in self.tasks {
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(30), t).await;
-        }
+        let _ = self.stop.send(());
+        let _ = self.monitor.await;
     }
 }
 
@@ -220,18 +222,6 @@ pub async fn start(state: TaskContext) -> surrealdb::Result<JobsRunning> {
             "messages left in 'enviando' went back to the queue"
         );
     }
-    let receiver = state
-        .jobs
-        .take_receiver()
-        .expect("jobs started once per state");
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let signal = move || {
-        let mut stopped = stopped.clone();
-        async move {
-            let _ = stopped.wait_for(|s| *s).await;
-            Ok::<(), std::io::Error>(())
-        }
-    };
     let interrupted = state.imports.recover().await?;
     if interrupted > 0 {
         tracing::warn!(
@@ -239,16 +229,24 @@ pub async fn start(state: TaskContext) -> surrealdb::Result<JobsRunning> {
             "client imports left unfinished by the last stop marked interrupted"
         );
     }
-    let exec_task = tokio::spawn(executor::run(state.clone(), receiver, signal()));
-    let import_task = tokio::spawn(crate::server::imports::run_worker(
-        state.imports.clone(),
-        signal(),
-    ));
-    let sched_task = tokio::spawn(scheduler::run(state.clone(), signal()));
+    let monitor = Monitor::new().with_terminator(tokio::time::sleep(STOP_GRACE));
+    let monitor = executor::register(monitor, state.clone());
+    let monitor = scheduler::register(monitor, state.clone());
+    let monitor = crate::server::imports::register(monitor, state.imports.clone());
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let monitor = tokio::spawn(async move {
+        let signal = async {
+            let _ = stopped.await;
+            Ok(())
+        };
+        if let Err(e) = monitor.run_with_signal(signal).await {
+            tracing::error!(%e, "task workers stopped with an error");
+        }
+    });
     scheduler::catch_up(&state, chrono::Utc::now()).await?;
     Ok(JobsRunning {
         stop,
-        tasks: vec![exec_task, sched_task, import_task],
+        monitor,
         state,
     })
 }

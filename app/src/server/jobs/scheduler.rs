@@ -3,8 +3,6 @@
 //! business time zone) is claimed and queued. Schedules are checked by the agenda's own
 //! parser, so the crontab day-of-week rules shown to the admin are the ones that run.
 
-use std::future::Future;
-
 use apalis::prelude::*;
 use apalis_cron::{CronScheduler, Schedule, Tick};
 use chrono::{DateTime, Duration, DurationRound, Utc};
@@ -28,17 +26,14 @@ impl Schedule<Utc> for EveryMinute {
     }
 }
 
-pub async fn run(
-    state: TaskContext,
-    signal: impl Future<Output = std::io::Result<()>> + Send + 'static,
-) {
-    let worker = WorkerBuilder::new("parabens-scheduler")
-        .backend(CronScheduler::new(EveryMinute))
-        .data(state)
-        .build(on_cron_tick);
-    if let Err(e) = worker.run_until(signal).await {
-        tracing::error!(%e, "scheduler worker stopped");
-    }
+/// Adds the scheduler worker to `monitor`.
+pub fn register(monitor: Monitor, state: TaskContext) -> Monitor {
+    monitor.register(move |_restarts| {
+        WorkerBuilder::new("parabens-scheduler")
+            .backend(CronScheduler::new(EveryMinute))
+            .data(state.clone())
+            .build(on_cron_tick)
+    })
 }
 
 async fn on_cron_tick(tick: Tick<Utc>, state: Data<TaskContext>) -> Result<(), BoxDynError> {
