@@ -4,8 +4,9 @@
 use crate::common;
 use crate::fns::*;
 
+use app::models::agenda::TaskKind;
 use reqwest::StatusCode;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 #[tokio::test]
 async fn fresh_install_has_a_default_agenda_and_bad_schedules_are_refused() {
@@ -27,27 +28,18 @@ async fn fresh_install_has_a_default_agenda_and_bad_schedules_are_refused() {
     assert_eq!(list[1]["schedule"]["minute"], "*/5");
 
     let entry = |hour: &str| {
-        json!({ "entry": {
-            "id": "", "task": "SyncIxc", "enabled": true,
-            "schedule": { "minute": "30", "hour": hour, "day_of_month": "Todos", "month": "Todos", "day_of_week": "1-5" }
-        }})
+        common::agenda_entry(
+            TaskKind::SyncIxc,
+            true,
+            ["30", hour, "Todos", "Todos", "1-5"],
+        )
     };
-    let bad = c
-        .post(app.url(SaveAgendaEntry::PATH))
-        .json(&entry("24"))
-        .send()
-        .await
-        .unwrap();
+    let bad = app.send_json(&c, &entry("24")).await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body = bad.text().await.unwrap();
     assert!(body.contains("\"hour\"") && body.contains("24"), "{body}");
 
-    let ok = c
-        .post(app.url(SaveAgendaEntry::PATH))
-        .json(&entry("2"))
-        .send()
-        .await
-        .unwrap();
+    let ok = app.send_json(&c, &entry("2")).await;
     assert_eq!(ok.status(), StatusCode::OK);
     let id: String = ok.json().await.unwrap();
     let list: Value = app.json::<ListAgenda, _>(&c, &[]).await;

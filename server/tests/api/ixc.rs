@@ -11,6 +11,7 @@
 
 use crate::common;
 use crate::fns::*;
+use app::models::agenda::TaskKind;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -279,14 +280,12 @@ async fn sync_pages_through_ixc_and_a_failure_changes_nothing() {
     // attempt succeeds.
     fake.fail_page.store(0, Ordering::SeqCst);
     fake.denied.store(true, Ordering::SeqCst);
-    let entry = json!({ "id": "", "task": "SyncIxc", "enabled": false, "schedule": {
-        "minute": "0", "hour": "3", "day_of_month": "Todos", "month": "Todos", "day_of_week": "Todos" } });
-    let res = c
-        .post(app.url(SaveAgendaEntry::PATH))
-        .json(&json!({ "entry": entry }))
-        .send()
-        .await
-        .unwrap();
+    let entry = common::agenda_entry(
+        TaskKind::SyncIxc,
+        false,
+        ["0", "3", "Todos", "Todos", "Todos"],
+    );
+    let res = app.send_json(&c, &entry).await;
     let entry_id: String = res.json().await.unwrap();
     let run: String = app.json::<RunNow, _>(&c, &[("entry_id", &entry_id)]).await;
     let state = &app.running.state;

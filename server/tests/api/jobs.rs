@@ -14,7 +14,7 @@ use app::server::opa::sandbox::{Faults, CHANNEL_MAIN, TEMPLATE_BIRTHDAY};
 use app::server::{agenda, queue, AppState};
 use chrono::{Datelike, NaiveDate, Utc};
 use common::TestApp;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 fn today() -> NaiveDate {
     Utc::now()
@@ -43,24 +43,25 @@ fn born(years_ago: i32, on: NaiveDate) -> NaiveDate {
 
 /// A birthday message chosen in the parameters, sending all day at a high rate.
 async fn birthday_message(app: &TestApp, c: &reqwest::Client, per_minute: u32) -> String {
-    let input = json!({
-        "id": "", "description": "Aniversário", "channel_id": CHANNEL_MAIN,
-        "template_id": TEMPLATE_BIRTHDAY,
-        "variables": [Variable::FirstName, Variable::Fixed("NetFibra".into()), Variable::Age],
-    });
-    let res = c
-        .post(app.url(SaveMessage::PATH))
-        .json(&json!({ "input": input }))
-        .send()
-        .await
-        .unwrap();
+    let input = MessageInput {
+        id: String::new(),
+        description: "Aniversário".into(),
+        channel_id: CHANNEL_MAIN.into(),
+        template_id: TEMPLATE_BIRTHDAY.into(),
+        variables: vec![
+            Some(Variable::FirstName),
+            Some(Variable::Fixed("NetFibra".into())),
+            Some(Variable::Age),
+        ],
+    };
+    let res = app.save_message(c, input).await;
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
     let id: String = res.json().await.unwrap();
     let mut params = app.birthday_params(c).await;
-    params["message_id"] = json!(id);
-    params["window_from"] = json!(0);
-    params["window_to"] = json!(24);
-    params["per_minute"] = json!(per_minute);
+    params.message_id = Some(id.clone());
+    params.window_from = 0;
+    params.window_to = 24;
+    params.per_minute = per_minute;
     let res = app.save_birthday_params(c, &params).await;
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
     id
@@ -270,7 +271,7 @@ async fn leap_day_birthdays_in_a_non_leap_year() {
 
     // With the 1 March rule, 2027's greeting moves to 1 March (a fresh year: 2029).
     let mut params = app.birthday_params(&c).await;
-    params["leap_day_rule"] = json!("Mar1");
+    params.leap_day_rule = LeapDayRule::Mar1;
     let res = app.save_birthday_params(&c, &params).await;
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
     let r = on(2029, 2, 28).await;
@@ -718,7 +719,7 @@ async fn a_client_no_longer_eligible_is_not_greeted_and_a_new_number_is_used() {
     .await;
     birthday_message(&app, &c, 6000).await;
     let mut params = app.birthday_params(&c).await;
-    params["only_active"] = json!(true);
+    params.only_active = true;
     assert!(app
         .save_birthday_params(&c, &params)
         .await
@@ -825,7 +826,7 @@ async fn a_greeting_whose_day_ended_expires_unless_late_greetings_are_allowed() 
     assert_eq!(r.counts.get(count::ENQUEUED), 1, "{r:?}");
     late(vec!["102"]).await;
     let mut params = app.birthday_params(&c).await;
-    params["allow_late"] = json!(true);
+    params.allow_late = true;
     assert!(app
         .save_birthday_params(&c, &params)
         .await
@@ -845,23 +846,20 @@ async fn the_greetings_date_is_a_variable_in_the_business_time_zone() {
     quiet_agenda(&app).await;
     app.import_csv(&c, &many(1)).await;
     // "Parabéns, {{1}}! Hoje é o seu dia. Um abraço de toda a equipe de {{2}}."
-    let input = json!({
-        "id": "", "description": "Com a data", "channel_id": CHANNEL_MAIN,
-        "template_id": app::server::opa::sandbox::TEMPLATE_BIRTHDAY_NUMBERED,
-        "variables": [Variable::FirstName, Variable::Today],
-    });
-    let res = c
-        .post(app.url(SaveMessage::PATH))
-        .json(&json!({ "input": input }))
-        .send()
-        .await
-        .unwrap();
+    let input = MessageInput {
+        id: String::new(),
+        description: "Com a data".into(),
+        channel_id: CHANNEL_MAIN.into(),
+        template_id: app::server::opa::sandbox::TEMPLATE_BIRTHDAY_NUMBERED.into(),
+        variables: vec![Some(Variable::FirstName), Some(Variable::Today)],
+    };
+    let res = app.save_message(&c, input).await;
     assert!(res.status().is_success(), "{}", res.text().await.unwrap());
     let id: String = res.json().await.unwrap();
     let mut params = app.birthday_params(&c).await;
-    params["message_id"] = json!(id);
-    params["window_from"] = json!(0);
-    params["window_to"] = json!(24);
+    params.message_id = Some(id);
+    params.window_from = 0;
+    params.window_to = 24;
     assert!(app
         .save_birthday_params(&c, &params)
         .await

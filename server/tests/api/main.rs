@@ -5,11 +5,14 @@
 mod common;
 
 /// The server functions' generated input types (`ListAgenda`, `SaveMessage`, ...): tests call
-/// the API through them, so a renamed function or argument fails to compile.
+/// the API through them and their argument types, so a renamed function or argument fails to compile.
 mod fns {
+    pub use app::domain::birthday::LeapDayRule;
     pub use app::functions::{
         agenda::*, auth::*, clients::*, dashboard::*, integrations::*, messages::*, queue::*,
     };
+    pub use app::models::message::MessageInput;
+    pub use app::models::settings::BirthdayParams;
     pub use leptos::server_fn::ServerFn;
 }
 

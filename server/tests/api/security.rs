@@ -5,6 +5,7 @@
 
 use crate::common;
 use crate::fns::*;
+use app::models::agenda::TaskKind;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -315,14 +316,13 @@ async fn oversized_input_is_refused_before_anything_keeps_it() {
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
 
     let c = app.logged_in_client().await;
-    let entry = json!({ "id": "", "task": "SendQueue", "enabled": false, "schedule": {
-        "minute": "1,".repeat(40), "hour": "3", "day_of_month": "Todos", "month": "Todos", "day_of_week": "Todos" } });
-    let res = c
-        .post(app.url(SaveAgendaEntry::PATH))
-        .json(&json!({ "entry": entry }))
-        .send()
-        .await
-        .unwrap();
+    let minutes = "1,".repeat(40);
+    let entry = common::agenda_entry(
+        TaskKind::SendQueue,
+        false,
+        [&minutes, "3", "Todos", "Todos", "Todos"],
+    );
+    let res = app.send_json(&c, &entry).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res
         .text()

@@ -6,8 +6,11 @@ pub mod binary;
 use std::net::SocketAddr;
 
 use crate::fns::{
-    ClientImportStatus, GetBirthdayParams, ImportClients, Login, SaveBirthdayParams, ServerFn,
+    BirthdayParams, ClientImportStatus, GetBirthdayParams, ImportClients, Login, MessageInput,
+    SaveAgendaEntry, SaveBirthdayParams, SaveMessage, ServerFn,
 };
+use app::domain::schedule::ScheduleInput;
+use app::models::agenda::{AgendaEntry, TaskKind};
 use server::config::Config;
 use server::Running;
 
@@ -138,27 +141,51 @@ impl TestApp {
     }
 }
 
+/// *Agenda > Nova tarefa* as posted: `schedule` is minute, hour, day of month, month and
+/// day of week.
+pub fn agenda_entry(task: TaskKind, enabled: bool, schedule: [&str; 5]) -> SaveAgendaEntry {
+    let [minute, hour, day_of_month, month, day_of_week] = schedule.map(String::from);
+    SaveAgendaEntry {
+        entry: AgendaEntry {
+            id: String::new(),
+            task,
+            schedule: ScheduleInput {
+                minute,
+                hour,
+                day_of_month,
+                month,
+                day_of_week,
+            },
+            enabled,
+        },
+    }
+}
+
 impl TestApp {
     /// The birthday routine's parameters as *Parâmetros* loads them.
-    pub async fn birthday_params(&self, c: &reqwest::Client) -> serde_json::Value {
-        self.call::<GetBirthdayParams>(c, &[])
-            .await
-            .json()
-            .await
-            .unwrap()
+    pub async fn birthday_params(&self, c: &reqwest::Client) -> BirthdayParams {
+        self.json::<GetBirthdayParams, _>(c, &[]).await
     }
 
     /// Saves `params` as *Parâmetros* does; the answer is the caller's to check.
     pub async fn save_birthday_params(
         &self,
         c: &reqwest::Client,
-        params: &serde_json::Value,
+        params: &BirthdayParams,
     ) -> reqwest::Response {
-        c.post(self.url(SaveBirthdayParams::PATH))
-            .json(&serde_json::json!({ "params": params }))
-            .send()
-            .await
-            .unwrap()
+        let save = SaveBirthdayParams {
+            params: params.clone(),
+        };
+        self.send_json(c, &save).await
+    }
+
+    /// Saves a message as the editor does; the answer is the caller's to check.
+    pub async fn save_message(
+        &self,
+        c: &reqwest::Client,
+        input: MessageInput,
+    ) -> reqwest::Response {
+        self.send_json(c, &SaveMessage { input }).await
     }
 
     /// Polls an import job (CSV file or IXC sync) until it finishes; 60 s at most.
