@@ -2,7 +2,7 @@
 #![recursion_limit = "256"]
 
 use clap::{Parser, Subcommand};
-use server::bench::{BirthdaysArgs, DrainArgs};
+use server::bench::{BirthdaysArgs, DrainArgs, ImportArgs, PagesArgs};
 use server::config::Config;
 use tracing_subscriber::EnvFilter;
 
@@ -30,6 +30,10 @@ enum Bench {
     Birthdays(BirthdaysArgs),
     /// A real server draining the queue through the sandbox under the rate cap.
     Drain(DrainArgs),
+    /// Pages and searches over a large store, many admins at once.
+    Pages(PagesArgs),
+    /// A large CSV import through the import page's server function.
+    Import(ImportArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -56,6 +60,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve => {}
         Command::Bench(Bench::Birthdays(args)) => return server::bench::birthdays(args).await,
         Command::Bench(Bench::Drain(args)) => return server::bench::drain(args).await,
+        Command::Bench(Bench::Pages(args)) => return server::bench::pages(args).await,
+        Command::Bench(Bench::Import(args)) => return server::bench::import(args).await,
     }
     let config = Config::from_env().map_err(anyhow::Error::msg)?;
     tracing::info!(?config, "starting Parabéns");

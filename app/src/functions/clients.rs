@@ -2,6 +2,10 @@ use leptos::prelude::*;
 
 use crate::error::AppError;
 use crate::models::client::{BirthdaySelection, ClientView};
+use crate::models::page::Page;
+
+/// Clients per page of *Clientes*.
+pub const PER_PAGE: usize = 50;
 
 /// Who would be greeted on `date` (`YYYY-MM-DD`, default today in the business time zone)
 /// under the saved parameters, and who would be skipped and why.
@@ -25,8 +29,9 @@ pub async fn birthday_preview(date: Option<String>) -> Result<BirthdaySelection,
     .await
 }
 
-/// A page of clients matching the filters.
+/// A page of clients matching the filters, after or before a cursor (see `Page`).
 #[server(prefix = "/api", endpoint = "list_clients")]
+#[allow(clippy::too_many_arguments)]
 pub async fn list_clients(
     text: String,
     person_type: Option<String>,
@@ -34,9 +39,11 @@ pub async fn list_clients(
     usable_phone: Option<String>,
     birth_month: Option<String>,
     opted_out: Option<String>,
-    page: usize,
-) -> Result<(Vec<ClientView>, usize), AppError> {
+    after: Option<String>,
+    before: Option<String>,
+) -> Result<Page<ClientView>, AppError> {
     use crate::models::client::PersonType;
+    use crate::models::page::Cursor;
     use crate::server::clients::{search, ClientFilter};
     use crate::server::{signed_in, OrInternal, Signed};
     fn flag(v: Option<String>, field: &str) -> Result<Option<bool>, AppError> {
@@ -73,7 +80,8 @@ pub async fn list_clients(
             birth_month,
             opted_out: flag(opted_out, "opted_out")?,
         };
-        search(&state.db, &filter, page.min(100_000), 50)
+        let cursor = Cursor::from_query(after, before).map_err(|m| AppError::field("cursor", m))?;
+        search(&state.db, &filter, &cursor, PER_PAGE)
             .await
             .or_internal("list clients")
     })

@@ -229,10 +229,12 @@ pub async fn preview_clients(
             text,
             ..Default::default()
         };
-        let (list, _) = search(&state.db, &filter, 0, 10)
+        let first = crate::models::page::Cursor::First;
+        let page = search(&state.db, &filter, &first, 10)
             .await
             .or_internal("preview clients")?;
-        Ok(list
+        Ok(page
+            .items
             .iter()
             .map(|c| (c.external_id.clone(), c.name.clone(), ClientFields::from(c)))
             .collect())

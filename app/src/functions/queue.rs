@@ -3,7 +3,8 @@
 use leptos::prelude::*;
 
 use crate::error::AppError;
-use crate::models::queue::{QueueDetail, QueueMessage, QueuePage};
+use crate::models::page::Page;
+use crate::models::queue::{QueueDetail, QueueMessage};
 
 /// Messages per page of *Fila de mensagens*.
 pub const PER_PAGE: usize = 50;
@@ -34,24 +35,28 @@ fn message_key(id: &str) -> Result<&str, AppError> {
     Ok(id)
 }
 
-/// A page of the queue, newest first.
+/// A page of the queue, newest first, after or before a cursor (see `Page`).
 #[server(prefix = "/api", endpoint = "list_queue")]
+#[allow(clippy::too_many_arguments)]
 pub async fn list_queue(
     status: String,
     from: String,
     to: String,
     client: String,
     message_id: String,
-    page: usize,
-) -> Result<QueuePage, AppError> {
+    after: Option<String>,
+    before: Option<String>,
+) -> Result<Page<QueueMessage>, AppError> {
+    use crate::models::page::Cursor;
     use crate::server::{params, queue, signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
         let f = filter(&status, &from, &to, &client, &message_id)?;
+        let cursor = Cursor::from_query(after, before).map_err(|m| AppError::field("cursor", m))?;
         let tz = params::effective(&state.db, &state.config)
             .await
             .or_internal("read parameters")?
             .time_zone;
-        queue::list(&state.db, &f, tz, page.min(100_000), PER_PAGE)
+        queue::list(&state.db, &f, tz, &cursor, PER_PAGE)
             .await
             .or_internal("list queue")
     })

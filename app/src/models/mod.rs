@@ -5,5 +5,6 @@ pub mod agenda;
 pub mod client;
 pub mod message;
 pub mod opa;
+pub mod page;
 pub mod queue;
 pub mod settings;

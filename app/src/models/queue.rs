@@ -105,12 +105,6 @@ pub struct QueueFilter {
     pub message_id: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct QueuePage {
-    pub items: Vec<QueueMessage>,
-    pub total: usize,
-}
-
 /// Messages per status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct QueueCounts {

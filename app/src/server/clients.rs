@@ -4,10 +4,12 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
 use super::db::Db;
+use super::paging::{Binds, Keyed, List};
 use crate::domain::{birthday, phone};
 use crate::models::client::{
     BirthdaySelection, ClientRecord, ClientView, ImportReport, PersonType, SkipReason,
 };
+use crate::models::page::{Cursor, Page};
 use crate::models::settings::BirthdayAudience;
 
 /// Rows per write: larger batches slow down sharply while the month-day index exists.
@@ -34,11 +36,17 @@ pub struct ClientRow {
     pub phone_problem: Option<String>,
     pub search: String,
     pub source: String,
+    /// When an import last wrote or saw it; not compared (see [`upsert`]).
+    #[surreal(default)]
+    pub synced_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 struct StoredClient {
+    /// Its `sort_key`, when read for a list (the page's cursors).
+    #[surreal(default)]
+    cursor: String,
     external_id: String,
     name: String,
     trade_name: String,
@@ -97,6 +105,7 @@ impl ClientRow {
             phone_problem,
             search,
             source: source.to_string(),
+            synced_at: None,
         }
     }
 }
@@ -122,42 +131,49 @@ pub async fn upsert(
         let ids: Vec<RecordId> = chunk.iter().map(|r| client_id(&r.external_id)).collect();
         let mut res = db
             .query("SELECT id, external_id, name, trade_name, person_type, active, birth_date, whatsapp, mobile, email, city, state, phone, phone_problem, search, source FROM $ids")
-            .bind(("ids", ids.clone()))
+            .bind(("ids", ids))
             .await?;
         let existing: Vec<ClientRow> = res.take(0)?;
         let existing: std::collections::HashMap<String, ClientRow> = existing
             .into_iter()
             .map(|r| (r.external_id.clone(), r))
             .collect();
-        let mut writes = Vec::new();
+        // Written rows carry their `synced_at`; unchanged ones only get it set.
+        let now = Utc::now();
+        let (mut writes, mut unchanged) = (Vec::new(), Vec::new());
         for r in chunk {
-            let row = ClientRow::from_record(r, source);
+            let mut row = ClientRow::from_record(r, source);
             match existing.get(&r.external_id) {
-                Some(old) if *old == row => report.unchanged += 1,
-                Some(_) => {
-                    report.updated += 1;
-                    writes.push(row);
+                Some(old) if *old == row => {
+                    report.unchanged += 1;
+                    unchanged.push(row.id);
+                    continue;
                 }
-                None => {
-                    report.created += 1;
-                    writes.push(row);
-                }
+                Some(_) => report.updated += 1,
+                None => report.created += 1,
             }
+            row.synced_at = Some(now);
+            writes.push(row);
         }
-        if !writes.is_empty() {
-            db.query("FOR $r IN $rows { UPSERT $r.id MERGE $r RETURN NONE; };")
-                .bind(("rows", writes))
-                .await?
-                .check()?;
-        }
-        db.query("UPDATE $ids SET synced_at = time::now() RETURN NONE")
-            .bind(("ids", ids))
-            .await?
-            .check()?;
+        db.query(
+            "FOR $r IN $rows { UPSERT $r.id MERGE $r RETURN NONE; };
+             UPDATE $unchanged SET synced_at = $now RETURN NONE;",
+        )
+        .bind(("rows", writes))
+        .bind(("unchanged", unchanged))
+        .bind(("now", now))
+        .await?
+        .check()?;
         done += chunk.len();
         progress(done);
     }
     Ok(report)
+}
+
+impl Keyed for StoredClient {
+    fn cursor(&self) -> &str {
+        &self.cursor
+    }
 }
 
 impl StoredClient {
@@ -282,65 +298,106 @@ pub struct ClientFilter {
     pub opted_out: Option<bool>,
 }
 
-/// One page of clients matching `f`, and the total.
+/// Digits typed in the search box: a phone number (its last eight digits are indexed) or
+/// an external id. `None` for a name.
+fn digits_query(text: &str) -> Option<String> {
+    let looks_numeric = text.chars().any(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || "()+-. ".contains(c));
+    looks_numeric.then(|| digits(text))
+}
+
+/// The last eight digits of a number: what phone search matches on (the schema derives
+/// the same keys from `whatsapp` and `mobile`).
+pub const PHONE_KEY_DIGITS: usize = 8;
+
+/// One page of clients matching `f`, in name order (accent- and case-insensitive). Reads
+/// only the page through the `sort_key` index, the full-text index for a name, the phone
+/// keys index for a number; the total, when there is no filter, from the table's COUNT index.
 pub async fn search(
     db: &Db,
     f: &ClientFilter,
-    page: usize,
+    cursor: &Cursor,
     per_page: usize,
-) -> surrealdb::Result<(Vec<ClientView>, usize)> {
-    let mut conds = vec!["true".to_string()];
-    if !f.text.trim().is_empty() {
-        conds.push("string::contains(search, $text)".into());
+) -> surrealdb::Result<Page<ClientView>> {
+    use surrealdb::types::SurrealValue as _;
+    let mut conds: Vec<&str> = Vec::new();
+    let mut binds: Binds = Vec::new();
+    let text = f.text.trim();
+    if !text.is_empty() {
+        match digits_query(text) {
+            Some(d) if d.len() >= PHONE_KEY_DIGITS => {
+                conds.push(
+                    "(external_id = $digits OR whatsapp_key = $phone_key OR mobile_key = $phone_key)",
+                );
+                let key = d[d.len() - PHONE_KEY_DIGITS..].to_string();
+                binds.push(("phone_key", key.into_value()));
+                binds.push(("digits", d.into_value()));
+            }
+            Some(d) => {
+                conds.push("external_id = $digits");
+                binds.push(("digits", d.into_value()));
+            }
+            None => {
+                conds.push("search_name @@ $text");
+                binds.push(("text", text.to_string().into_value()));
+            }
+        }
     }
-    if f.person_type.is_some() {
-        conds.push("person_type = $person_type".into());
+    if let Some(p) = f.person_type {
+        conds.push("person_type = $person_type");
+        binds.push(("person_type", p.code().to_string().into_value()));
     }
-    if f.active.is_some() {
-        conds.push("active = $active".into());
+    if let Some(a) = f.active {
+        conds.push("active = $active");
+        binds.push(("active", a.into_value()));
     }
     match f.usable_phone {
-        Some(true) => conds.push("phone != NONE".into()),
-        Some(false) => conds.push("phone = NONE".into()),
+        Some(true) => conds.push("phone != NONE"),
+        Some(false) => conds.push("phone = NONE"),
         None => {}
     }
-    if f.birth_month.is_some() {
-        conds.push("string::starts_with(birth_md ?? '', $month)".into());
+    if let Some(m) = f.birth_month {
+        conds.push("string::starts_with(birth_md ?? '', $month)");
+        binds.push(("month", format!("{m:02}-").into_value()));
     }
-    if f.opted_out.is_some() {
-        conds.push("opted_out = $opted_out".into());
+    if let Some(o) = f.opted_out {
+        conds.push("opted_out = $opted_out");
+        binds.push(("opted_out", o.into_value()));
     }
+    let unfiltered = conds.is_empty();
     // Only fixed SurrealQL fragments are joined; every value is bound.
-    let filter = conds.join(" AND ");
-    let text = f.text.trim().to_lowercase();
-    let text = if text.chars().any(|c| c.is_ascii_digit())
-        && text
-            .chars()
-            .all(|c| c.is_ascii_digit() || "()+- ".contains(c))
-    {
-        digits(&text)
+    let filter = if unfiltered {
+        "true".to_string()
     } else {
-        text
+        conds.join(" AND ")
     };
+    let list = List {
+        table: "client",
+        fields: VIEW_FIELDS,
+        key: "sort_key",
+        filter,
+        binds,
+        descending: false,
+    };
+    let mut page = list
+        .fetch::<StoredClient>(db, cursor, per_page)
+        .await?
+        .map(StoredClient::view);
+    if unfiltered {
+        page.total = Some(count(db).await?);
+    }
+    Ok(page)
+}
+
+/// How many clients there are, from the table's COUNT index (no scan).
+pub async fn count(db: &Db) -> surrealdb::Result<u64> {
     let mut res = db
-        .query(format!(
-            "SELECT {VIEW_FIELDS} FROM client WHERE {filter} ORDER BY name LIMIT $limit START $start; \
-             SELECT count() AS n FROM client WHERE {filter} GROUP ALL;"
-        ))
-        .bind(("text", text))
-        .bind(("person_type", f.person_type.map(|p| p.code().to_string())))
-        .bind(("active", f.active))
-        .bind(("month", f.birth_month.map(|m| format!("{m:02}-"))))
-        .bind(("opted_out", f.opted_out))
-        .bind(("limit", per_page as i64))
-        .bind(("start", (page * per_page) as i64))
+        .query("SELECT count() AS n FROM client GROUP ALL")
         .await?;
-    let rows: Vec<StoredClient> = res.take(0)?;
-    let total: Option<i64> = res.take((1, "n"))?;
-    Ok((
-        rows.into_iter().map(StoredClient::view).collect(),
-        total.unwrap_or(0) as usize,
-    ))
+    let n: Option<i64> = res.take((0, "n"))?;
+    Ok(n.unwrap_or(0).max(0) as u64)
 }
 
 /// One client by external id.
@@ -454,6 +511,107 @@ mod tests {
             .unwrap();
         assert_eq!(found.len(), 1);
         assert!(found[0].opted_out, "an import does not undo an opt-out");
+    }
+
+    fn names(page: &Page<ClientView>) -> Vec<&str> {
+        page.items.iter().map(|c| c.name.as_str()).collect()
+    }
+
+    #[tokio::test]
+    async fn the_list_pages_by_key_in_accent_insensitive_name_order() {
+        let db = db().await;
+        let mut rows: Vec<ClientRecord> = (0..120)
+            .map(|i| record(&format!("{}", 1000 + i), &format!("Cliente {i:03}"), "", ""))
+            .collect();
+        rows.push(record("1", "Álvaro Dias", "", ""));
+        rows.push(record("2", "Alice Souza", "", ""));
+        rows.push(record("3", "Bruno Lima", "", ""));
+        upsert(&db, &rows, "csv", |_| {}).await.unwrap();
+        let all = ClientFilter::default();
+
+        let first = search(&db, &all, &Cursor::First, 50).await.unwrap();
+        assert_eq!(first.total, Some(123), "the COUNT index's total");
+        assert_eq!(
+            &names(&first)[..3],
+            ["Alice Souza", "Álvaro Dias", "Bruno Lima"]
+        );
+        assert_eq!(first.prev, None);
+        let next = first.next.clone().expect("a second page");
+        let second = search(&db, &all, &Cursor::After(next), 50).await.unwrap();
+        assert_eq!(names(&second)[0], "Cliente 047");
+        let third = search(&db, &all, &Cursor::After(second.next.clone().unwrap()), 50)
+            .await
+            .unwrap();
+        assert_eq!(third.items.len(), 23);
+        assert_eq!(third.next, None, "the last page");
+        // Back from the last page: the second page again, with both neighbours.
+        let back = search(&db, &all, &Cursor::Before(third.prev.clone().unwrap()), 50)
+            .await
+            .unwrap();
+        assert_eq!(names(&back), names(&second));
+        assert!(back.prev.is_some() && back.next.is_some());
+        let start = search(&db, &all, &Cursor::Before(back.prev.unwrap()), 50)
+            .await
+            .unwrap();
+        assert_eq!(names(&start), names(&first));
+        assert_eq!(start.prev, None, "back at the start");
+    }
+
+    #[tokio::test]
+    async fn search_by_folded_name_phone_and_id() {
+        let db = db().await;
+        let rows = vec![
+            record("1001", "João Pedro Conceição", "", "(19) 99876-5432"),
+            record("1002", "Joana Prado", "", "11 98765-4321"),
+            ClientRecord {
+                trade_name: "Padaria Pão Quente".into(),
+                ..record("1003", "Comércio de Pães Ltda", "", "")
+            },
+        ];
+        upsert(&db, &rows, "csv", |_| {}).await.unwrap();
+        let find = |text: &str| {
+            let f = ClientFilter {
+                text: text.into(),
+                ..Default::default()
+            };
+            let db = db.clone();
+            async move {
+                let page = search(&db, &f, &Cursor::First, 50).await.unwrap();
+                assert_eq!(page.total, None, "no total for a search");
+                page.items
+                    .into_iter()
+                    .map(|c| c.external_id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert_eq!(find("joao").await, ["1001"], "accent-insensitive");
+        assert_eq!(
+            find("CONCEICAO joão").await,
+            ["1001"],
+            "every word, any order"
+        );
+        assert_eq!(find("pao quente").await, ["1003"], "the trade name too");
+        assert!(find("joaquim").await.is_empty());
+        assert_eq!(find("(19) 99876-5432").await, ["1001"], "as typed");
+        assert_eq!(
+            find("+55 19 99876 5432").await,
+            ["1001"],
+            "with the country code"
+        );
+        assert_eq!(find("98765-4321").await, ["1002"], "without the area code");
+        assert_eq!(find("1002").await, ["1002"], "the IXC id");
+        // An opt-out filter on top of a name.
+        set_opt_out(&db, "1001", true).await.unwrap();
+        let f = ClientFilter {
+            text: "joao".into(),
+            opted_out: Some(false),
+            ..Default::default()
+        };
+        assert!(search(&db, &f, &Cursor::First, 50)
+            .await
+            .unwrap()
+            .items
+            .is_empty());
     }
 
     #[tokio::test]

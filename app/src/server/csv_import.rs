@@ -37,6 +37,7 @@ use chrono::{Datelike, NaiveDate, Utc};
 use csv::ByteRecord;
 use encoding_rs::WINDOWS_1252;
 
+use crate::domain::number::thousands;
 use crate::models::client::{ClientRecord, PersonType, RejectedRow};
 
 /// The most data rows one file may have.
@@ -86,8 +87,8 @@ impl fmt::Display for CsvError {
             CsvError::TooManyRows(n) => write!(
                 f,
                 "O arquivo tem {} linhas; o máximo é {}.",
-                thousands(*n),
-                thousands(MAX_ROWS)
+                thousands(*n as u64),
+                thousands(MAX_ROWS as u64)
             ),
         }
     }
@@ -460,19 +461,6 @@ fn excerpt(s: &str) -> Cow<'_, str> {
         Some((cut, _)) => Cow::Owned(format!("{}…", &s[..cut])),
         None => Cow::Borrowed(s),
     }
-}
-
-/// `100000` → `"100.000"`.
-fn thousands(n: usize) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push('.');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Start of the last run of consecutive `"` of odd length.
@@ -883,9 +871,6 @@ mod tests {
         for (err, msg) in cases {
             assert_eq!(err.to_string(), msg);
         }
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1.000");
     }
 
     #[test]

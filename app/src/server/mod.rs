@@ -16,6 +16,7 @@ pub mod ixc;
 pub mod jobs;
 pub mod messages;
 pub mod opa;
+pub mod paging;
 pub mod params;
 pub mod queue;
 pub mod rate_limit;

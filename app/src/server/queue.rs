@@ -8,9 +8,10 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
 use super::db::Db;
+use super::paging::{Binds, Keyed, List};
+use crate::models::page::{Cursor, Page};
 use crate::models::queue::{
-    DayStat, QueueAttempt, QueueCounts, QueueDetail, QueueFilter, QueueMessage, QueuePage,
-    QueueStatus,
+    DayStat, QueueAttempt, QueueCounts, QueueDetail, QueueFilter, QueueMessage, QueueStatus,
 };
 
 /// The kind of greeting, part of the unique key (client, kind, year).
@@ -416,7 +417,8 @@ pub async fn requeue_failed(
         status: Some(QueueStatus::Failed),
         ..filter.clone()
     };
-    let (cond, binds) = conditions(&filter, tz);
+    let (conds, binds) = conditions(&filter, tz);
+    let cond = conds.join(" AND ");
     let mut q = db.query(format!(
         "LET $ids = (SELECT VALUE id FROM outbox WHERE {cond});
          LET $done = (UPDATE $ids SET status = 'pendente', attempts = 0, failed_at = NONE,
@@ -439,6 +441,9 @@ pub async fn requeue_failed(
 #[derive(Debug, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 struct Row {
+    /// Its `list_key`, when read for a list (the page's cursors).
+    #[surreal(default)]
+    cursor: String,
     key: String,
     client_id: String,
     client_name: String,
@@ -458,6 +463,12 @@ struct Row {
 const FIELDS: &str = "record::id(id) AS key, client_id, client_name, phone, message_id, \
     message_description, text, status, attempts, next_attempt_at, created_at, sent_at, \
     provider_id, last_error";
+
+impl Keyed for Row {
+    fn cursor(&self) -> &str {
+        &self.cursor
+    }
+}
 
 impl Row {
     fn view(self) -> QueueMessage {
@@ -490,66 +501,79 @@ pub fn day_start(day: NaiveDate, tz: chrono_tz::Tz) -> DateTime<Utc> {
         .with_timezone(&Utc)
 }
 
-type Binds = Vec<(&'static str, surrealdb::types::Value)>;
+/// The queue's list order as a string (creation time, then key): what `list_key` holds.
+fn list_key_at(t: DateTime<Utc>) -> String {
+    t.format(LIST_KEY_TIME).to_string()
+}
 
-/// The `WHERE` of a filter: fixed SurrealQL fragments only, every value bound.
-fn conditions(f: &QueueFilter, tz: chrono_tz::Tz) -> (String, Binds) {
+/// The time part of `list_key` (the schema formats `created_at` the same way).
+const LIST_KEY_TIME: &str = "%Y-%m-%dT%H:%M:%S%.6fZ";
+
+/// The `WHERE` of a filter: fixed SurrealQL fragments only, every value bound. Dates are
+/// ranges of `list_key`, so the list's index serves them too.
+fn conditions(f: &QueueFilter, tz: chrono_tz::Tz) -> (Vec<&'static str>, Binds) {
     use surrealdb::types::SurrealValue as _;
-    let mut conds = vec!["true".to_string()];
+    let mut conds = Vec::new();
     let mut binds: Binds = Vec::new();
     if let Some(s) = f.status {
-        conds.push("status = $status".into());
+        conds.push("status = $status");
         binds.push(("status", s.key().to_string().into_value()));
     }
     if let Some(from) = f.from {
-        conds.push("created_at >= $from".into());
-        binds.push(("from", day_start(from, tz).into_value()));
+        conds.push("list_key >= $from");
+        binds.push(("from", list_key_at(day_start(from, tz)).into_value()));
     }
     if let Some(to) = f.to.and_then(|d| d.succ_opt()) {
-        conds.push("created_at < $to".into());
-        binds.push(("to", day_start(to, tz).into_value()));
+        conds.push("list_key < $to");
+        binds.push(("to", list_key_at(day_start(to, tz)).into_value()));
     }
-    let client = f.client.trim().to_lowercase();
+    let client = f.client.trim();
     if !client.is_empty() {
-        conds.push(
-            "(client_id = $client OR string::contains(string::lowercase(client_name), $client))"
-                .into(),
-        );
-        binds.push(("client", client.into_value()));
+        conds.push("(client_id = $client OR client_name @@ $client)");
+        binds.push(("client", client.to_string().into_value()));
     }
     if !f.message_id.trim().is_empty() {
-        conds.push("message_id = $message_id".into());
+        conds.push("message_id = $message_id");
         binds.push(("message_id", f.message_id.trim().to_string().into_value()));
     }
-    (conds.join(" AND "), binds)
+    (conds, binds)
 }
 
-/// One page of the queue, newest first, and the total matching.
+/// One page of the queue, newest first, through the `list_key` indexes. The total is known
+/// (from the COUNT indexes) when the filter is at most a status.
 pub async fn list(
     db: &Db,
     filter: &QueueFilter,
     tz: chrono_tz::Tz,
-    page: usize,
+    cursor: &Cursor,
     per_page: usize,
-) -> surrealdb::Result<QueuePage> {
-    let (cond, binds) = conditions(filter, tz);
-    let mut q = db.query(format!(
-        "SELECT {FIELDS} FROM outbox WHERE {cond} ORDER BY created_at DESC, key LIMIT $limit START $start;
-         SELECT count() AS n FROM outbox WHERE {cond} GROUP ALL;"
-    ));
-    for (k, v) in binds {
-        q = q.bind((k, v));
+) -> surrealdb::Result<Page<QueueMessage>> {
+    let (conds, binds) = conditions(filter, tz);
+    let only_status = conds.iter().all(|c| *c == "status = $status");
+    let list = List {
+        table: "outbox",
+        fields: FIELDS,
+        key: "list_key",
+        filter: if conds.is_empty() {
+            "true".into()
+        } else {
+            conds.join(" AND ")
+        },
+        binds,
+        descending: true,
+    };
+    let mut page = list
+        .fetch::<Row>(db, cursor, per_page)
+        .await?
+        .map(Row::view);
+    if only_status {
+        let counts = counts(db).await?;
+        page.total = Some(match filter.status {
+            Some(s) => counts.get(s),
+            None => counts.by_status.values().sum(),
+        });
     }
-    let mut res = q
-        .bind(("limit", per_page as i64))
-        .bind(("start", (page * per_page) as i64))
-        .await?;
-    let rows: Vec<Row> = res.take(0)?;
-    let total: Option<i64> = res.take((1, "n"))?;
-    Ok(QueuePage {
-        items: rows.into_iter().map(Row::view).collect(),
-        total: total.unwrap_or(0) as usize,
-    })
+    Ok(page)
 }
 
 #[derive(Debug, SurrealValue)]
@@ -596,28 +620,43 @@ pub async fn for_client(db: &Db, client_id: &str) -> surrealdb::Result<Vec<Queue
     Ok(rows.into_iter().map(Row::view).collect())
 }
 
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct StatusCount {
-    status: String,
-    n: i64,
-}
-
+/// Messages per status, from one COUNT index per status (schema migration 9): no scan.
 pub async fn counts(db: &Db) -> surrealdb::Result<QueueCounts> {
-    let mut res = db
-        .query("SELECT status, count() AS n FROM outbox GROUP BY status")
-        .await?;
-    let rows: Vec<StatusCount> = res.take(0)?;
+    // The WHERE must be the index's own condition, literally, for the COUNT index to serve it.
+    let sql: String = QueueStatus::ALL
+        .iter()
+        .map(|s| {
+            format!(
+                "SELECT count() AS n FROM outbox WHERE status = '{}' GROUP ALL;",
+                s.key()
+            )
+        })
+        .collect();
+    let mut res = db.query(sql).await?;
     let mut counts = QueueCounts::default();
-    for r in rows {
-        if let Some(s) = QueueStatus::from_key(&r.status) {
-            counts.by_status.insert(s, r.n.max(0) as u64);
+    for (i, s) in QueueStatus::ALL.iter().enumerate() {
+        let n: Option<i64> = res.take((i, "n"))?;
+        let n = n.unwrap_or(0).max(0) as u64;
+        if n > 0 {
+            counts.by_status.insert(*s, n);
         }
     }
     Ok(counts)
 }
 
+#[derive(Debug, SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct KeptDay {
+    date: String,
+    sent: i64,
+    failed: i64,
+}
+
 /// Sent and failed per day over the `days` days ending `today` (business time zone).
+///
+/// A day is two counts over the `sent_at` and `failed_at` indexes (index keys only, no
+/// message is read). A day that has ended is counted once and kept in `queue_day`, so a
+/// dashboard load counts only today: an ended day's figures are those it ended with.
 pub async fn daily_stats(
     db: &Db,
     tz: chrono_tz::Tz,
@@ -625,46 +664,64 @@ pub async fn daily_stats(
     days: u32,
 ) -> surrealdb::Result<Vec<DayStat>> {
     let first = today - chrono::Days::new(days.saturating_sub(1) as u64);
-    let since = day_start(first, tz);
+    let dates: Vec<NaiveDate> = first.iter_days().take(days as usize).collect();
+    let day_id = |d: &NaiveDate| RecordId::new("queue_day", format!("{} {d}", tz.name()));
+    let ended: Vec<RecordId> = dates.iter().filter(|d| **d < today).map(day_id).collect();
     let mut res = db
-        .query(
-            "SELECT VALUE sent_at FROM outbox WHERE sent_at >= $since;
-             SELECT VALUE failed_at FROM outbox WHERE failed_at >= $since;",
-        )
-        .bind(("since", since))
+        .query("SELECT date, sent, failed FROM $ids")
+        .bind(("ids", ended))
         .await?;
-    let sent: Vec<DateTime<Utc>> = res.take(0)?;
-    let failed: Vec<DateTime<Utc>> = res.take(1)?;
-    let mut stats: Vec<DayStat> = first
-        .iter_days()
-        .take(days as usize)
-        .map(|date| DayStat {
-            date,
-            sent: 0,
-            failed: 0,
-        })
+    let kept: Vec<KeptDay> = res.take(0)?;
+    let kept: std::collections::HashMap<String, (u64, u64)> = kept
+        .into_iter()
+        .map(|k| (k.date, (k.sent.max(0) as u64, k.failed.max(0) as u64)))
         .collect();
-    let index = |t: &DateTime<Utc>| {
-        let d = t.with_timezone(&tz).date_naive();
-        (d - first).num_days()
-    };
-    for t in &sent {
-        if let Some(s) = usize::try_from(index(t))
-            .ok()
-            .and_then(|i| stats.get_mut(i))
-        {
-            s.sent += 1;
-        }
-    }
-    for t in &failed {
-        if let Some(s) = usize::try_from(index(t))
-            .ok()
-            .and_then(|i| stats.get_mut(i))
-        {
-            s.failed += 1;
-        }
+    let mut stats = Vec::with_capacity(dates.len());
+    for date in dates {
+        let (sent, failed) = match kept.get(&date.to_string()) {
+            Some(&k) => k,
+            None => {
+                let counted = count_day(db, tz, date).await?;
+                if date < today {
+                    let kept = db
+                        .query("UPSERT $id SET date = $date, sent = $sent, failed = $failed")
+                        .bind(("id", day_id(&date)))
+                        .bind(("date", date.to_string()))
+                        .bind(("sent", counted.0 as i64))
+                        .bind(("failed", counted.1 as i64))
+                        .await
+                        .and_then(|r| r.check());
+                    // Only a cache: a concurrent load keeping the same day may win the write.
+                    if let Err(e) = kept {
+                        tracing::debug!(%e, %date, "ended day not kept");
+                    }
+                }
+                counted
+            }
+        };
+        stats.push(DayStat { date, sent, failed });
     }
     Ok(stats)
+}
+
+/// Messages sent and failed on `date` (business time zone), counted over index keys.
+async fn count_day(db: &Db, tz: chrono_tz::Tz, date: NaiveDate) -> surrealdb::Result<(u64, u64)> {
+    let from = day_start(date, tz);
+    let to = date.succ_opt().map(|d| day_start(d, tz)).unwrap_or(from);
+    let mut res = db
+        .query(
+            "SELECT count() AS n FROM outbox WHERE sent_at >= $from AND sent_at < $to GROUP ALL;
+             SELECT count() AS n FROM outbox WHERE failed_at >= $from AND failed_at < $to GROUP ALL;",
+        )
+        .bind(("from", from))
+        .bind(("to", to))
+        .await?;
+    let sent: Option<i64> = res.take((0, "n"))?;
+    let failed: Option<i64> = res.take((1, "n"))?;
+    Ok((
+        sent.unwrap_or(0).max(0) as u64,
+        failed.unwrap_or(0).max(0) as u64,
+    ))
 }
 
 #[cfg(test)]
@@ -711,6 +768,113 @@ mod tests {
             .await
             .unwrap();
         assert!(greeted.contains("1") && !greeted.contains("9"));
+    }
+
+    #[tokio::test]
+    async fn the_list_pages_newest_first_with_counts_from_the_indexes() {
+        let db = db().await;
+        let tz = chrono_tz::America::Sao_Paulo;
+        for batch in 0..3 {
+            let msgs: Vec<_> = (0..40)
+                .map(|i| {
+                    let mut m = msg(&format!("{}", batch * 100 + i), 2026);
+                    m.client_name = format!("Cliente Lote{batch}");
+                    m
+                })
+                .collect();
+            enqueue(&db, &format!("r{batch}"), &msgs).await.unwrap();
+        }
+        cancel(&db, &outbox_key("205", BIRTHDAY, 2026), "admin")
+            .await
+            .unwrap();
+        let all = QueueFilter::default();
+        let first = list(&db, &all, tz, &Cursor::First, 50).await.unwrap();
+        assert_eq!(first.total, Some(120));
+        assert_eq!(first.items.len(), 50);
+        assert!(
+            first.items[..40]
+                .iter()
+                .all(|m| m.client_name == "Cliente Lote2"),
+            "newest first"
+        );
+        let second = list(
+            &db,
+            &all,
+            tz,
+            &Cursor::After(first.next.clone().unwrap()),
+            50,
+        )
+        .await
+        .unwrap();
+        let third = list(
+            &db,
+            &all,
+            tz,
+            &Cursor::After(second.next.clone().unwrap()),
+            50,
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (second.items.len(), third.items.len(), third.next.clone()),
+            (50, 20, None)
+        );
+        let mut seen: Vec<_> = [&first, &second, &third]
+            .iter()
+            .flat_map(|p| p.items.iter().map(|m| m.id.clone()))
+            .collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 120, "every message once");
+        let back = list(&db, &all, tz, &Cursor::Before(third.prev.unwrap()), 50)
+            .await
+            .unwrap();
+        assert_eq!(back.items, second.items);
+
+        let cancelled = QueueFilter {
+            status: Some(QueueStatus::Cancelled),
+            ..Default::default()
+        };
+        let page = list(&db, &cancelled, tz, &Cursor::First, 50).await.unwrap();
+        assert_eq!(page.total, Some(1));
+        assert_eq!(page.items[0].client_id, "205");
+        let by_name = QueueFilter {
+            client: "lote1".into(),
+            ..Default::default()
+        };
+        let page = list(&db, &by_name, tz, &Cursor::First, 50).await.unwrap();
+        assert_eq!((page.items.len(), page.total), (40, None));
+        let today = Utc::now().with_timezone(&tz).date_naive();
+        let dated = QueueFilter {
+            from: Some(today),
+            to: Some(today),
+            ..Default::default()
+        };
+        assert_eq!(
+            list(&db, &dated, tz, &Cursor::First, 200)
+                .await
+                .unwrap()
+                .items
+                .len(),
+            120
+        );
+        let yesterday = QueueFilter {
+            to: today.pred_opt(),
+            ..Default::default()
+        };
+        assert!(list(&db, &yesterday, tz, &Cursor::First, 50)
+            .await
+            .unwrap()
+            .items
+            .is_empty());
+        let counts = counts(&db).await.unwrap();
+        assert_eq!(
+            (
+                counts.get(QueueStatus::Pending),
+                counts.get(QueueStatus::Cancelled)
+            ),
+            (119, 1)
+        );
     }
 
     #[tokio::test]

@@ -189,6 +189,58 @@ DEFINE TABLE OVERWRITE import_job SCHEMALESS;
 DEFINE INDEX OVERWRITE import_job_finished ON import_job FIELDS finished, updated_at;
 "#,
     ),
+    (
+        9,
+        r#"
+-- Lists read only the page they show (server/paging.rs); totals come from COUNT indexes.
+
+-- Clients in name order, accent- and case-insensitive (`string::slug` folds "João" to
+-- "joao"), the external id breaking ties: the key is also the page cursor.
+DEFINE FIELD OVERWRITE sort_key ON client TYPE string
+    VALUE string::concat(string::slug(name), ' ', external_id);
+DEFINE INDEX OVERWRITE client_sort ON client FIELDS sort_key;
+-- Name search through a full-text index, folded the same way: "joao" finds "João".
+DEFINE ANALYZER OVERWRITE folded TOKENIZERS blank, class FILTERS lowercase, ascii;
+DEFINE FIELD OVERWRITE search_name ON client TYPE string
+    VALUE string::concat(name, ' ', trade_name);
+DEFINE INDEX OVERWRITE client_search_name ON client FIELDS search_name FULLTEXT ANALYZER folded BM25;
+-- Phone search: the last eight digits of each number (clients::PHONE_KEY_DIGITS), one
+-- field and index per number (the planner unions indexes for an OR; it does not index an
+-- array's CONTAINS).
+DEFINE FUNCTION OVERWRITE fn::phone_key($n: string) -> option<string> {
+    LET $d = string::slice(string::replace($n, /[^0-9]/, ''), -8);
+    RETURN IF string::len($d) = 8 THEN $d ELSE NONE END;
+};
+DEFINE FIELD OVERWRITE whatsapp_key ON client TYPE option<string> VALUE fn::phone_key(whatsapp);
+DEFINE FIELD OVERWRITE mobile_key ON client TYPE option<string> VALUE fn::phone_key(mobile);
+DEFINE INDEX OVERWRITE client_whatsapp_key ON client FIELDS whatsapp_key;
+DEFINE INDEX OVERWRITE client_mobile_key ON client FIELDS mobile_key;
+DEFINE INDEX OVERWRITE client_total ON client COUNT;
+
+-- The queue newest first: creation time (formatted as queue::LIST_KEY_TIME), then the key.
+DEFINE FIELD OVERWRITE list_key ON outbox TYPE string
+    VALUE string::concat(time::format(created_at, '%Y-%m-%dT%H:%M:%S%.6fZ'), ' ', record::id(id));
+DEFINE INDEX OVERWRITE outbox_list ON outbox FIELDS list_key;
+DEFINE INDEX OVERWRITE outbox_status_list ON outbox FIELDS status, list_key;
+DEFINE INDEX OVERWRITE outbox_client_name ON outbox FIELDS client_name FULLTEXT ANALYZER folded BM25;
+-- Messages per status (queue::counts): the WHERE is matched literally.
+DEFINE INDEX OVERWRITE outbox_n_pendente ON outbox COUNT WHERE status = 'pendente';
+DEFINE INDEX OVERWRITE outbox_n_enviando ON outbox COUNT WHERE status = 'enviando';
+DEFINE INDEX OVERWRITE outbox_n_enviado ON outbox COUNT WHERE status = 'enviado';
+DEFINE INDEX OVERWRITE outbox_n_erro ON outbox COUNT WHERE status = 'erro';
+DEFINE INDEX OVERWRITE outbox_n_cancelado ON outbox COUNT WHERE status = 'cancelado';
+DEFINE INDEX OVERWRITE outbox_n_expirado ON outbox COUNT WHERE status = 'expirado';
+-- The start-up catch-up looks for an entry's last success since a time.
+DEFINE INDEX OVERWRITE task_run_entry ON task_run FIELDS entry_id, scheduled_for;
+
+-- The dashboard's ended days, counted once (queue::daily_stats).
+DEFINE TABLE OVERWRITE queue_day SCHEMALESS;
+
+-- Existing rows get the derived fields.
+UPDATE client RETURN NONE;
+UPDATE outbox RETURN NONE;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]

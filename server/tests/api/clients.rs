@@ -50,7 +50,7 @@ async fn a_malformed_file_is_refused_and_changes_nothing() {
     let c = app.logged_in_client().await;
     app.import_csv(&c, SAMPLE).await;
     let before = app
-        .text::<ListClients>(&c, &[("text", ""), ("page", "0")])
+        .text::<ListClients>(&c, &[("text", ""), ("after", "")])
         .await;
     let bad = app.import_csv(&c, INVALID).await;
     assert!(
@@ -62,7 +62,7 @@ async fn a_malformed_file_is_refused_and_changes_nothing() {
     );
     assert!(bad["report"].is_null());
     let after = app
-        .text::<ListClients>(&c, &[("text", ""), ("page", "0")])
+        .text::<ListClients>(&c, &[("text", ""), ("after", "")])
         .await;
     assert_eq!(before, after);
 }
@@ -119,17 +119,17 @@ async fn clients_are_searched_filtered_and_opted_out() {
     let c = app.logged_in_client().await;
     app.import_csv(&c, SAMPLE).await;
     let found: Value = app
-        .json::<ListClients, _>(&c, &[("text", "maria aparecida"), ("page", "0")])
+        .json::<ListClients, _>(&c, &[("text", "maria aparecida"), ("after", "")])
         .await;
-    assert_eq!(ids(&found[0]), vec!["1001"]);
+    assert_eq!(ids(&found["items"]), vec!["1001"]);
     let by_phone: Value = app
-        .json::<ListClients, _>(&c, &[("text", "(19) 99876-5432"), ("page", "0")])
+        .json::<ListClients, _>(&c, &[("text", "(19) 99876-5432"), ("after", "")])
         .await;
-    assert_eq!(ids(&by_phone[0]), vec!["1001"]);
+    assert_eq!(ids(&by_phone["items"]), vec!["1001"]);
     let companies: Value = app
-        .json::<ListClients, _>(&c, &[("text", ""), ("person_type", "J"), ("page", "0")])
+        .json::<ListClients, _>(&c, &[("text", ""), ("person_type", "J"), ("after", "")])
         .await;
-    assert!(companies[0]
+    assert!(companies["items"]
         .as_array()
         .unwrap()
         .iter()

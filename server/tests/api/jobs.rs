@@ -436,7 +436,7 @@ async fn retryable_faults_are_retried_until_delivered() {
         &app.running.state.db,
         &Default::default(),
         chrono_tz::America::Sao_Paulo,
-        0,
+        &app::models::page::Cursor::First,
         50,
     )
     .await
@@ -488,12 +488,12 @@ async fn final_faults_stop_at_once_and_can_be_requeued() {
             ..Default::default()
         },
         chrono_tz::America::Sao_Paulo,
-        0,
+        &app::models::page::Cursor::First,
         50,
     )
     .await
     .unwrap();
-    assert_eq!(failed.total, 1);
+    assert_eq!(failed.total, Some(1));
     let m = &failed.items[0];
     assert_eq!(m.attempts, 1, "a final failure is not retried");
     assert!(

@@ -333,7 +333,7 @@ async fn oversized_input_is_refused_before_anything_keeps_it() {
         (RunNow::PATH, vec![("entry_id", long.as_str())]),
         (
             ListClients::PATH,
-            vec![("text", long.as_str()), ("page", "0")],
+            vec![("text", long.as_str()), ("after", "")],
         ),
         (DeleteAgendaEntry::PATH, vec![("id", long.as_str())]),
     ] {
@@ -366,12 +366,15 @@ async fn malformed_requests_get_a_clear_4xx() {
             415,
         ),
         (
-            "page=-1",
-            form(ListClients::PATH, &[("text", ""), ("page", "-1")]),
+            "opted_out=talvez",
+            form(
+                SetClientOptOut::PATH,
+                &[("external_id", "1"), ("opted_out", "talvez")],
+            ),
             400,
         ),
         (
-            "page=abc",
+            "both cursors",
             form(
                 ListQueue::PATH,
                 &[
@@ -380,10 +383,11 @@ async fn malformed_requests_get_a_clear_4xx() {
                     ("to", ""),
                     ("client", ""),
                     ("message_id", ""),
-                    ("page", "abc"),
+                    ("after", "a"),
+                    ("before", "b"),
                 ],
             ),
-            400,
+            422,
         ),
         ("missing argument", form(GetClient::PATH, &[]), 400),
         (
@@ -408,7 +412,7 @@ async fn malformed_requests_get_a_clear_4xx() {
             "over the limit",
             form(
                 ListClients::PATH,
-                &[("text", &"a".repeat(2_000_000)), ("page", "0")],
+                &[("text", &"a".repeat(2_000_000)), ("after", "")],
             ),
             413,
         ),

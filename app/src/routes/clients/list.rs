@@ -4,12 +4,13 @@ use leptos_router::hooks::use_query_map;
 use crate::components::clients_nav::{format_date, ClientsNav};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
-use crate::components::pager::Pager;
+use crate::components::pager::{summary, CursorPager, AFTER, BEFORE};
 use crate::domain::phone::format_display;
 use crate::domain::url::percent_encode;
 use crate::functions::clients::{list_clients, SetClientOptOut};
 
-const PER_PAGE: usize = 50;
+/// The filters in the page's query, in the order `list_clients` takes them.
+const FILTERS: [&str; 6] = ["busca", "tipo", "ativo", "telefone", "mes", "optout"];
 
 /// *Clientes*: search, filters, paging and opt-out.
 #[component]
@@ -18,14 +19,8 @@ pub fn ClientsPage() -> impl IntoView {
     let q = move |k: &str| query.with(|m| m.get(k).unwrap_or_default());
     let opt_out = ServerAction::<SetClientOptOut>::new();
     let clients = Resource::new(
-        move || {
-            (
-                ["busca", "tipo", "ativo", "telefone", "mes", "optout"].map(q),
-                q("pagina").parse::<usize>().unwrap_or(0),
-                opt_out.version().get(),
-            )
-        },
-        |([text, tipo, ativo, tel, mes, optout], page, _)| {
+        move || (FILTERS.map(q), q(AFTER), q(BEFORE), opt_out.version().get()),
+        |([text, tipo, ativo, tel, mes, optout], after, before, _)| {
             list_clients(
                 text,
                 Some(tipo),
@@ -33,7 +28,8 @@ pub fn ClientsPage() -> impl IntoView {
                 Some(tel),
                 Some(mes),
                 Some(optout),
-                page,
+                Some(after),
+                Some(before),
             )
         },
     );
@@ -58,12 +54,12 @@ pub fn ClientsPage() -> impl IntoView {
             </div>
         }
     };
-    let page_link = move |page: usize| {
-        let mut params: Vec<String> = ["busca", "tipo", "ativo", "telefone", "mes", "optout"]
+    let page_link = move |param: &'static str, cursor: &str| {
+        let mut params: Vec<String> = FILTERS
             .iter()
             .map(|k| format!("{k}={}", percent_encode(&q(k), b"")))
             .collect();
-        params.push(format!("pagina={page}"));
+        params.push(format!("{param}={}", percent_encode(cursor, b"")));
         format!("/clientes?{}", params.join("&"))
     };
 
@@ -118,12 +114,13 @@ pub fn ClientsPage() -> impl IntoView {
         </form>
         <Loaded resource=clients let:loaded>
             {
-                let (list, total) = loaded;
-                let page = q("pagina").parse::<usize>().unwrap_or(0);
-                let pages = total.div_ceil(PER_PAGE).max(1);
+                let more = loaded.prev.is_some() || loaded.next.is_some();
+                let size = summary(loaded.total, loaded.items.len(), more, "clientes");
+                let (prev, next) = (loaded.prev, loaded.next);
+                let list = loaded.items;
                 view! {
                     <section class="card">
-                        <p class="muted">{format!("{total} clientes")}</p>
+                        <p class="muted">{size}</p>
                         <div class="table-scroll">
                             <table class="table" aria-label="Clientes">
                                 <thead>
@@ -188,7 +185,7 @@ pub fn ClientsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
-                        <Pager page pages link=page_link />
+                        <CursorPager prev next link=page_link />
                     </section>
                 }
                     .into_any()

@@ -6,14 +6,15 @@ use leptos_router::hooks::use_query_map;
 use crate::components::form::{field_error, FieldError};
 use crate::components::layout::PageHeader;
 use crate::components::live::live_changes;
-use crate::components::pager::Pager;
+use crate::components::pager::{summary, CursorPager, AFTER, BEFORE};
 use crate::components::queue_status::{LastError, StatusBadge};
 use crate::components::time::{format_opt, format_time};
 use crate::domain::phone::format_display;
 use crate::domain::url::percent_encode;
 use crate::error::AppError;
 use crate::functions::messages::list_messages;
-use crate::functions::queue::{list_queue, QueueAction, RequeueFailed, PER_PAGE};
+use crate::functions::queue::{list_queue, QueueAction, RequeueFailed};
+use crate::models::page::Page;
 use crate::models::queue::{QueueMessage, QueueStatus};
 
 use super::*;
@@ -47,22 +48,20 @@ pub fn QueuePage() -> impl IntoView {
                 .or_else(|| server.get())
         })
     };
-    let page = move || q("pagina").parse::<usize>().unwrap_or(0);
-
     let list = Resource::new(
         move || {
             (
                 KEYS.map(q),
-                page(),
+                (q(AFTER), q(BEFORE)),
                 changes.get(),
                 act.version().get(),
                 requeue.version().get(),
             )
         },
-        |(values, page, ..)| async move {
+        |(values, (after, before), ..)| async move {
             check(&values).map_err(|(field, message)| AppError::field(field, message))?;
             let [status, from, to, client, message] = values;
-            list_queue(status, from, to, client, message, page).await
+            list_queue(status, from, to, client, message, Some(after), Some(before)).await
         },
     );
 
@@ -242,19 +241,18 @@ fn RequeueForm(requeue: ServerAction<RequeueFailed>) -> impl IntoView {
 /// The page of the queue the filters select, with its pager.
 #[component]
 fn QueueResults(
-    list: Resource<Result<crate::models::queue::QueuePage, AppError>>,
+    list: Resource<Result<Page<QueueMessage>, AppError>>,
     act: ServerAction<QueueAction>,
 ) -> impl IntoView {
     let query = use_query_map();
     let q = move |k: &str| query.with(|m| m.get(k).unwrap_or_default());
-    let page = move || q("pagina").parse::<usize>().unwrap_or(0);
     let tz = time_zone();
-    let page_link = move |page: usize| {
+    let page_link = move |param: &'static str, cursor: &str| {
         let mut params: Vec<String> = KEYS
             .iter()
             .map(|k| format!("{k}={}", percent_encode(&q(k), b"")))
             .collect();
-        params.push(format!("pagina={page}"));
+        params.push(format!("{param}={}", percent_encode(cursor, b"")));
         format!("/fila?{}", params.join("&"))
     };
     view! {
@@ -277,14 +275,13 @@ fn QueueResults(
                                 .into_any()
                         }
                         Ok(p) => {
-                            let pages = p.total.div_ceil(PER_PAGE).max(1);
-                            let page = page();
+                            let more = p.prev.is_some() || p.next.is_some();
+                            let size = summary(p.total, p.items.len(), more, "mensagens");
+                            let (prev, next) = (p.prev, p.next);
                             let tz = tz();
                             view! {
                                 <section class="card">
-                                    <p class="muted">
-                                        {format!("{} mensagens · horários em {tz}", p.total)}
-                                    </p>
+                                    <p class="muted">{format!("{size} · horários em {tz}")}</p>
                                     {if p.items.is_empty() {
                                         view! {
                                             <p class="empty-state">
@@ -295,7 +292,7 @@ fn QueueResults(
                                     } else {
                                         view! { <QueueTable items=p.items tz act /> }.into_any()
                                     }}
-                                    <Pager page pages link=page_link />
+                                    <CursorPager prev next link=page_link />
                                 </section>
                             }
                                 .into_any()
