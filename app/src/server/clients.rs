@@ -12,8 +12,8 @@ use crate::models::client::{
 use crate::models::page::{Cursor, Page};
 use crate::models::settings::BirthdayAudience;
 
-/// Rows per write: larger batches slow down sharply while the month-day index exists.
-pub const BATCH: usize = 200;
+/// Rows per write: one round trip and one transaction per batch.
+pub const BATCH: usize = 1_000;
 
 /// A client as written by imports (and compared with what is stored to count changes).
 /// `birth_md` is computed by the database (see the schema); `opted_out` is never written here.
@@ -74,6 +74,14 @@ fn to_datetime(d: NaiveDate) -> DateTime<Utc> {
 }
 
 impl ClientRow {
+    /// Whether an import would leave the stored row as it is (`synced_at` aside).
+    fn same_as(&self, other: &ClientRow) -> bool {
+        ClientRow {
+            synced_at: other.synced_at,
+            ..self.clone()
+        } == *other
+    }
+
     /// The stored shape of a record: the phone normalised (or the reason it cannot be).
     pub fn from_record(r: &ClientRecord, source: &str) -> Self {
         let (phone, phone_problem) = match phone::best_number(&r.whatsapp, &r.mobile) {
@@ -115,7 +123,9 @@ fn digits(s: &str) -> String {
 }
 
 /// Creates or updates `records` by external id, in batches, keeping opt-outs. Counts what
-/// changed; `progress(done)` is called after each batch.
+/// changed; `progress(done)` is called after each batch. Two batches are written at once
+/// (one per core: the database's indexing is the import's cost); a batch that fails, as
+/// when the two collide on a shared index key, is written again alone.
 pub async fn upsert(
     db: &Db,
     records: &[ClientRecord],
@@ -127,46 +137,88 @@ pub async fn upsert(
         ..Default::default()
     };
     let mut done = 0;
-    for chunk in records.chunks(BATCH) {
-        let ids: Vec<RecordId> = chunk.iter().map(|r| client_id(&r.external_id)).collect();
-        let mut res = db
-            .query("SELECT id, external_id, name, trade_name, person_type, active, birth_date, whatsapp, mobile, email, city, state, phone, phone_problem, search, source FROM $ids")
-            .bind(("ids", ids))
-            .await?;
-        let existing: Vec<ClientRow> = res.take(0)?;
-        let existing: std::collections::HashMap<String, ClientRow> = existing
-            .into_iter()
-            .map(|r| (r.external_id.clone(), r))
-            .collect();
-        // Written rows carry their `synced_at`; unchanged ones only get it set.
-        let now = Utc::now();
-        let (mut writes, mut unchanged) = (Vec::new(), Vec::new());
-        for r in chunk {
-            let mut row = ClientRow::from_record(r, source);
-            match existing.get(&r.external_id) {
-                Some(old) if *old == row => {
-                    report.unchanged += 1;
-                    unchanged.push(row.id);
-                    continue;
+    for group in records.chunks(BATCH * WRITERS) {
+        let chunks: Vec<&[ClientRecord]> = group.chunks(BATCH).collect();
+        let written =
+            futures::future::join_all(chunks.iter().map(|c| write_batch(db, c, source))).await;
+        for (chunk, written) in chunks.into_iter().zip(written) {
+            let counts = match written {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::debug!(%e, "client batch written again alone");
+                    write_batch(db, chunk, source).await?
                 }
-                Some(_) => report.updated += 1,
-                None => report.created += 1,
-            }
-            row.synced_at = Some(now);
-            writes.push(row);
+            };
+            report.created += counts.created;
+            report.updated += counts.updated;
+            report.unchanged += counts.unchanged;
+            done += chunk.len();
+            progress(done);
         }
-        db.query(
-            "FOR $r IN $rows { UPSERT $r.id MERGE $r RETURN NONE; };
-             UPDATE $unchanged SET synced_at = $now RETURN NONE;",
-        )
-        .bind(("rows", writes))
-        .bind(("unchanged", unchanged))
-        .bind(("now", now))
-        .await?
-        .check()?;
-        done += chunk.len();
-        progress(done);
     }
+    Ok(report)
+}
+
+/// Batches written at once by [`upsert`].
+const WRITERS: usize = 2;
+
+/// One batch of [`upsert`]: what it created, updated and left unchanged.
+async fn write_batch(
+    db: &Db,
+    chunk: &[ClientRecord],
+    source: &str,
+) -> surrealdb::Result<ImportReport> {
+    let mut report = ImportReport::default();
+    let ids: Vec<RecordId> = chunk.iter().map(|r| client_id(&r.external_id)).collect();
+    let mut res = db
+        .query("SELECT id, external_id, name, trade_name, person_type, active, birth_date, whatsapp, mobile, email, city, state, phone, phone_problem, search, source FROM $ids")
+        .bind(("ids", ids))
+        .await?;
+    let existing: Vec<ClientRow> = res.take(0)?;
+    let existing: std::collections::HashMap<String, ClientRow> = existing
+        .into_iter()
+        .map(|r| (r.external_id.clone(), r))
+        .collect();
+    // Written rows carry their `synced_at`; unchanged ones only get it set. New rows go in
+    // one bulk INSERT (far cheaper than a statement per row).
+    let now = Utc::now();
+    let (mut new, mut changed, mut unchanged) = (Vec::new(), Vec::new(), Vec::new());
+    for r in chunk {
+        let mut row = ClientRow::from_record(r, source);
+        row.synced_at = Some(now);
+        match existing.get(&r.external_id) {
+            Some(old) if old.same_as(&row) => {
+                report.unchanged += 1;
+                unchanged.push(row.id);
+            }
+            Some(_) => {
+                report.updated += 1;
+                changed.push(row);
+            }
+            None => {
+                report.created += 1;
+                new.push(row);
+            }
+        }
+    }
+    let inserted = db
+        .query("INSERT INTO client $rows RETURN NONE")
+        .bind(("rows", new.clone()))
+        .await
+        .and_then(|r| r.check());
+    if inserted.is_err() {
+        // Another import created some of them meanwhile: write those row by row.
+        changed.extend(new);
+    }
+    db.query(
+        "FOR $r IN $rows { UPSERT $r.id MERGE $r RETURN NONE; };
+         UPDATE $unchanged SET synced_at = $now RETURN NONE;",
+    )
+    .bind(("rows", changed))
+    .bind(("unchanged", unchanged))
+    .bind(("now", now))
+    .await?
+    .check()?;
     Ok(report)
 }
 

@@ -203,7 +203,7 @@ DEFINE INDEX OVERWRITE client_sort ON client FIELDS sort_key;
 DEFINE ANALYZER OVERWRITE folded TOKENIZERS blank, class FILTERS lowercase, ascii;
 DEFINE FIELD OVERWRITE search_name ON client TYPE string
     VALUE string::concat(name, ' ', trade_name);
-DEFINE INDEX OVERWRITE client_search_name ON client FIELDS search_name FULLTEXT ANALYZER folded BM25;
+DEFINE INDEX OVERWRITE client_search_name ON client FIELDS search_name FULLTEXT ANALYZER folded;
 -- Phone search: the last eight digits of each number (clients::PHONE_KEY_DIGITS), one
 -- field and index per number (the planner unions indexes for an OR; it does not index an
 -- array's CONTAINS).
@@ -222,7 +222,7 @@ DEFINE FIELD OVERWRITE list_key ON outbox TYPE string
     VALUE string::concat(time::format(created_at, '%Y-%m-%dT%H:%M:%S%.6fZ'), ' ', record::id(id));
 DEFINE INDEX OVERWRITE outbox_list ON outbox FIELDS list_key;
 DEFINE INDEX OVERWRITE outbox_status_list ON outbox FIELDS status, list_key;
-DEFINE INDEX OVERWRITE outbox_client_name ON outbox FIELDS client_name FULLTEXT ANALYZER folded BM25;
+DEFINE INDEX OVERWRITE outbox_client_name ON outbox FIELDS client_name FULLTEXT ANALYZER folded;
 -- Messages per status (queue::counts): the WHERE is matched literally.
 DEFINE INDEX OVERWRITE outbox_n_pendente ON outbox COUNT WHERE status = 'pendente';
 DEFINE INDEX OVERWRITE outbox_n_enviando ON outbox COUNT WHERE status = 'enviando';

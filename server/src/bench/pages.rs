@@ -130,9 +130,22 @@ async fn seed(dir: &std::path::Path, n: usize, m: usize) -> anyhow::Result<Strin
     }
     eprintln!("seeded in {:.0}s", t.elapsed().as_secs_f64());
     drop(db);
-    // Let the embedded store finish closing before the server opens it.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    wait_closed(dir).await?;
     Ok(url)
+}
+
+/// The embedded store finishes closing in the background after its last handle goes; the
+/// server can open it once its lock file is free.
+async fn wait_closed(dir: &std::path::Path) -> anyhow::Result<()> {
+    let lock = dir.join("LOCK");
+    for _ in 0..1200 {
+        let free = std::fs::File::open(&lock).map(|f| f.try_lock().is_ok());
+        if free.unwrap_or(false) {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the seeded store at {} did not close", dir.display())
 }
 
 /// What one target requests.
