@@ -14,7 +14,7 @@ pub mod routes;
 pub mod server;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
@@ -35,9 +35,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <link rel="stylesheet" href=stylesheet />
+                // Named here, or the browser asks for a /favicon.ico there is not.
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
-                <MetaTags />
+                <leptos_meta::MetaTags />
             </head>
             <body>
                 <App />
