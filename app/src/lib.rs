@@ -14,26 +14,32 @@ pub mod routes;
 pub mod server;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 use components::layout::AppLayout;
 use routes::*;
 
-/// The HTML document around the app, rendered on the server.
+/// The HTML document around the app, rendered on the server. The stylesheet is a plain
+/// link here, outside the hydrated `App`: the bundle has nothing to do with it, and its name
+/// carries the build's hash.
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
     server::csp::set_for_this_page(&options);
+    let stylesheet = server::assets::stylesheet_href(&options);
     view! {
         <!DOCTYPE html>
         <html lang="pt-BR">
             <head>
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="stylesheet" href=stylesheet />
+                // Named here, or the browser asks for a /favicon.ico there is not.
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
-                <MetaTags />
+                <leptos_meta::MetaTags />
             </head>
             <body>
                 <App />
@@ -46,7 +52,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href="/pkg/parabens.css" />
         <Title formatter=|text: String| format!("{text} · Parabéns") />
         <Router>
             <Routes fallback=not_found::NotFoundPage>

@@ -9,6 +9,7 @@
 #    leptosfmt from there too.
 #  - wasm-opt from npm's binaryen 132 (Debian's binaryen 108 breaks hydration).
 #  - Debian's chromium for the end-to-end tests, Playwright from npm.
+#  - Debian's brotli for the site's precompressed copies (build.sh).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -19,7 +20,7 @@ tlog() { echo "[toolchain +$(( $(date +%s) - _t0 ))s] $*" >&2; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # 1. Debian packages.
-_pkgs="rustc-web cargo-web rust-web-src lld-19 chromium"
+_pkgs="rustc-web cargo-web rust-web-src lld-19 chromium brotli"
 _missing=""
 for p in $_pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || _missing="$_missing $p"

@@ -3,7 +3,7 @@
 
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -16,7 +16,7 @@ use crate::security;
 use app::domain::url::percent_encode;
 use app::server::opa::connection::SANDBOX_PATH;
 use app::server::opa::sandbox;
-use app::server::{db, session, AppState};
+use app::server::{assets, db, session, AppState};
 use app::{shell, App};
 
 pub fn router(state: AppState) -> Router {
@@ -37,6 +37,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(EVENTS, get(events))
         .route("/api/{*fn_name}", get(server_fns).post(server_fns))
+        .nest(&format!("/{}", options.site_pkg_dir), build_files(&options))
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = options.clone();
             move || shell(options.clone())
@@ -58,6 +59,33 @@ pub fn router(state: AppState) -> Router {
         // A span per request: every log line written while serving it says which it was.
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The build's files under `/pkg/` (bundle, script, stylesheet): the brotli or gzip copy
+/// build.sh made when the browser takes it, with hashed names cached for good. The site's
+/// other files (favicon) go through the Leptos fallback.
+fn build_files(options: &leptos::config::LeptosOptions) -> Router<AppState> {
+    let dir = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let files = tower_http::services::ServeDir::new(dir)
+        .precompressed_br()
+        .precompressed_gzip();
+    Router::new()
+        .fallback_service(files)
+        .layer(middleware::from_fn(build_file_caching))
+}
+
+async fn build_file_caching(req: Request, next: Next) -> Response {
+    let cache = assets::cache_control(req.uri().path());
+    let mut res = next.run(req).await;
+    let found = res.status().is_success() || res.status() == StatusCode::NOT_MODIFIED;
+    let h = res.headers_mut();
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(if found { cache } else { "no-store" }),
+    );
+    // The body depends on Accept-Encoding: a shared cache must keep one copy per encoding.
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    res
 }
 
 async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {

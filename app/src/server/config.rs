@@ -64,12 +64,11 @@ impl Config {
         };
         let leptos = LeptosOptions::builder()
             .output_name(var("LEPTOS_OUTPUT_NAME").unwrap_or_else(|| "parabens".into()))
-            .site_root(var("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".into()))
             .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|| "pkg".into()))
             .site_addr(site_addr)
             .env(env)
             .build();
-        Ok(Config {
+        let config = Config {
             db_url: var("PARABENS_DB").unwrap_or_else(|| "surrealkv://data/parabens.db".into()),
             db_credentials,
             time_zone,
@@ -93,12 +92,21 @@ impl Config {
                 &var("PARABENS_TRUSTED_PROXIES").unwrap_or_default(),
             )?,
             leptos,
-        })
+        };
+        Ok(config.with_site_root(var("LEPTOS_SITE_ROOT").as_deref().unwrap_or("target/site")))
+    }
+
+    /// Serves the site (WASM bundle, script, stylesheet) built into `root`, by their hashed
+    /// names when build.sh wrote them there (`root/hash.txt`).
+    pub fn with_site_root(mut self, root: &str) -> Self {
+        self.leptos.site_root = root.into();
+        super::assets::use_hashed_names(&mut self.leptos);
+        self
     }
 
     /// A configuration for tests: in-memory database, a free port, a known admin password.
     pub fn for_tests(admin_password: &str) -> Self {
-        Config {
+        let config = Config {
             db_url: "mem://".into(),
             db_credentials: None,
             time_zone: chrono_tz::America::Sao_Paulo,
@@ -112,11 +120,11 @@ impl Config {
             trusted_proxies: Vec::new(),
             leptos: LeptosOptions::builder()
                 .output_name("parabens")
-                .site_root("target/site")
                 .site_pkg_dir("pkg")
                 .site_addr(SocketAddr::from(([127, 0, 0, 1], 0)))
                 .env(Env::PROD)
                 .build(),
-        }
+        };
+        config.with_site_root("target/site")
     }
 }

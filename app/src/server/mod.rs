@@ -1,6 +1,7 @@
 //! Server-only code (feature `ssr`): database, sessions, state. Never compiled to WASM.
 
 pub mod agenda;
+pub mod assets;
 pub mod auth;
 pub mod call;
 pub mod changes;

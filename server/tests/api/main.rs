@@ -17,6 +17,7 @@ mod fns {
 }
 
 mod agenda;
+mod assets;
 mod auth;
 mod clients;
 mod ixc;
