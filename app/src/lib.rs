@@ -4,6 +4,14 @@
 // Leptos view types of the larger pages nest deeper than the default limit.
 #![recursion_limit = "256"]
 
+// The server's HTML and the bundle's hydration must agree on Leptos' erased view types: both
+// get `--cfg erase_components` from .cargo/config.toml (a RUSTFLAGS variable overrides it).
+#[cfg(all(any(feature = "ssr", feature = "hydrate"), not(erase_components)))]
+compile_error!(
+    "build with `--cfg erase_components` (.cargo/config.toml): without it the server's pages \
+     and the WASM bundle disagree on hydration markers"
+);
+
 pub mod components;
 pub mod domain;
 pub mod error;
