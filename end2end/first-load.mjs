@@ -53,7 +53,11 @@ async function visit(browser, network) {
     await cdp.send('Network.emulateNetworkConditions', { offline: false, ...network });
     const res = await page.goto(`${base}/login`);
     if (!res?.ok()) throw new Error(`GET ${base}/login: ${res?.status()}`);
-    await page.waitForFunction(() => window.__hydratedAt !== undefined, null, { timeout: 120_000 });
+    await page.waitForFunction(() => window.__hydratedAt !== undefined, null, { timeout: 120_000 })
+      .catch(() => {
+        // Most often a server and a bundle from different builds (see .cargo/config.toml).
+        throw new Error(`${base}/login did not hydrate within 120 s`);
+      });
     const seconds = (await page.evaluate(() => window.__hydratedAt)) / 1000;
     // What the page still loads once live (the favicon) belongs to the visit too.
     await page.waitForLoadState('load');
