@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 
 use crate::domain::number::thousands;
+use crate::domain::url::percent_encode;
+use crate::models::page::Page;
 
 /// "Anterior · Página n de m · Próxima"; `link(page)` is the URL of a (0-based) page.
 #[component]
@@ -16,14 +18,24 @@ pub fn Pager(page: usize, pages: usize, link: impl Fn(usize) -> String) -> impl 
     }
 }
 
-/// "Anterior · Próxima" under a list paged by key (`Page`): `link(param, cursor)` is the
-/// URL with `depois=cursor` (next) or `antes=cursor` (previous).
+/// "Anterior · Próxima" under a list paged by key (`Page`): links to `path` with the
+/// list's `filters` kept and `depois=cursor` (next) or `antes=cursor` (previous).
 #[component]
 pub fn CursorPager(
     prev: Option<String>,
     next: Option<String>,
-    link: impl Fn(&'static str, &str) -> String,
+    path: &'static str,
+    filters: Vec<(&'static str, String)>,
 ) -> impl IntoView {
+    let link = move |param: &str, cursor: &str| {
+        let query: Vec<String> = filters
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .chain([(param, cursor)])
+            .map(|(k, v)| format!("{k}={}", percent_encode(v, b"")))
+            .collect();
+        format!("{path}?{}", query.join("&"))
+    };
     view! {
         <nav class="pager" aria-label="Páginas">
             {prev.map(|c| view! { <a href=link(BEFORE, &c)>"Anterior"</a> })}
@@ -37,9 +49,11 @@ pub const AFTER: &str = "depois";
 pub const BEFORE: &str = "antes";
 
 /// What a page of a list says about its size: the maintained total when there is one,
-/// else what the page itself shows.
-pub fn summary(total: Option<u64>, shown: usize, more: bool, noun: &str) -> String {
-    match total {
+/// else what the page itself shows (more than it, when there are other pages).
+pub fn summary<T>(page: &Page<T>, noun: &str) -> String {
+    let shown = page.items.len();
+    let more = page.prev.is_some() || page.next.is_some();
+    match page.total {
         Some(t) => format!("{} {noun}", thousands(t)),
         None if more => format!("Mais de {shown} {noun} encontrados"),
         None => format!("{shown} {noun} encontrados"),
@@ -50,18 +64,27 @@ pub fn summary(total: Option<u64>, shown: usize, more: bool, noun: &str) -> Stri
 mod tests {
     use super::*;
 
+    fn page(shown: usize, total: Option<u64>, next: bool) -> Page<u8> {
+        Page {
+            items: vec![0; shown],
+            prev: None,
+            next: next.then(|| "k".to_string()),
+            total,
+        }
+    }
+
     #[test]
     fn sizes_say_what_is_known() {
         assert_eq!(
-            summary(Some(27_538), 50, true, "clientes"),
+            summary(&page(50, Some(27_538), true), "clientes"),
             "27.538 clientes"
         );
         assert_eq!(
-            summary(None, 3, false, "clientes"),
+            summary(&page(3, None, false), "clientes"),
             "3 clientes encontrados"
         );
         assert_eq!(
-            summary(None, 50, true, "clientes"),
+            summary(&page(50, None, true), "clientes"),
             "Mais de 50 clientes encontrados"
         );
     }

@@ -549,7 +549,11 @@ pub async fn list(
     per_page: usize,
 ) -> surrealdb::Result<Page<QueueMessage>> {
     let (conds, binds) = conditions(filter, tz);
-    let only_status = conds.iter().all(|c| *c == "status = $status");
+    // A status's total is maintained; any other filter's is not (see `counts`).
+    let only_status = filter.from.is_none()
+        && filter.to.is_none()
+        && filter.client.trim().is_empty()
+        && filter.message_id.trim().is_empty();
     let list = List {
         table: "outbox",
         fields: FIELDS,
@@ -567,10 +571,9 @@ pub async fn list(
         .await?
         .map(Row::view);
     if only_status {
-        let counts = counts(db).await?;
         page.total = Some(match filter.status {
-            Some(s) => counts.get(s),
-            None => counts.by_status.values().sum(),
+            Some(s) => count(db, s).await?,
+            None => counts(db).await?.by_status.values().sum(),
         });
     }
     Ok(page)
@@ -620,25 +623,31 @@ pub async fn for_client(db: &Db, client_id: &str) -> surrealdb::Result<Vec<Queue
     Ok(rows.into_iter().map(Row::view).collect())
 }
 
-/// Messages per status, from one COUNT index per status (schema migration 9): no scan.
+/// The query a status's COUNT index serves (schema migration 9). Its WHERE must be the
+/// index's own condition, literally, so the status is written in, not bound.
+fn count_query(s: QueueStatus) -> String {
+    format!(
+        "SELECT count() AS n FROM outbox WHERE status = '{}' GROUP ALL;",
+        s.key()
+    )
+}
+
+/// Messages in status `s`, from its COUNT index: no scan.
+pub async fn count(db: &Db, s: QueueStatus) -> surrealdb::Result<u64> {
+    let n: Option<i64> = db.query(count_query(s)).await?.take((0, "n"))?;
+    Ok(n.unwrap_or(0).max(0) as u64)
+}
+
+/// Messages per status, one COUNT index each, in one round trip.
 pub async fn counts(db: &Db) -> surrealdb::Result<QueueCounts> {
-    // The WHERE must be the index's own condition, literally, for the COUNT index to serve it.
-    let sql: String = QueueStatus::ALL
-        .iter()
-        .map(|s| {
-            format!(
-                "SELECT count() AS n FROM outbox WHERE status = '{}' GROUP ALL;",
-                s.key()
-            )
-        })
-        .collect();
+    let sql: String = QueueStatus::ALL.into_iter().map(count_query).collect();
     let mut res = db.query(sql).await?;
     let mut counts = QueueCounts::default();
-    for (i, s) in QueueStatus::ALL.iter().enumerate() {
+    for (i, s) in QueueStatus::ALL.into_iter().enumerate() {
         let n: Option<i64> = res.take((i, "n"))?;
         let n = n.unwrap_or(0).max(0) as u64;
         if n > 0 {
-            counts.by_status.insert(*s, n);
+            counts.by_status.insert(s, n);
         }
     }
     Ok(counts)

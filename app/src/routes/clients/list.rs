@@ -54,15 +54,6 @@ pub fn ClientsPage() -> impl IntoView {
             </div>
         }
     };
-    let page_link = move |param: &'static str, cursor: &str| {
-        let mut params: Vec<String> = FILTERS
-            .iter()
-            .map(|k| format!("{k}={}", percent_encode(&q(k), b"")))
-            .collect();
-        params.push(format!("{param}={}", percent_encode(cursor, b"")));
-        format!("/clientes?{}", params.join("&"))
-    };
-
     view! {
         <PageHeader title="Clientes" description="Clientes importados do IXC ou de planilha CSV." />
         <ClientsNav />
@@ -114,9 +105,9 @@ pub fn ClientsPage() -> impl IntoView {
         </form>
         <Loaded resource=clients let:loaded>
             {
-                let more = loaded.prev.is_some() || loaded.next.is_some();
-                let size = summary(loaded.total, loaded.items.len(), more, "clientes");
+                let size = summary(&loaded, "clientes");
                 let (prev, next) = (loaded.prev, loaded.next);
+                let filters = FILTERS.map(|k| (k, q(k))).to_vec();
                 let list = loaded.items;
                 view! {
                     <section class="card">
@@ -185,7 +176,7 @@ pub fn ClientsPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </div>
-                        <CursorPager prev next link=page_link />
+                        <CursorPager prev next path="/clientes" filters />
                     </section>
                 }
                     .into_any()

@@ -10,7 +10,6 @@ use crate::components::pager::{summary, CursorPager, AFTER, BEFORE};
 use crate::components::queue_status::{LastError, StatusBadge};
 use crate::components::time::{format_opt, format_time};
 use crate::domain::phone::format_display;
-use crate::domain::url::percent_encode;
 use crate::error::AppError;
 use crate::functions::messages::list_messages;
 use crate::functions::queue::{list_queue, QueueAction, RequeueFailed};
@@ -247,14 +246,6 @@ fn QueueResults(
     let query = use_query_map();
     let q = move |k: &str| query.with(|m| m.get(k).unwrap_or_default());
     let tz = time_zone();
-    let page_link = move |param: &'static str, cursor: &str| {
-        let mut params: Vec<String> = KEYS
-            .iter()
-            .map(|k| format!("{k}={}", percent_encode(&q(k), b"")))
-            .collect();
-        params.push(format!("{param}={}", percent_encode(cursor, b"")));
-        format!("/fila?{}", params.join("&"))
-    };
     view! {
         <Transition fallback=|| {
             view! { <p class="muted">"Carregando…"</p> }
@@ -275,9 +266,9 @@ fn QueueResults(
                                 .into_any()
                         }
                         Ok(p) => {
-                            let more = p.prev.is_some() || p.next.is_some();
-                            let size = summary(p.total, p.items.len(), more, "mensagens");
+                            let size = summary(&p, "mensagens");
                             let (prev, next) = (p.prev, p.next);
+                            let filters = KEYS.map(|k| (k, q(k))).to_vec();
                             let tz = tz();
                             view! {
                                 <section class="card">
@@ -292,7 +283,7 @@ fn QueueResults(
                                     } else {
                                         view! { <QueueTable items=p.items tz act /> }.into_any()
                                     }}
-                                    <CursorPager prev next link=page_link />
+                                    <CursorPager prev next path="/fila" filters />
                                 </section>
                             }
                                 .into_any()
