@@ -2,7 +2,7 @@
 #![recursion_limit = "256"]
 
 use clap::{Parser, Subcommand};
-use server::bench::{BirthdaysArgs, DrainArgs, ImportArgs, PagesArgs};
+use server::bench::{BirthdaysArgs, ClusterArgs, DrainArgs, ImportArgs, PagesArgs};
 use server::config::Config;
 use tracing_subscriber::EnvFilter;
 
@@ -34,6 +34,9 @@ enum Bench {
     Pages(PagesArgs),
     /// A large CSV import through the import page's server function.
     Import(ImportArgs),
+    /// Two instances on a SurrealDB server: no tick or greeting twice, the shared cap, the
+    /// live signal across instances, a SIGKILL mid-send (`server/scripts/test-cluster.sh`).
+    Cluster(ClusterArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -62,6 +65,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(Bench::Drain(args)) => return server::bench::drain(args).await,
         Command::Bench(Bench::Pages(args)) => return server::bench::pages(args).await,
         Command::Bench(Bench::Import(args)) => return server::bench::import(args).await,
+        Command::Bench(Bench::Cluster(args)) => return server::bench::cluster(args).await,
     }
     let config = Config::from_env().map_err(anyhow::Error::msg)?;
     tracing::info!(?config, "starting Parabéns");

@@ -46,6 +46,9 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
             runs: runs::recent(db, RECENT_RUNS)
                 .await
                 .or_internal("recent runs")?,
+            instances: crate::server::cluster::list(db, &state.jobs.instance)
+                .await
+                .or_internal("instances")?,
             next_runs,
             counts: queue::counts(db).await.or_internal("queue counts")?,
             daily: queue::daily_stats(db, tz, today, 30)

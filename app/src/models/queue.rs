@@ -292,10 +292,28 @@ pub struct NextRun {
     pub at: DateTime<Utc>,
 }
 
+/// A Parabéns instance on this database, as its heartbeat says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Instance {
+    pub id: String,
+    pub host: String,
+    pub version: String,
+    pub started_at: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Stopped cleanly at this time.
+    pub stopped_at: Option<DateTime<Utc>>,
+    /// Still beating (seen within the last few heartbeats).
+    pub alive: bool,
+    /// The instance answering this request.
+    pub this: bool,
+}
+
 /// Everything the *Painel* shows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Dashboard {
     pub runs: Vec<TaskRun>,
+    /// The instances seen lately, most recently seen first.
+    pub instances: Vec<Instance>,
     pub next_runs: Vec<NextRun>,
     pub counts: QueueCounts,
     /// The last 30 days, oldest first.

@@ -6,7 +6,7 @@ use crate::components::loaded::Loaded;
 use crate::components::time::{format_duration, format_opt, format_time};
 use crate::functions::agenda::list_agenda;
 use crate::functions::dashboard::{load_dashboard, RunNow, RECENT_RUNS};
-use crate::models::queue::{Dashboard, DayStat, QueueCounts, QueueStatus, TaskRun};
+use crate::models::queue::{Dashboard, DayStat, Instance, QueueCounts, QueueStatus, TaskRun};
 
 /// *Painel*: the queue by status, sends per day, *Executar agora*, the next runs and every
 /// task run. Live: it refetches whenever the server reports a change.
@@ -77,6 +77,64 @@ pub fn DashboardPage() -> impl IntoView {
             )} <RunNowSection action=run_now />
         </div>
         {part(|d| view! { <RunsView d /> }.into_any(), false)}
+        {part(
+            |d| view! { <InstancesView instances=d.instances tz=d.time_zone /> }.into_any(),
+            false,
+        )}
+    }
+}
+
+/// The Parabéns instances on this database and when each was last seen.
+#[component]
+fn InstancesView(instances: Vec<Instance>, tz: String) -> impl IntoView {
+    view! {
+        <section class="card" aria-label="Instâncias">
+            <h2>"Instâncias"</h2>
+            <p class="muted">
+                "Servidores do Parabéns neste banco de dados. Uma instância que para de dar sinal tem suas execuções marcadas como interrompidas."
+            </p>
+            <div class="table-scroll">
+                <table class="table" aria-label="Instâncias">
+                    <thead>
+                        <tr>
+                            <th>"Servidor"</th>
+                            <th>"Versão"</th>
+                            <th>"Iniciada"</th>
+                            <th>"Último sinal"</th>
+                            <th>"Situação"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {instances
+                            .into_iter()
+                            .map(|i| {
+                                let (class, label) = match (i.alive, i.stopped_at) {
+                                    (true, _) => ("badge outcome-sucesso", "Ativa"),
+                                    (false, Some(_)) => ("badge", "Parada"),
+                                    (false, None) => ("badge outcome-interrompida", "Sem sinal"),
+                                };
+                                view! {
+                                    <tr>
+                                        <td>
+                                            {format!("{} ({})", i.host, i.id)}
+                                            {i
+                                                .this
+                                                .then(|| view! { <span class="muted">" — esta"</span> })}
+                                        </td>
+                                        <td>{i.version}</td>
+                                        <td>{format_time(i.started_at, &tz)}</td>
+                                        <td>{format_time(i.last_seen, &tz)}</td>
+                                        <td>
+                                            <span class=class>{label}</span>
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </section>
     }
 }
 

@@ -1,23 +1,45 @@
 //! Tells the live pages (dashboard, queue) that runs or messages changed: a broadcast of
-//! "something changed", each page then reloads what it shows.
+//! "something changed", each page then reloads what it shows. Local changes are told at
+//! once and marked pending for the other instances (see `cluster`, which relays them).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// Cloned freely; every clone notifies the same subscribers.
 #[derive(Clone)]
-pub struct Changes(tokio::sync::broadcast::Sender<()>);
+pub struct Changes {
+    local: tokio::sync::broadcast::Sender<()>,
+    pending: Arc<AtomicBool>,
+}
 
 impl Default for Changes {
     fn default() -> Self {
-        Self(tokio::sync::broadcast::channel(64).0)
+        Self {
+            local: tokio::sync::broadcast::channel(64).0,
+            pending: Arc::new(AtomicBool::new(false)),
+        }
     }
 }
 
 impl Changes {
+    /// Something changed here: this instance's pages now, the others' at the next relay.
     pub fn notify(&self) {
+        self.pending.store(true, Ordering::Release);
+        self.notify_local();
+    }
+
+    /// Tells this instance's pages only (of a change another instance made).
+    pub fn notify_local(&self) {
         // No page listening is fine.
-        let _ = self.0.send(());
+        let _ = self.local.send(());
+    }
+
+    /// Whether there were local changes since the last call.
+    pub fn take_pending(&self) -> bool {
+        self.pending.swap(false, Ordering::AcqRel)
     }
 
     pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<()> {
-        self.0.subscribe()
+        self.local.subscribe()
     }
 }

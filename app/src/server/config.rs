@@ -31,6 +31,9 @@ pub struct Config {
     pub max_send_attempts: u32,
     /// `PARABENS_TRUSTED_PROXIES`: proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How often the scheduler ticks: every minute, or every few seconds in tests of the
+    /// agenda (`PARABENS_TICK_SECONDS`, each tick then standing for a minute).
+    pub tick: std::time::Duration,
     pub leptos: LeptosOptions,
 }
 
@@ -91,6 +94,7 @@ impl Config {
             trusted_proxies: super::client_addr::parse_trusted(
                 &var("PARABENS_TRUSTED_PROXIES").unwrap_or_default(),
             )?,
+            tick: tick_from(var("PARABENS_TICK_SECONDS").as_deref())?,
             leptos,
         };
         Ok(config.with_site_root(var("LEPTOS_SITE_ROOT").as_deref().unwrap_or("target/site")))
@@ -118,6 +122,7 @@ impl Config {
             retry_base: std::time::Duration::from_millis(300),
             max_send_attempts: 5,
             trusted_proxies: Vec::new(),
+            tick: std::time::Duration::from_secs(60),
             leptos: LeptosOptions::builder()
                 .output_name("parabens")
                 .site_pkg_dir("pkg")
@@ -126,5 +131,34 @@ impl Config {
                 .build(),
         };
         config.with_site_root("target/site")
+    }
+}
+
+/// `PARABENS_TICK_SECONDS`: a divisor of 60 (ticks fall on the same instants in every
+/// instance and every minute starts one); unset is 60.
+fn tick_from(v: Option<&str>) -> Result<std::time::Duration, String> {
+    let Some(v) = v else {
+        return Ok(std::time::Duration::from_secs(60));
+    };
+    match v.trim().parse::<u64>() {
+        Ok(s) if s > 0 && 60 % s == 0 => Ok(std::time::Duration::from_secs(s)),
+        _ => Err(format!(
+            "PARABENS_TICK_SECONDS: a divisor of 60 (1, 2, 5, 10, 15, 30 or 60), not {v:?}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tick_from;
+
+    #[test]
+    fn the_test_clock_divides_the_minute() {
+        assert_eq!(tick_from(None).unwrap().as_secs(), 60);
+        assert_eq!(tick_from(Some("1")).unwrap().as_secs(), 1);
+        assert_eq!(tick_from(Some("15")).unwrap().as_secs(), 15);
+        for bad in ["0", "7", "120", "x", "-1"] {
+            assert!(tick_from(Some(bad)).is_err(), "{bad}");
+        }
     }
 }

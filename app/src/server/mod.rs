@@ -7,6 +7,7 @@ pub mod call;
 pub mod changes;
 pub mod client_addr;
 pub mod clients;
+pub mod cluster;
 pub mod config;
 pub mod csp;
 pub mod csv_import;

@@ -241,6 +241,34 @@ UPDATE client RETURN NONE;
 UPDATE outbox RETURN NONE;
 "#,
     ),
+    (
+        10,
+        r#"
+-- Several instances on one database (server/cluster.rs).
+
+-- Each instance's heartbeat: a run whose instance stopped beating is interrupted.
+DEFINE TABLE OVERWRITE instance SCHEMAFULL;
+DEFINE FIELD OVERWRITE host ON instance TYPE string;
+DEFINE FIELD OVERWRITE version ON instance TYPE string;
+DEFINE FIELD OVERWRITE started_at ON instance TYPE datetime;
+DEFINE FIELD OVERWRITE last_seen ON instance TYPE datetime;
+DEFINE FIELD OVERWRITE stopped_at ON instance TYPE option<datetime>;
+DEFINE INDEX OVERWRITE instance_last_seen ON instance FIELDS last_seen;
+DEFINE FIELD OVERWRITE instance ON task_run TYPE option<string>;
+
+-- The live pages' signal: bumped on every change, polled by every instance.
+DEFINE TABLE OVERWRITE revision SCHEMAFULL;
+DEFINE FIELD OVERWRITE n ON revision TYPE int;
+DEFINE FIELD OVERWRITE at ON revision TYPE datetime;
+
+-- The send cap shared by all instances: the next free send slot (jobs/pacer.rs).
+DEFINE TABLE OVERWRITE send_pace SCHEMAFULL;
+DEFINE FIELD OVERWRITE next ON send_pace TYPE datetime;
+-- Each channel's daily allowance left, shared: id 'channel|day'.
+DEFINE TABLE OVERWRITE channel_allowance SCHEMAFULL;
+DEFINE FIELD OVERWRITE remaining ON channel_allowance TYPE int;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]

@@ -2,12 +2,14 @@
 //! goes to stderr.
 
 mod birthdays;
+mod cluster;
 mod drain;
 mod import;
 mod pages;
 mod serve;
 
 pub use birthdays::{birthdays, BirthdaysArgs};
+pub use cluster::{cluster, ClusterArgs};
 pub use drain::{drain, DrainArgs};
 pub use import::{import, ImportArgs};
 pub use pages::{pages, PagesArgs};

@@ -19,9 +19,22 @@ pub struct Server {
 impl Server {
     /// `parabens serve` on `db_url`, waiting until it answers and signing in.
     pub async fn start(db_url: &str) -> anyhow::Result<Self> {
+        Self::start_with(db_url, &[], None).await
+    }
+
+    /// [`Self::start`] with more environment, its log (stderr) written to `log` if given.
+    pub async fn start_with(
+        db_url: &str,
+        env: &[(&str, String)],
+        log: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
+        let stderr = match log {
+            Some(path) => Stdio::from(std::fs::File::create(path)?),
+            None => Stdio::inherit(),
+        };
         let child = Command::new(std::env::current_exe()?)
             .arg("serve")
             .env("PARABENS_DB", db_url)
@@ -31,8 +44,9 @@ impl Server {
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or("warn".into()),
             )
+            .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .context("start the server")?;
         let base = format!("http://127.0.0.1:{port}");
@@ -83,6 +97,13 @@ impl Server {
     /// The most resident memory the server has had, MB.
     pub fn peak_rss_mb(&self) -> f64 {
         self.status_kb("VmHWM:") / 1024.0
+    }
+
+    /// SIGKILL: the process dies at once, in the middle of whatever it was doing.
+    pub fn kill(mut self) -> anyhow::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
     }
 
     /// SIGTERM, and wait for the graceful stop.

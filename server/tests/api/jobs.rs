@@ -534,6 +534,127 @@ async fn a_send_run_failing_for_good_is_not_retried_by_the_executor() {
 }
 
 #[tokio::test]
+async fn two_instances_sending_at_once_stay_under_the_shared_cap() {
+    let app = common::spawn().await;
+    let c = queued_day(&app, 30).await;
+    // 120 a minute: one send every 500 ms, whichever instance sends it; batches of ten, so
+    // that both instances claim some.
+    let mut params = app.birthday_params(&c).await;
+    params.per_minute = 120;
+    let res = app.save_birthday_params(&c, &params).await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let a = app.running.state.clone();
+    let (b, b_jobs) = second_instance(&a).await;
+    let e = entry(&app, &c, TaskKind::SendQueue).await;
+    let mut keys = Vec::new();
+    for (i, s) in [&a, &b].into_iter().enumerate() {
+        let key = format!("send-at-once-{i}");
+        runs::claim(
+            &s.db,
+            &key,
+            &s.jobs.instance,
+            &e.id,
+            TaskKind::SendQueue,
+            Trigger::Manual,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        s.jobs.push(jobs::RunRequest {
+            run_id: key.clone(),
+            entry_id: e.id.clone(),
+            task: TaskKind::SendQueue,
+            trigger: Trigger::Manual,
+        });
+        keys.push(key);
+    }
+    let mut sent = Vec::new();
+    for key in &keys {
+        let r = wait_run(&a, key).await;
+        assert_eq!(r.outcome, RunOutcome::Succeeded, "{r:?}");
+        sent.push(r.counts.get(count::SENT));
+    }
+    assert_eq!(sent.iter().sum::<u64>(), 30, "{sent:?}");
+    assert!(sent.iter().all(|n| *n > 0), "both instances sent: {sent:?}");
+    let mut at: Vec<_> = a.opa.sandbox.inbox().iter().map(|m| m.at).collect();
+    at.sort();
+    assert_eq!(at.len(), 30);
+    // No second holds more than the cap allows (two, and the one opening the next).
+    for (i, t) in at.iter().enumerate() {
+        let within = at[i..]
+            .iter()
+            .take_while(|u| **u < *t + chrono::Duration::seconds(1))
+            .count();
+        assert!(within <= 3, "{within} sends within a second from {t}");
+    }
+    let span = (at[29] - at[0]).to_std().unwrap();
+    assert!(
+        span >= Duration::from_millis(14_000),
+        "30 sends in {span:?}"
+    );
+    b_jobs.stop().await;
+    app.running.stop().await;
+}
+
+#[tokio::test]
+async fn two_instances_share_the_channels_daily_limit() {
+    let app = common::spawn().await;
+    let c = queued_day(&app, 30).await;
+    let a = app.running.state.clone();
+    // Twelve sends left today on the channel, for both instances together; batches of ten
+    // (120 a minute), so that both instances claim some.
+    a.opa.sandbox.set_daily_limit(CHANNEL_MAIN, 12);
+    let mut params = app.birthday_params(&c).await;
+    params.per_minute = 120;
+    let res = app.save_birthday_params(&c, &params).await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let (b, b_jobs) = second_instance(&a).await;
+    let e = entry(&app, &c, TaskKind::SendQueue).await;
+    let mut keys = Vec::new();
+    for (i, s) in [&a, &b].into_iter().enumerate() {
+        let key = format!("limit-{i}");
+        runs::claim(
+            &s.db,
+            &key,
+            &s.jobs.instance,
+            &e.id,
+            TaskKind::SendQueue,
+            Trigger::Manual,
+            Utc::now(),
+        )
+        .await
+        .unwrap();
+        s.jobs.push(jobs::RunRequest {
+            run_id: key.clone(),
+            entry_id: e.id.clone(),
+            task: TaskKind::SendQueue,
+            trigger: Trigger::Manual,
+        });
+        keys.push(key);
+    }
+    let (mut sent, mut postponed) = (0, 0);
+    for key in &keys {
+        let r = wait_run(&a, key).await;
+        sent += r.counts.get(count::SENT);
+        postponed += r.counts.get(count::POSTPONED);
+        assert_eq!(
+            r.counts.get(count::RETRY),
+            0,
+            "the provider never refused: {r:?}"
+        );
+    }
+    assert_eq!((sent, postponed), (12, 18));
+    assert_eq!(a.opa.sandbox.inbox().len(), 12);
+    assert_eq!(
+        status_counts(&a).await,
+        (18, 12, 0),
+        "the rest waits for tomorrow"
+    );
+    b_jobs.stop().await;
+    app.running.stop().await;
+}
+
+#[tokio::test]
 async fn a_crash_while_sending_is_recovered_at_start() {
     let app = common::spawn().await;
     let c = queued_day(&app, 4).await;
@@ -545,24 +666,35 @@ async fn a_crash_while_sending_is_recovered_at_start() {
         .unwrap();
     assert_eq!(held.len(), 2);
     let e = entry(&app, &c, TaskKind::SendQueue).await;
-    runs::claim(
-        &state.db,
-        "crashed-run",
-        &e.id,
-        TaskKind::SendQueue,
-        Trigger::Schedule,
-        past,
-    )
-    .await
-    .unwrap();
-    runs::attempt_started(&state.db, "crashed-run")
+    // One run left by the dead instance, one being run by the live first instance.
+    for (key, instance) in [
+        ("crashed-run", "dead-instance"),
+        ("live-run", state.jobs.instance.as_str()),
+    ] {
+        runs::claim(
+            &state.db,
+            key,
+            instance,
+            &e.id,
+            TaskKind::SendQueue,
+            Trigger::Schedule,
+            past,
+        )
         .await
         .unwrap();
+        runs::attempt_started(&state.db, key).await.unwrap();
+    }
 
     // "Restart": the jobs of a new instance start over the same store.
     let (restarted, jobs_running) = second_instance(&state).await;
     let crashed = runs::get(&state.db, "crashed-run").await.unwrap().unwrap();
     assert_eq!(crashed.outcome, RunOutcome::Interrupted);
+    let live = runs::get(&state.db, "live-run").await.unwrap().unwrap();
+    assert_eq!(
+        live.outcome,
+        RunOutcome::Running,
+        "the run of an instance that still beats is left to it"
+    );
     assert_eq!(
         status_counts(&state).await,
         (4, 0, 0),
@@ -574,6 +706,7 @@ async fn a_crash_while_sending_is_recovered_at_start() {
     runs::claim(
         &state.db,
         key,
+        &restarted.jobs.instance,
         &e.id,
         TaskKind::SendQueue,
         Trigger::Manual,

@@ -144,6 +144,7 @@ pub async fn claim_and_push(
     if !runs::claim(
         &state.db,
         key,
+        &state.jobs.instance,
         &entry.id,
         entry.task,
         trigger,
@@ -194,6 +195,8 @@ const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(30);
 pub struct JobsRunning {
     stop: tokio::sync::oneshot::Sender<()>,
     monitor: tokio::task::JoinHandle<()>,
+    stop_cluster: tokio::sync::oneshot::Sender<()>,
+    cluster: tokio::task::JoinHandle<()>,
     state: TaskContext,
 }
 
@@ -202,17 +205,24 @@ impl JobsRunning {
         self.state.jobs.stopping.store(true, Ordering::Relaxed);
         let _ = self.stop.send(());
         let _ = self.monitor.await;
+        // Last: the heartbeat says "stopped" once nothing of ours runs any more.
+        let _ = self.stop_cluster.send(());
+        let _ = self.cluster.await;
     }
 }
 
 /// Recovers what a stopped server left behind, catches up a missed enqueue tick and starts
 /// the scheduler and executor workers.
 pub async fn start(state: TaskContext) -> surrealdb::Result<JobsRunning> {
-    let interrupted = runs::mark_interrupted(&state.db).await?;
+    use crate::server::cluster;
+    let me = &state.jobs.instance;
+    cluster::beat(&state.db, me, &cluster::hostname()).await?;
+    // Only the runs of instances that stopped: another live instance may be running its own.
+    let interrupted = runs::mark_interrupted(&state.db, me, cluster::DEAD_AFTER).await?;
     if interrupted > 0 {
         tracing::warn!(
             interrupted,
-            "task runs left unfinished by the last stop marked interrupted"
+            "task runs left unfinished by a stopped instance marked interrupted"
         );
     }
     let recovered = crate::server::queue::recover_expired(&state.db).await?;
@@ -243,10 +253,19 @@ pub async fn start(state: TaskContext) -> surrealdb::Result<JobsRunning> {
             tracing::error!(%e, "task workers stopped with an error");
         }
     });
+    let (stop_cluster, cluster_stopped) = tokio::sync::oneshot::channel();
+    let cluster = tokio::spawn(cluster::run(
+        state.db.clone(),
+        state.changes.clone(),
+        me.clone(),
+        cluster_stopped,
+    ));
     scheduler::catch_up(&state, chrono::Utc::now()).await?;
     Ok(JobsRunning {
         stop,
         monitor,
+        stop_cluster,
+        cluster,
         state,
     })
 }

@@ -11,16 +11,25 @@ fn rid(key: &str) -> RecordId {
     RecordId::new("task_run", key)
 }
 
-/// The key of an entry's scheduled run at `tick`: the same in every instance.
+/// The key of an entry's scheduled run at `tick`: the same in every instance. (A tick off
+/// the minute exists only with the test clock, `PARABENS_TICK_SECONDS`: it keeps its second.)
 pub fn scheduled_key(entry_id: &str, tick: DateTime<Utc>) -> String {
-    format!("{entry_id}-{}", tick.format("%Y%m%dT%H%MZ"))
+    use chrono::Timelike;
+    if tick.second() == 0 {
+        format!("{entry_id}-{}", tick.format("%Y%m%dT%H%MZ"))
+    } else {
+        format!("{entry_id}-{}", tick.format("%Y%m%dT%H%M%SZ"))
+    }
 }
 
-/// Creates run `key` in `Queued`; `false` when it already exists (another instance, or an
-/// earlier call, claimed it). Concurrent claims conflict in the database: one wins.
+/// Creates run `key` in `Queued`, executed by `instance`; `false` when it already exists
+/// (another instance, or an earlier call, claimed it). Concurrent claims conflict in the
+/// database: one wins.
+#[allow(clippy::too_many_arguments)]
 pub async fn claim(
     db: &Db,
     key: &str,
+    instance: &str,
     entry_id: &str,
     task: TaskKind,
     trigger: Trigger,
@@ -30,9 +39,10 @@ pub async fn claim(
         .query(
             "CREATE $id SET entry_id = $entry, task = $task, trigger = $trigger,
                  scheduled_for = $at, outcome = 'aguardando', attempt = 0, counts = '[]',
-                 created_at = time::now() RETURN NONE",
+                 instance = $instance, created_at = time::now() RETURN NONE",
         )
         .bind(("id", rid(key)))
+        .bind(("instance", instance.to_string()))
         .bind(("entry", entry_id.to_string()))
         .bind(("task", task.key()))
         .bind(("trigger", trigger.key()))
@@ -99,16 +109,32 @@ pub async fn finish_attempt(
     Ok(())
 }
 
-/// At start: runs left unfinished by a stopped server are marked interrupted.
-pub async fn mark_interrupted(db: &Db) -> surrealdb::Result<usize> {
+/// Runs left unfinished by an instance that stopped (its heartbeat older than `dead_after`,
+/// or none: a run from before instances were recorded) are marked interrupted; the runs of
+/// `me` and of every live instance are left alone.
+pub async fn mark_interrupted(
+    db: &Db,
+    me: &str,
+    dead_after: std::time::Duration,
+) -> surrealdb::Result<usize> {
     let mut res = db
         .query(
-            "UPDATE task_run SET outcome = 'interrompida', finished_at = time::now(),
+            "LET $before = time::now() - duration::from_millis($dead_ms);
+             UPDATE task_run SET outcome = 'interrompida', finished_at = time::now(),
                  error = error ?? 'O servidor parou durante a execução.'
-             WHERE outcome IN ['aguardando', 'executando', 'nova_tentativa'] RETURN VALUE id",
+             WHERE outcome IN ['aguardando', 'executando', 'nova_tentativa']
+                 AND instance != $me
+                 AND (instance = NONE
+                     OR (type::record('instance', instance).last_seen ?? $before) <= $before)
+             RETURN VALUE id",
         )
+        .bind(("me", me.to_string()))
+        .bind((
+            "dead_ms",
+            dead_after.as_millis().min(i64::MAX as u128) as i64,
+        ))
         .await?;
-    let ids: Vec<RecordId> = res.take(0)?;
+    let ids: Vec<RecordId> = res.take(1)?;
     Ok(ids.len())
 }
 

@@ -14,23 +14,29 @@ use crate::models::agenda::TaskKind;
 use crate::models::queue::Trigger;
 use crate::server::{agenda, params};
 
-/// Every minute, on the minute (UTC; the time zone is applied per tick since the
-/// parameters may change it at any time).
-#[derive(Clone, Debug, Default)]
-pub struct EveryMinute;
+/// Every `seconds` (60: every minute, on the minute), in UTC; the time zone is applied per
+/// tick since the parameters may change it at any time. Every instance ticks at the same
+/// instants, so they claim the same keys.
+#[derive(Clone, Debug)]
+pub struct Every {
+    pub seconds: i64,
+}
 
-impl Schedule<Utc> for EveryMinute {
+impl Schedule<Utc> for Every {
     fn next_tick(&mut self, _tz: &Utc) -> Option<Tick<Utc>> {
-        let now = Utc::now().timestamp();
-        Some(Tick::new(((now / 60 + 1) * 60) as u64))
+        let (now, s) = (Utc::now().timestamp(), self.seconds.max(1));
+        Some(Tick::new(((now / s + 1) * s) as u64))
     }
 }
 
 /// Adds the scheduler worker to `monitor`.
 pub fn register(monitor: Monitor, state: TaskContext) -> Monitor {
+    let every = Every {
+        seconds: state.config.tick.as_secs().max(1) as i64,
+    };
     monitor.register(move |_restarts| {
         WorkerBuilder::new("parabens-scheduler")
-            .backend(CronScheduler::new(EveryMinute))
+            .backend(CronScheduler::new(every.clone()))
             .data(state.clone())
             .build(on_cron_tick)
     })
@@ -42,10 +48,11 @@ async fn on_cron_tick(tick: Tick<Utc>, state: Data<TaskContext>) -> Result<(), B
     Ok(())
 }
 
-/// Claims and queues every enabled entry due at `at` (a whole minute). Returns the runs
-/// this instance claimed.
+/// Claims and queues every enabled entry due at `at` (a whole minute, or a whole tick with
+/// the test clock). Returns the runs this instance claimed.
 pub async fn on_tick(state: &TaskContext, at: DateTime<Utc>) -> surrealdb::Result<Vec<String>> {
-    let at = at.duration_trunc(Duration::minutes(1)).unwrap_or(at);
+    let tick = Duration::from_std(state.config.tick).unwrap_or(Duration::minutes(1));
+    let at = at.duration_trunc(tick).unwrap_or(at);
     let tz = params::effective(&state.db, &state.config).await?.time_zone;
     let local = at.with_timezone(&tz).naive_local();
     let mut claimed = Vec::new();

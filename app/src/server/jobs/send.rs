@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 use tokio::sync::{Mutex, Semaphore};
 
-use super::pacer::Pacer;
+use super::pacer;
 use super::TaskContext;
 use super::{RunReport, TaskError};
 use crate::models::client::ClientView;
@@ -26,9 +26,11 @@ const CONCURRENCY: usize = 32;
 /// Attempts recorded per transaction at most.
 const RECORD_BATCH: usize = 200;
 /// How long a claimed message is ours at least; after that a stopped sender's messages are
-/// recovered. It covers the wait for a pacer slot (a claim is about five seconds of
-/// sending) plus the request's own timeout.
+/// recovered. It covers the wait for a slot (a claim is about five seconds of sending) plus
+/// the request's own timeout; reserving the slots extends it to [`SLOT_GRACE`] past the last.
 const MIN_LEASE: Duration = Duration::from_secs(45);
+/// How long past its slot a message stays leased: the request's own timeout and a margin.
+const SLOT_GRACE: Duration = Duration::from_secs(40);
 /// A run stops after this long and leaves the rest to the next tick (the executor's
 /// timeout is longer).
 pub const RUN_BUDGET: Duration = Duration::from_secs(25 * 60);
@@ -107,33 +109,47 @@ pub fn recheck(
     }
 }
 
-/// Remaining daily sends per channel (`None`: no limit), read once per run.
+/// What Opa! Suite says is left of each channel's daily allowance (`None`: no limit), read
+/// once per run; the count all instances take from is in the database ([`pacer::take_allowance`]).
+#[derive(Default)]
 struct DailyLimits {
-    remaining: Mutex<HashMap<String, Option<u64>>>,
+    available: Mutex<HashMap<String, Option<u64>>>,
 }
 
 impl DailyLimits {
-    /// Takes one send from `channel`'s allowance; `false` when it is used up.
-    async fn take(&self, client: &OpaClient, channel: &str) -> bool {
-        let mut map = self.remaining.lock().await;
-        if !map.contains_key(channel) {
-            let left = match client.daily_limit(channel).await {
-                Ok(l) => l.available_amount,
-                Err(e) => {
-                    tracing::warn!(channel, error = %e, "daily limit unknown; sending without it");
-                    None
+    /// How many of `want` sends `channel` still allows on business day `day`.
+    async fn take(
+        &self,
+        state: &TaskContext,
+        client: &OpaClient,
+        channel: &str,
+        day: NaiveDate,
+        want: u64,
+    ) -> Result<u64, TaskError> {
+        let available = {
+            let mut map = self.available.lock().await;
+            match map.get(channel) {
+                Some(a) => *a,
+                None => {
+                    let a = match client.daily_limit(channel).await {
+                        Ok(l) => l.available_amount,
+                        Err(e) => {
+                            tracing::warn!(channel, error = %e, "daily limit unknown; sending without it");
+                            None
+                        }
+                    };
+                    map.insert(channel.to_string(), a);
+                    a
                 }
-            };
-            map.insert(channel.to_string(), left);
-        }
-        match map.get_mut(channel) {
-            Some(Some(0)) => false,
-            Some(Some(n)) => {
-                *n -= 1;
-                true
             }
-            _ => true,
-        }
+        };
+        let Some(available) = available else {
+            return Ok(want);
+        };
+        let day = day.format("%Y-%m-%d").to_string();
+        pacer::take_allowance(&state.db, channel, &day, want, available)
+            .await
+            .map_err(TaskError::db)
     }
 }
 
@@ -144,7 +160,7 @@ pub async fn run(
     run_id: &str,
     wait_for_other: bool,
 ) -> Result<RunReport, TaskError> {
-    // One sender per server: the pacer's cap holds for the whole process.
+    // One sender per server (the cap itself is shared by all servers: see `pacer`).
     let _only =
         match state.jobs.send_lock.try_lock() {
             Ok(guard) => guard,
@@ -181,7 +197,8 @@ struct SendRun<'a> {
     params: BirthdayParams,
     tz: chrono_tz::Tz,
     client: OpaClient,
-    pacer: Arc<Pacer>,
+    /// Time between two sends, across all instances.
+    step: Duration,
     sem: Arc<Semaphore>,
     limits: DailyLimits,
     tally: Arc<Tally>,
@@ -238,11 +255,9 @@ impl<'a> SendRun<'a> {
             state,
             tz,
             client,
-            pacer: Arc::new(Pacer::per_minute(per_minute)),
+            step: pacer::step(per_minute),
             sem: Arc::new(Semaphore::new(CONCURRENCY)),
-            limits: DailyLimits {
-                remaining: Mutex::new(HashMap::new()),
-            },
+            limits: DailyLimits::default(),
             tally,
             unrecorded: Arc::new(AtomicUsize::new(0)),
             results,
@@ -345,8 +360,9 @@ impl<'a> SendRun<'a> {
         }
     }
 
-    /// Checks each claimed message against its client as it is now, then sends it (paced),
-    /// or records why not, or postpones it past the channel's daily limit.
+    /// Checks each claimed message against its client as it is now, records why not for
+    /// those that no longer go out, postpones those past their channel's daily limit, and
+    /// sends the rest in the slots reserved for them.
     async fn dispatch(
         &self,
         claimed: Vec<Claimed>,
@@ -355,6 +371,7 @@ impl<'a> SendRun<'a> {
         let db = &self.state.db;
         let ids: Vec<String> = claimed.iter().map(|m| m.client_id.clone()).collect();
         let current = clients::get_many(db, &ids).await.map_err(TaskError::db)?;
+        let mut sendable: Vec<Claimed> = Vec::with_capacity(claimed.len());
         for mut m in claimed {
             let check = recheck(
                 &m,
@@ -381,52 +398,94 @@ impl<'a> SendRun<'a> {
                     Some(queue::Outcome::Expired(why))
                 }
             };
-            if let Some(outcome) = not_sent {
-                tracing::info!(message = %m.key, ?outcome, "queued greeting not sent");
-                self.unrecorded.fetch_add(1, Ordering::AcqRel);
-                let _ = self.results.send(queue::Attempt {
-                    key: m.key,
-                    at: Utc::now(),
-                    outcome,
-                });
-                continue;
+            match not_sent {
+                None => sendable.push(m),
+                Some(outcome) => {
+                    tracing::info!(message = %m.key, ?outcome, "queued greeting not sent");
+                    self.unrecorded.fetch_add(1, Ordering::AcqRel);
+                    let _ = self.results.send(queue::Attempt {
+                        key: m.key,
+                        at: Utc::now(),
+                        outcome,
+                    });
+                }
             }
-            if !self.limits.take(&self.client, &m.channel_id).await {
-                let tomorrow = queue::day_start(local.date_naive() + chrono::Days::new(1), self.tz);
-                release(
-                    self.state,
-                    &m,
-                    tomorrow,
-                    "Limite diário de envios do canal atingido; a mensagem sai no próximo dia.",
-                )
-                .await;
-                self.tally.postponed.fetch_add(1, Ordering::Relaxed);
-                continue;
-            }
-            self.send(m).await;
+        }
+        let sendable = self.within_daily_limits(sendable, local).await?;
+        if sendable.is_empty() {
+            return Ok(());
+        }
+        let keys: Vec<String> = sendable.iter().map(|m| m.key.clone()).collect();
+        let start = pacer::reserve(db, &self.state.jobs.instance, &keys, self.step, SLOT_GRACE)
+            .await
+            .map_err(TaskError::db)?;
+        for (i, m) in sendable.into_iter().enumerate() {
+            let slot = start + chrono::Duration::from_std(self.step * i as u32).unwrap_or_default();
+            self.send(m, slot).await;
         }
         Ok(())
     }
 
-    /// Starts sending `m` once the pacer and the concurrency limit allow it.
-    async fn send(&self, m: Claimed) {
+    /// The messages their channel's daily allowance still lets out today; the others are
+    /// given back for the next day.
+    async fn within_daily_limits(
+        &self,
+        messages: Vec<Claimed>,
+        local: DateTime<chrono_tz::Tz>,
+    ) -> Result<Vec<Claimed>, TaskError> {
+        let mut wanted: HashMap<String, u64> = HashMap::new();
+        for m in &messages {
+            *wanted.entry(m.channel_id.clone()).or_default() += 1;
+        }
+        let mut granted = HashMap::new();
+        for (channel, want) in wanted {
+            let n = self
+                .limits
+                .take(self.state, &self.client, &channel, local.date_naive(), want)
+                .await?;
+            granted.insert(channel, n);
+        }
+        let mut out = Vec::with_capacity(messages.len());
+        for m in messages {
+            let left = granted.get_mut(&m.channel_id).expect("every channel asked");
+            if *left > 0 {
+                *left -= 1;
+                out.push(m);
+                continue;
+            }
+            let tomorrow = queue::day_start(local.date_naive() + chrono::Days::new(1), self.tz);
+            release(
+                self.state,
+                &m,
+                tomorrow,
+                "Limite diário de envios do canal atingido; a mensagem sai no próximo dia.",
+            )
+            .await;
+            self.tally.postponed.fetch_add(1, Ordering::Relaxed);
+        }
+        Ok(out)
+    }
+
+    /// Starts sending `m` at its `slot`, within the concurrency limit.
+    async fn send(&self, m: Claimed, slot: DateTime<Utc>) {
         let permit = self
             .sem
             .clone()
             .acquire_owned()
             .await
             .expect("semaphore open");
-        self.pacer.acquire().await;
+        if let Ok(wait) = (slot - Utc::now()).to_std() {
+            tokio::time::sleep(wait).await;
+        }
         self.unrecorded.fetch_add(1, Ordering::AcqRel);
-        let (state, client, pacer, tally, results) = (
+        let (state, client, tally, results) = (
             self.state.clone(),
             self.client.clone(),
-            self.pacer.clone(),
             self.tally.clone(),
             self.results.clone(),
         );
         tokio::spawn(async move {
-            let attempt = send_one(&state, &client, &pacer, &tally, m).await;
+            let attempt = send_one(&state, &client, &tally, m).await;
             drop(permit);
             let _ = results.send(attempt);
         });
@@ -507,7 +566,6 @@ async fn flush_attempts(
 async fn send_one(
     state: &TaskContext,
     client: &OpaClient,
-    pacer: &Pacer,
     tally: &Tally,
     m: Claimed,
 ) -> queue::Attempt {
@@ -528,7 +586,6 @@ async fn send_one(
             queue::Outcome::Sent(provider_id)
         }
         Err(e) if e.is_retryable() && attempt < state.config.max_send_attempts => {
-            pacer.refund().await;
             tally.retry.fetch_add(1, Ordering::Relaxed);
             // The provider's own wait when it gave one, else ours.
             let wait = e
@@ -541,7 +598,6 @@ async fn send_one(
             )
         }
         Err(e) => {
-            pacer.refund().await;
             tally.failed.fetch_add(1, Ordering::Relaxed);
             let why = if e.is_retryable() {
                 format!("{e} (desistência após {attempt} tentativas)")

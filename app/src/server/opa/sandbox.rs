@@ -94,7 +94,7 @@ pub struct Sandbox {
     /// Listing requests answered (any status), to tell a client that stops from one that loops.
     listings: AtomicUsize,
     templates: HashMap<String, Vec<Template>>,
-    limits: HashMap<String, u64>,
+    limits: Mutex<HashMap<String, u64>>,
     inbox: Mutex<Inbox>,
     faults: Mutex<Faults>,
 }
@@ -198,7 +198,7 @@ impl Sandbox {
             channels,
             listings: AtomicUsize::new(0),
             templates,
-            limits: HashMap::from([(CHANNEL_MAIN.to_string(), 50_000)]),
+            limits: Mutex::new(HashMap::from([(CHANNEL_MAIN.to_string(), 50_000)])),
             inbox: Mutex::new(Inbox {
                 recent: VecDeque::new(),
                 capacity: INBOX_CAPACITY,
@@ -251,6 +251,15 @@ impl Sandbox {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone()
+    }
+
+    /// Sets `channel_id`'s daily limit (tests: a channel whose allowance runs out).
+    pub fn set_daily_limit(&self, channel_id: &str, limit: u64) {
+        self.lock_limits().insert(channel_id.to_string(), limit);
+    }
+
+    fn lock_limits(&self) -> std::sync::MutexGuard<'_, HashMap<String, u64>> {
+        self.limits.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     pub fn set_faults(&self, faults: Faults) {
@@ -454,12 +463,13 @@ async fn daily_limit(State(s): State<Arc<Sandbox>>, Path(id): Path<String>) -> R
     if !s.channels.iter().any(|c| c.id == id) {
         return not_found("Communication channel");
     }
-    match s.limits.get(&id) {
+    let limit = s.lock_limits().get(&id).copied();
+    match limit {
         Some(limit) => {
             let sent = s.sent_today(&id);
             ok(DailyLimit {
                 messages_sent: Some(sent),
-                daily_limit: Some(*limit),
+                daily_limit: Some(limit),
                 available_amount: Some(limit.saturating_sub(sent)),
             })
         }
@@ -583,8 +593,9 @@ async fn send(State(s): State<Arc<Sandbox>>, body: Bytes) -> Response {
             "Param text cannot have new-line/tab characters or more than 4 consecutive spaces.",
         );
     }
-    if let Some(limit) = s.limits.get(&ch.id) {
-        if s.sent_today(&ch.id) >= *limit {
+    let limit = s.lock_limits().get(&ch.id).copied();
+    if let Some(limit) = limit {
+        if s.sent_today(&ch.id) >= limit {
             return meta_error(
                 StatusCode::TOO_MANY_REQUESTS,
                 130429,
