@@ -4,7 +4,11 @@
 use surrealdb::engine::any::Any;
 use surrealdb::Surreal;
 
-pub type Db = Surreal<Any>;
+/// Shared by every part of the server. An `Arc`, not a clone of the client: each clone of
+/// a `Surreal` handle opens a session of its own, and a SurrealDB server allows a WebSocket
+/// connection 256 of them (`SURREAL_WEBSOCKET_MAX_ATTACHED_SESSIONS`), after which every
+/// query on a new one is refused with "Method not allowed".
+pub type Db = std::sync::Arc<Surreal<Any>>;
 
 pub const NAMESPACE: &str = "parabens";
 pub const DATABASE: &str = "main";
@@ -26,13 +30,17 @@ pub async fn connect(url: &str, credentials: Option<&DbCredentials>) -> surreald
         .await?;
     }
     db.use_ns(NAMESPACE).use_db(DATABASE).await?;
-    Ok(db)
+    Ok(std::sync::Arc::new(db))
 }
 
 /// Whether the database answers a trivial query (used by `/healthz`).
 pub async fn ping(db: &Db) -> bool {
-    match db.query("RETURN 1").await {
-        Ok(mut r) => r.take::<Option<i64>>(0).is_ok(),
-        Err(_) => false,
+    let answer = match db.query("RETURN 1").await {
+        Ok(mut r) => r.take::<Option<i64>>(0).map(|_| ()),
+        Err(e) => Err(e),
+    };
+    if let Err(e) = &answer {
+        tracing::warn!(%e, "the database does not answer");
     }
+    answer.is_ok()
 }
