@@ -100,6 +100,10 @@ test('Executar agora enqueues and sends; the dashboard and the queue follow live
   const cancelledBefore = Number(await count(page, 'cancelado').textContent());
   const runNow = page.getByRole('region', { name: 'Executar agora' });
   const runs = page.getByRole('table', { name: 'Execuções' });
+  // This server is listed among the instances on the database, alive.
+  const self = page.getByRole('table', { name: 'Instâncias' }).getByRole('row').filter({ hasText: 'esta' });
+  await expect(self).toHaveCount(1);
+  await expect(self).toContainText('Ativa');
 
   // Enqueue: the run appears, succeeds, and the pending count grows, all without a reload.
   const clickedAt = nowInSaoPaulo();
