@@ -37,3 +37,22 @@ export function inSaoPaulo(at: Date): string {
   }).formatToParts(at).map((p) => [p.type, p.value]));
   return `${parts.day}/${parts.month}/${parts.year} ${parts.hour}:${parts.minute}`;
 }
+
+/** Creates a birthday message on the sandbox's channel and template, variables mapped. */
+export async function createMessage(page: Page, description: string) {
+  await page.goto('/mensagens/nova');
+  await hydrated(page);
+  await page.getByLabel('Descrição').fill(description);
+  await page.getByRole('button', { name: 'Buscar canais' }).click();
+  await page.getByRole('dialog', { name: 'Canais de comunicação' })
+    .getByRole('button', { name: 'WhatsApp Atendimento' }).click();
+  await page.getByRole('button', { name: 'Buscar template' }).click();
+  await page.getByRole('dialog', { name: 'Templates do canal' })
+    .getByRole('button', { name: 'feliz_aniversario' }).click();
+  await page.getByLabel('{{nome_cliente}}').selectOption('nome_completo');
+  await page.getByLabel('{{empresa}}').selectOption('fixo');
+  await page.getByLabel('Texto fixo de {{empresa}}').fill('NetFibra');
+  await page.getByLabel('{{idade}}').selectOption('idade');
+  await page.getByRole('button', { name: 'Salvar' }).click();
+  await expect(page).toHaveURL(/\/mensagens$/);
+}

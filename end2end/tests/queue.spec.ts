@@ -1,5 +1,5 @@
 import { test, expect, Page } from '@playwright/test';
-import { hydrated, inSaoPaulo, login } from './helpers';
+import { createMessage, hydrated, inSaoPaulo, login } from './helpers';
 
 // Runs after integrations.spec.ts (which expects an empty sandbox outbox): files run in
 // name order on one server.
@@ -40,24 +40,6 @@ async function importClientsBornToday(page: Page) {
   });
   await page.getByRole('button', { name: 'Importar' }).click();
   await expect(page.getByText('Importação concluída.')).toBeVisible();
-}
-
-async function createMessage(page: Page, description: string) {
-  await page.goto('/mensagens/nova');
-  await hydrated(page);
-  await page.getByLabel('Descrição').fill(description);
-  await page.getByRole('button', { name: 'Buscar canais' }).click();
-  await page.getByRole('dialog', { name: 'Canais de comunicação' })
-    .getByRole('button', { name: 'WhatsApp Atendimento' }).click();
-  await page.getByRole('button', { name: 'Buscar template' }).click();
-  await page.getByRole('dialog', { name: 'Templates do canal' })
-    .getByRole('button', { name: 'feliz_aniversario' }).click();
-  await page.getByLabel('{{nome_cliente}}').selectOption('nome_completo');
-  await page.getByLabel('{{empresa}}').selectOption('fixo');
-  await page.getByLabel('Texto fixo de {{empresa}}').fill('NetFibra');
-  await page.getByLabel('{{idade}}').selectOption('idade');
-  await page.getByRole('button', { name: 'Salvar' }).click();
-  await expect(page).toHaveURL(/\/mensagens$/);
 }
 
 async function chooseMessageForTheWholeDay(page: Page, description: string) {

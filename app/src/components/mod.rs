@@ -1,6 +1,7 @@
 //! Reusable pieces of UI.
 
 pub mod clients_nav;
+pub mod forecast;
 pub mod form;
 pub mod import_progress;
 pub mod layout;

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod birthday;
 pub mod limits;
+pub mod money;
 pub mod number;
 pub mod phone;
 pub mod schedule;

@@ -29,6 +29,22 @@ pub async fn birthday_preview(date: Option<String>) -> Result<BirthdaySelection,
     .await
 }
 
+/// The next days' greetings under the saved parameters (the enqueue's own selection), their
+/// estimated cost and the days over the channel's daily limit.
+#[server(prefix = "/api", endpoint = "load_forecast")]
+pub async fn load_forecast() -> Result<crate::models::forecast::Forecast, AppError> {
+    use crate::server::{signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let effective = crate::server::params::effective(&state.db, &state.config)
+            .await
+            .or_internal("read parameters")?;
+        crate::server::forecast::forecast(&state.db, &state.opa, &effective)
+            .await
+            .or_internal("forecast")
+    })
+    .await
+}
+
 /// A page of clients matching the filters, after or before a cursor (see `Page`).
 #[server(prefix = "/api", endpoint = "list_clients")]
 #[allow(clippy::too_many_arguments)]

@@ -3,6 +3,7 @@
 pub mod account;
 pub mod agenda;
 pub mod client;
+pub mod forecast;
 pub mod message;
 pub mod opa;
 pub mod page;

@@ -52,6 +52,21 @@ pub struct BirthdayParams {
     /// it expires unsent. Saved before this existed: off.
     #[serde(default)]
     pub allow_late: bool,
+    /// What one greeting costs, as typed ("0,35"; see `domain::money`): Meta bills
+    /// marketing templates per delivered message. Saved before this existed: the default.
+    #[serde(default = "default_price")]
+    pub message_price: String,
+    /// The price's currency (`domain::money::CURRENCIES`).
+    #[serde(default = "default_currency")]
+    pub currency: String,
+}
+
+fn default_price() -> String {
+    "0,35".into()
+}
+
+fn default_currency() -> String {
+    "BRL".into()
 }
 
 impl Default for BirthdayParams {
@@ -65,6 +80,8 @@ impl Default for BirthdayParams {
             window_to: 20,
             per_minute: 60,
             allow_late: false,
+            message_price: default_price(),
+            currency: default_currency(),
         }
     }
 }
@@ -75,6 +92,11 @@ impl BirthdayParams {
             only_active: self.only_active,
             leap_day_rule: self.leap_day_rule,
         }
+    }
+
+    /// The price per greeting in ten-thousandths (0 while it does not parse).
+    pub fn price(&self) -> u64 {
+        crate::domain::money::parse_price(&self.message_price).unwrap_or(0)
     }
 
     /// Whether messages may go out at `hour` (0–23, business time zone).
@@ -104,6 +126,15 @@ impl BirthdayParams {
                 "per_minute",
                 "Entre 1 e 6.000 mensagens por minuto.".to_string(),
             ));
+        }
+        if let Err(e) = crate::domain::money::parse_price(&self.message_price) {
+            errors.push(("message_price", e.to_string()));
+        }
+        if !crate::domain::money::CURRENCIES
+            .iter()
+            .any(|(code, _)| *code == self.currency)
+        {
+            errors.push(("currency", "Moeda inválida.".to_string()));
         }
         errors
     }

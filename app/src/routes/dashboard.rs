@@ -1,5 +1,6 @@
 use leptos::prelude::*;
 
+use crate::components::forecast::ForecastSection;
 use crate::components::layout::PageHeader;
 use crate::components::live::live_changes;
 use crate::components::loaded::Loaded;
@@ -76,6 +77,7 @@ pub fn DashboardPage() -> impl IntoView {
                 false,
             )} <RunNowSection action=run_now />
         </div>
+        <ForecastSection />
         {part(|d| view! { <RunsView d /> }.into_any(), false)}
         {part(
             |d| view! { <InstancesView instances=d.instances tz=d.time_zone /> }.into_any(),

@@ -13,7 +13,9 @@ use crate::models::settings::{BirthdayParams, TIME_ZONES};
 #[component]
 pub fn ParametersPage() -> impl IntoView {
     let save = Action::new(|p: &BirthdayParams| save_birthday_params(p.clone()));
-    let saved = Resource::new(move || save.version().get(), |_| get_birthday_params());
+    // Loaded once: after a save the form already holds what was saved, and after a refused
+    // one it must keep the admin's other edits.
+    let saved = Resource::new(|| (), |_| get_birthday_params());
     let messages = Resource::new(|| (), |_| list_messages());
 
     view! {
@@ -197,6 +199,42 @@ fn ParamsForm(
                             on:input=move |ev| params.update(|p| p.per_minute = number(ev))
                         />
                     </Field>
+                    <Field
+                        id="message_price"
+                        label="Preço por mensagem (previsão de custo)"
+                        error=error("message_price")
+                    >
+                        <input
+                            type="text"
+                            id="message_price"
+                            inputmode="decimal"
+                            prop:value=move || params.with(|p| p.message_price.clone())
+                            on:input=move |ev| {
+                                params.update(|p| p.message_price = event_target_value(&ev))
+                            }
+                        />
+                    </Field>
+                    <Field id="currency" label="Moeda" error=error("currency")>
+                        <select
+                            id="currency"
+                            prop:value=move || params.with(|p| p.currency.clone())
+                            on:change=move |ev| {
+                                params.update(|p| p.currency = event_target_value(&ev))
+                            }
+                        >
+                            {crate::domain::money::CURRENCIES
+                                .iter()
+                                .map(|(code, sign)| {
+                                    view! {
+                                        <option value=*code>{format!("{code} ({sign})")}</option>
+                                    }
+                                })
+                                .collect_view()}
+                        </select>
+                    </Field>
+                    <p class="muted">
+                        "A Meta cobra cada mensagem de marketing entregue (no Brasil, US$ 0,0625 desde 2025); informe o que o seu provedor paga por mensagem para ver o custo previsto no Painel."
+                    </p>
                     <Show when=move || matches!(value.get(), Some(Ok(())))>
                         <div class="alert alert-success" role="status">
                             "Parâmetros salvos."

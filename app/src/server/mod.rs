@@ -13,6 +13,7 @@ pub mod csp;
 pub mod csv_import;
 pub mod db;
 pub mod external;
+pub mod forecast;
 pub mod imports;
 pub mod ixc;
 pub mod jobs;

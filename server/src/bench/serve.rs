@@ -115,3 +115,11 @@ impl Server {
         Ok(())
     }
 }
+
+/// A bench that fails half-way leaves no server behind.
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

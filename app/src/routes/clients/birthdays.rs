@@ -4,6 +4,7 @@ use crate::components::form::Field;
 use leptos_router::hooks::use_query_map;
 
 use crate::components::clients_nav::{format_date, ClientsNav};
+use crate::components::forecast::ForecastSection;
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::domain::phone::format_display;
@@ -107,5 +108,6 @@ pub fn BirthdaysPage() -> impl IntoView {
             }
                 .into_any()}
         </Loaded>
+        <ForecastSection />
     }
 }
