@@ -16,9 +16,17 @@ fn filter(
     to: &str,
     client: &str,
     message_id: &str,
+    code: Option<&str>,
 ) -> Result<crate::models::queue::QueueFilter, AppError> {
-    crate::models::queue::QueueFilter::parse(status, from, to, client, message_id)
-        .map_err(|(field, message)| AppError::field(field, message))
+    crate::models::queue::QueueFilter::parse(
+        status,
+        from,
+        to,
+        client,
+        message_id,
+        code.unwrap_or(""),
+    )
+    .map_err(|(field, message)| AppError::field(field, message))
 }
 
 #[cfg(feature = "ssr")]
@@ -46,11 +54,13 @@ pub async fn list_queue(
     message_id: String,
     after: Option<String>,
     before: Option<String>,
+    /// The Meta code of the last failure (absent: any).
+    code: Option<String>,
 ) -> Result<Page<QueueMessage>, AppError> {
     use crate::models::page::Cursor;
     use crate::server::{params, queue, signed_in, OrInternal, Signed};
     signed_in(|Signed { state, .. }| async move {
-        let f = filter(&status, &from, &to, &client, &message_id)?;
+        let f = filter(&status, &from, &to, &client, &message_id, code.as_deref())?;
         let cursor = Cursor::from_query(after, before).map_err(|m| AppError::field("cursor", m))?;
         let tz = params::effective(&state.db, &state.config)
             .await
@@ -105,20 +115,22 @@ pub async fn queue_action(id: String, action: String) -> Result<(), AppError> {
     .await
 }
 
-/// *Reenfileirar erros*: every `erro` message matching the filters goes back to `pendente`.
+/// *Reenfileirar erros*: every message that failed (`erro`) or that Meta's marketing cap held
+/// back (`limite_meta`) matching the filters — a reason among them — goes back to `pendente`.
 #[server(prefix = "/api", endpoint = "requeue_failed")]
 pub async fn requeue_failed(
     from: String,
     to: String,
     client: String,
     message_id: String,
+    code: Option<String>,
 ) -> Result<usize, AppError> {
     use crate::server::{params, queue, signed_in, OrInternal, Signed};
     signed_in(
         |Signed {
              user: me, state, ..
          }| async move {
-            let f = filter("", &from, &to, &client, &message_id)?;
+            let f = filter("", &from, &to, &client, &message_id, code.as_deref())?;
             let tz = params::effective(&state.db, &state.config)
                 .await
                 .or_internal("read parameters")?

@@ -18,16 +18,20 @@ pub enum QueueStatus {
     Failed,
     Cancelled,
     Expired,
+    /// Meta's cap on marketing messages per person held it back (131049): not a fault, not
+    /// retried the same day.
+    MetaLimit,
 }
 
 impl QueueStatus {
-    pub const ALL: [QueueStatus; 6] = [
+    pub const ALL: [QueueStatus; 7] = [
         QueueStatus::Pending,
         QueueStatus::Sending,
         QueueStatus::Sent,
         QueueStatus::Failed,
         QueueStatus::Cancelled,
         QueueStatus::Expired,
+        QueueStatus::MetaLimit,
     ];
 
     /// The stored value (and the value of the filter's `<select>`).
@@ -39,6 +43,7 @@ impl QueueStatus {
             QueueStatus::Failed => "erro",
             QueueStatus::Cancelled => "cancelado",
             QueueStatus::Expired => "expirado",
+            QueueStatus::MetaLimit => "limite_meta",
         }
     }
 
@@ -54,6 +59,7 @@ impl QueueStatus {
             QueueStatus::Failed => "Erro",
             QueueStatus::Cancelled => "Cancelado",
             QueueStatus::Expired => "Expirado",
+            QueueStatus::MetaLimit => "Não entregue hoje (limite da Meta)",
         }
     }
 }
@@ -103,7 +109,21 @@ pub struct QueueFilter {
     /// Client id or part of the client's name.
     pub client: String,
     pub message_id: String,
+    /// The Meta code of the last failure (`META_CODES`).
+    pub code: Option<u64>,
 }
+
+/// The Meta codes the queue filters by, with what each means to an admin.
+pub const META_CODES: [(u64, &str); 8] = [
+    (131049, "Limite de marketing da Meta"),
+    (131026, "Número não recebe mensagens"),
+    (131047, "Fora da janela de 24 horas"),
+    (132000, "Variáveis não batem com o template"),
+    (132001, "Template inexistente"),
+    (132018, "Variável com formato inválido"),
+    (130429, "Envios rápidos demais"),
+    (131056, "Muitas mensagens ao mesmo número"),
+];
 
 /// Messages per status.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -256,6 +276,7 @@ pub mod count {
     pub const RETRY: &str = "reagendadas";
     pub const FAILED: &str = "com erro";
     pub const POSTPONED: &str = "adiadas (limite diário)";
+    pub const META_LIMITED: &str = "não entregues hoje (limite da Meta)";
     pub const CANCELLED: &str = "canceladas (cliente não elegível)";
     pub const EXPIRED: &str = "expiradas (dia do aniversário encerrado)";
     pub const IMPORTED: &str = "clientes lidos";
@@ -331,6 +352,7 @@ impl QueueFilter {
         to: &str,
         client: &str,
         message_id: &str,
+        code: &str,
     ) -> Result<Self, (&'static str, String)> {
         let status = match status.trim() {
             "" => None,
@@ -357,12 +379,22 @@ impl QueueFilter {
         if message_id.len() > 64 || !message_id.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Err(("message_id", "Mensagem inválida.".to_string()));
         }
+        let code = match code.trim() {
+            "" => None,
+            c => Some(
+                c.parse::<u64>()
+                    .ok()
+                    .filter(|c| META_CODES.iter().any(|(k, _)| k == c))
+                    .ok_or(("code", "Motivo inválido.".to_string()))?,
+            ),
+        };
         Ok(QueueFilter {
             status,
             from,
             to,
             client: client.trim().to_string(),
             message_id: message_id.to_string(),
+            code,
         })
     }
 }
@@ -372,32 +404,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_reason_filter_takes_known_meta_codes_only() {
+        let f = QueueFilter::parse("", "", "", "", "", "131049").unwrap();
+        assert_eq!(f.code, Some(131049));
+        for bad in ["abc", "999", "-1"] {
+            assert_eq!(
+                QueueFilter::parse("", "", "", "", "", bad).unwrap_err().0,
+                "code"
+            );
+        }
+    }
+
+    #[test]
     fn filter_fields_are_checked_and_named() {
         assert_eq!(
-            QueueFilter::parse("", "", "", "", ""),
+            QueueFilter::parse("", "", "", "", "", ""),
             Ok(QueueFilter::default())
         );
-        let f = QueueFilter::parse("erro", "2026-11-01", "2026-11-29", " Ana ", "abc123").unwrap();
+        let f =
+            QueueFilter::parse("erro", "2026-11-01", "2026-11-29", " Ana ", "abc123", "").unwrap();
         assert_eq!(f.status, Some(QueueStatus::Failed));
         assert_eq!(f.client, "Ana");
         assert_eq!(
-            QueueFilter::parse("x", "", "", "", "").unwrap_err().0,
+            QueueFilter::parse("x", "", "", "", "", "").unwrap_err().0,
             "status"
         );
         assert_eq!(
-            QueueFilter::parse("", "01/11/2026", "", "", "")
+            QueueFilter::parse("", "01/11/2026", "", "", "", "")
                 .unwrap_err()
                 .0,
             "from"
         );
         assert_eq!(
-            QueueFilter::parse("", "2026-11-02", "2026-11-01", "", "")
+            QueueFilter::parse("", "2026-11-02", "2026-11-01", "", "", "")
                 .unwrap_err()
                 .0,
             "to"
         );
         assert_eq!(
-            QueueFilter::parse("", "", "", "", "a'b").unwrap_err().0,
+            QueueFilter::parse("", "", "", "", "a'b", "").unwrap_err().0,
             "message_id"
         );
     }

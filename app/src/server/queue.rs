@@ -189,6 +189,8 @@ pub enum Outcome {
     Cancelled(String),
     /// Not sent: its day ended and late greetings are off. No attempt was made.
     Expired(String),
+    /// Held back by Meta's cap on marketing messages per person (131049): not retried today.
+    MetaLimit(String),
 }
 
 /// One attempt's result, for [`record`].
@@ -197,6 +199,8 @@ pub struct Attempt {
     pub key: String,
     pub at: DateTime<Utc>,
     pub outcome: Outcome,
+    /// Meta's code, when the provider gave one (kept on the message for the queue's filter).
+    pub code: Option<u64>,
 }
 
 #[derive(Debug, SurrealValue)]
@@ -211,6 +215,7 @@ struct AttemptWrite {
     provider_id: Option<String>,
     outcome: String,
     detail: String,
+    code: Option<i64>,
 }
 
 /// Records many attempts in one transaction (one commit instead of two per message, which
@@ -235,6 +240,9 @@ pub async fn save_attempts(db: &Db, owner: &str, attempts: &[Attempt]) -> surrea
                 Outcome::Failed(e) => ("erro", None, None, "Erro", e.clone()),
                 Outcome::Cancelled(why) => ("cancelado", None, None, "Cancelada", why.clone()),
                 Outcome::Expired(why) => ("expirado", None, None, "Expirada", why.clone()),
+                Outcome::MetaLimit(why) => {
+                    ("limite_meta", None, None, "Limite da Meta", why.clone())
+                }
             };
             AttemptWrite {
                 id: outbox_id(&a.key),
@@ -245,6 +253,7 @@ pub async fn save_attempts(db: &Db, owner: &str, attempts: &[Attempt]) -> surrea
                 provider_id,
                 outcome: outcome.into(),
                 detail,
+                code: a.code.map(|c| c.min(i64::MAX as u64) as i64),
             }
         })
         .collect();
@@ -254,14 +263,14 @@ pub async fn save_attempts(db: &Db, owner: &str, attempts: &[Attempt]) -> surrea
              IF $a.status = 'enviado' {
                  UPDATE $a.id SET status = 'enviado', sent_at = $a.at, provider_id = $a.provider_id,
                      attempts += 1, lease_owner = NONE, lease_until = NONE, last_error = NONE,
-                     updated_at = time::now() RETURN NONE;
+                     error_code = NONE, updated_at = time::now() RETURN NONE;
              } ELSE {
                  UPDATE $a.id SET status = $a.status,
                      attempts = IF $a.tried THEN attempts + 1 ELSE attempts END,
                      next_attempt_at = $a.next ?? next_attempt_at,
                      failed_at = IF $a.status = 'erro' THEN $a.at ELSE NONE END,
-                     last_error = $a.detail, lease_owner = NONE, lease_until = NONE,
-                     updated_at = time::now()
+                     last_error = $a.detail, error_code = $a.code, lease_owner = NONE,
+                     lease_until = NONE, updated_at = time::now()
                      WHERE status = 'enviando' AND lease_owner = $owner RETURN NONE;
              };
              CREATE outbox_attempt SET outbox = $a.id, at = $a.at, outcome = $a.outcome,
@@ -414,16 +423,17 @@ pub async fn requeue_failed(
     by: &str,
 ) -> surrealdb::Result<usize> {
     let filter = QueueFilter {
-        status: Some(QueueStatus::Failed),
+        status: None,
         ..filter.clone()
     };
-    let (conds, binds) = conditions(&filter, tz);
+    let (mut conds, binds) = conditions(&filter, tz);
+    conds.push("status IN ['erro', 'limite_meta']");
     let cond = conds.join(" AND ");
     let mut q = db.query(format!(
         "LET $ids = (SELECT VALUE id FROM outbox WHERE {cond});
          LET $done = (UPDATE $ids SET status = 'pendente', attempts = 0, failed_at = NONE,
              next_attempt_at = time::now(), updated_at = time::now()
-             WHERE status = 'erro' RETURN VALUE id);
+             WHERE status IN ['erro', 'limite_meta'] RETURN VALUE id);
          FOR $id IN $done {{
              CREATE outbox_attempt SET outbox = $id, at = time::now(),
                  outcome = 'Reenfileirada', detail = $detail RETURN NONE;
@@ -536,6 +546,10 @@ fn conditions(f: &QueueFilter, tz: chrono_tz::Tz) -> (Vec<&'static str>, Binds) 
         conds.push("message_id = $message_id");
         binds.push(("message_id", f.message_id.trim().to_string().into_value()));
     }
+    if let Some(code) = f.code {
+        conds.push("error_code = $code");
+        binds.push(("code", (code.min(i64::MAX as u64) as i64).into_value()));
+    }
     (conds, binds)
 }
 
@@ -553,7 +567,8 @@ pub async fn list(
     let only_status = filter.from.is_none()
         && filter.to.is_none()
         && filter.client.trim().is_empty()
-        && filter.message_id.trim().is_empty();
+        && filter.message_id.trim().is_empty()
+        && filter.code.is_none();
     let list = List {
         table: "outbox",
         fields: FIELDS,
@@ -936,6 +951,7 @@ mod tests {
         assert_eq!(c.len(), 2);
         let now = Utc::now();
         let attempt = |key: &str, outcome| Attempt {
+            code: None,
             key: key.into(),
             at: now,
             outcome,

@@ -269,6 +269,18 @@ DEFINE TABLE OVERWRITE channel_allowance SCHEMAFULL;
 DEFINE FIELD OVERWRITE remaining ON channel_allowance TYPE int;
 "#,
     ),
+    (
+        11,
+        r#"
+-- Meta's limits understood (opa/error.rs): held back by its cap on marketing messages.
+DEFINE FIELD OVERWRITE status ON outbox TYPE string
+    ASSERT $value IN ['pendente', 'enviando', 'enviado', 'erro', 'cancelado', 'expirado', 'limite_meta'];
+DEFINE INDEX OVERWRITE outbox_n_limite_meta ON outbox COUNT WHERE status = 'limite_meta';
+-- The Meta code of the last failure, for the queue's filter by reason.
+DEFINE FIELD OVERWRITE error_code ON outbox TYPE option<int>;
+DEFINE INDEX OVERWRITE outbox_code_list ON outbox FIELDS error_code, list_key;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]

@@ -655,6 +655,124 @@ async fn two_instances_share_the_channels_daily_limit() {
 }
 
 #[tokio::test]
+async fn meta_limits_are_understood_not_retried_and_counted_apart() {
+    let app = common::spawn().await;
+    let c = queued_day(&app, 3).await;
+    let state = app.running.state.clone();
+    let mut res = state
+        .db
+        .query("SELECT VALUE phone FROM outbox ORDER BY phone")
+        .await
+        .unwrap();
+    let phones: Vec<String> = res.take(0).unwrap();
+    assert_eq!(phones.len(), 3);
+    // Meta's cap on marketing messages for the first person; a template whose variables do
+    // not match for the second.
+    state.opa.sandbox.set_faults(Faults {
+        meta_codes: vec![(phones[0].clone(), 131049), (phones[1].clone(), 132000)],
+        ..Faults::default()
+    });
+    let r = run_now(&app, &c, TaskKind::SendQueue).await;
+    assert_eq!(r.counts.get(count::SENT), 1, "{r:?}");
+    assert_eq!(r.counts.get(count::META_LIMITED), 1, "{r:?}");
+    assert_eq!(r.counts.get(count::FAILED), 1, "{r:?}");
+    assert_eq!(
+        r.counts.get(count::RETRY),
+        0,
+        "neither is tried again: {r:?}"
+    );
+    let counts = queue::counts(&state.db).await.unwrap();
+    assert_eq!(counts.get(QueueStatus::MetaLimit), 1);
+    assert_eq!(counts.get(QueueStatus::Failed), 1);
+    assert_eq!(counts.get(QueueStatus::Sent), 1);
+    let mut res = state
+        .db
+        .query("SELECT phone, status, error_code, last_error, attempts FROM outbox ORDER BY phone")
+        .await
+        .unwrap();
+    let rows: Vec<Value> = res.take(0).unwrap();
+    assert_eq!(rows[0]["status"], "limite_meta");
+    assert_eq!(rows[0]["error_code"], 131049);
+    assert_eq!(rows[0]["attempts"], 1);
+    assert!(rows[0]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("não foi entregue hoje"));
+    assert_eq!(rows[1]["status"], "erro");
+    assert_eq!(rows[1]["error_code"], 132000);
+    assert!(rows[1]["last_error"]
+        .as_str()
+        .unwrap()
+        .contains("confira as variáveis da mensagem"));
+    assert!(rows[2]["error_code"].is_null());
+    // The Painel counts it apart.
+    let board: Value = app.json::<LoadDashboard, _>(&c, &[]).await;
+    assert_eq!(board["counts"]["by_status"]["MetaLimit"], 1);
+    // The queue filters by reason...
+    let by_reason = |code: &'static str| {
+        let c = c.clone();
+        let app = &app;
+        async move {
+            let page: Value = app
+                .json::<ListQueue, _>(
+                    &c,
+                    &[
+                        ("status", ""),
+                        ("from", ""),
+                        ("to", ""),
+                        ("client", ""),
+                        ("message_id", ""),
+                        ("code", code),
+                    ],
+                )
+                .await;
+            page["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|m| m["phone"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(by_reason("131049").await, [phones[0].clone()]);
+    assert_eq!(by_reason("132000").await, [phones[1].clone()]);
+    // ...and re-queues by reason in bulk: only the ones Meta's cap held back.
+    let res = app
+        .call::<RequeueFailed>(
+            &c,
+            &[
+                ("from", ""),
+                ("to", ""),
+                ("client", ""),
+                ("message_id", ""),
+                ("code", "131049"),
+            ],
+        )
+        .await;
+    assert!(res.status().is_success());
+    assert_eq!(res.json::<usize>().await.unwrap(), 1);
+    let counts = queue::counts(&state.db).await.unwrap();
+    assert_eq!(counts.get(QueueStatus::MetaLimit), 0);
+    assert_eq!(counts.get(QueueStatus::Pending), 1);
+    assert_eq!(counts.get(QueueStatus::Failed), 1);
+    let bad = app
+        .call::<ListQueue>(
+            &c,
+            &[
+                ("status", ""),
+                ("from", ""),
+                ("to", ""),
+                ("client", ""),
+                ("message_id", ""),
+                ("code", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
+    app.running.stop().await;
+}
+
+#[tokio::test]
 async fn a_crash_while_sending_is_recovered_at_start() {
     let app = common::spawn().await;
     let c = queued_day(&app, 4).await;

@@ -165,7 +165,7 @@ async fn final_failures_are_classified_final_with_the_providers_message() {
         .unwrap_err();
     assert_eq!(
         (count.kind, count.meta_code),
-        (OpaErrorKind::Final, Some(131008))
+        (OpaErrorKind::Final, Some(132000))
     );
 
     sb.set_faults(Faults {

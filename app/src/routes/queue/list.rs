@@ -14,7 +14,7 @@ use crate::error::AppError;
 use crate::functions::messages::list_messages;
 use crate::functions::queue::{list_queue, QueueAction, RequeueFailed};
 use crate::models::page::Page;
-use crate::models::queue::{QueueMessage, QueueStatus};
+use crate::models::queue::{QueueMessage, QueueStatus, META_CODES};
 
 use super::*;
 
@@ -59,8 +59,18 @@ pub fn QueuePage() -> impl IntoView {
         },
         |(values, (after, before), ..)| async move {
             check(&values).map_err(|(field, message)| AppError::field(field, message))?;
-            let [status, from, to, client, message] = values;
-            list_queue(status, from, to, client, message, Some(after), Some(before)).await
+            let [status, from, to, client, message, code] = values;
+            list_queue(
+                status,
+                from,
+                to,
+                client,
+                message,
+                Some(after),
+                Some(before),
+                Some(code),
+            )
+            .await
         },
     );
 
@@ -122,6 +132,13 @@ pub fn QueuePage() -> impl IntoView {
             </div>
         }
     };
+    let reasons = std::iter::once((String::new(), "Todos".to_string()))
+        .chain(
+            META_CODES
+                .iter()
+                .map(|(code, label)| (code.to_string(), format!("{label} ({code})"))),
+        )
+        .collect::<Vec<_>>();
     let statuses = std::iter::once((String::new(), "Todas".to_string()))
         .chain(QueueStatus::ALL.map(|s| (s.key().to_string(), s.label().to_string())))
         .collect::<Vec<_>>();
@@ -169,6 +186,7 @@ pub fn QueuePage() -> impl IntoView {
                         })
                 }}
             </Transition>
+            {select(5, "Motivo", reasons)}
             <button type="submit" class="btn btn-primary">
                 "Filtrar"
             </button>
@@ -195,6 +213,7 @@ fn RequeueForm(requeue: ServerAction<RequeueFailed>) -> impl IntoView {
                 <input type="hidden" name="to" value=move || q("ate") />
                 <input type="hidden" name="client" value=move || q("cliente") />
                 <input type="hidden" name="message_id" value=move || q("mensagem") />
+                <input type="hidden" name="code" value=move || q("motivo") />
                 <button
                     type="submit"
                     class="btn btn-secondary"
@@ -204,7 +223,7 @@ fn RequeueForm(requeue: ServerAction<RequeueFailed>) -> impl IntoView {
                 </button>
             </ActionForm>
             <p class="muted">
-                "Volta para pendente cada mensagem com erro que atende aos filtros de data, cliente e mensagem."
+                "Volta para pendente cada mensagem com erro ou barrada pelo limite da Meta que atende aos filtros de data, cliente, mensagem e motivo."
             </p>
             {move || {
                 requeue_value
@@ -325,7 +344,8 @@ fn QueueTable(
                                 QueueStatus::Sending => "Enviando agora".into(),
                                 QueueStatus::Failed
                                 | QueueStatus::Cancelled
-                                | QueueStatus::Expired => "—".into(),
+                                | QueueStatus::Expired
+                                | QueueStatus::MetaLimit => "—".into(),
                             };
                             view! {
                                 <tr>

@@ -13,14 +13,14 @@ use crate::functions::messages::get_birthday_params;
 use crate::models::queue::{QueueFilter, QueueStatus};
 
 /// The filters' keys in the page's URL, in the order of [`QueueFilter::parse`]'s arguments.
-const KEYS: [&str; 5] = ["status", "de", "ate", "cliente", "mensagem"];
+const KEYS: [&str; 6] = ["status", "de", "ate", "cliente", "mensagem", "motivo"];
 /// The same filters by the names errors use (and the fields' ids).
-const FIELDS: [&str; 5] = ["status", "from", "to", "client", "message_id"];
+const FIELDS: [&str; 6] = ["status", "from", "to", "client", "message_id", "code"];
 
-/// The filter of the five values in [`KEYS`] order, or its error as `(field, message)`.
-fn check(values: &[String; 5]) -> Result<QueueFilter, (&'static str, String)> {
-    let [status, from, to, client, message] = values;
-    QueueFilter::parse(status, from, to, client, message)
+/// The filter of the values in [`KEYS`] order, or its error as `(field, message)`.
+fn check(values: &[String; 6]) -> Result<QueueFilter, (&'static str, String)> {
+    let [status, from, to, client, message, code] = values;
+    QueueFilter::parse(status, from, to, client, message, code)
 }
 
 /// The business time zone (for showing times), once per page.

@@ -17,6 +17,7 @@ use super::{RunReport, TaskError};
 use crate::models::client::ClientView;
 use crate::models::queue::count;
 use crate::models::settings::BirthdayParams;
+use crate::server::opa::error::META_MARKETING_CAP;
 use crate::server::opa::OpaClient;
 use crate::server::queue::{self, Claimed};
 use crate::server::{clients, params};
@@ -53,6 +54,7 @@ struct Tally {
     postponed: AtomicU64,
     cancelled: AtomicU64,
     expired: AtomicU64,
+    meta_limited: AtomicU64,
 }
 
 /// What happens to a claimed message, decided just before sending it.
@@ -404,6 +406,7 @@ impl<'a> SendRun<'a> {
                     tracing::info!(message = %m.key, ?outcome, "queued greeting not sent");
                     self.unrecorded.fetch_add(1, Ordering::AcqRel);
                     let _ = self.results.send(queue::Attempt {
+                        code: None,
                         key: m.key,
                         at: Utc::now(),
                         outcome,
@@ -509,6 +512,7 @@ impl Tally {
             .counts
             .add(count::FAILED, self.failed.load(Ordering::Relaxed));
         for (label, n) in [
+            (count::META_LIMITED, &self.meta_limited),
             (count::POSTPONED, &self.postponed),
             (count::CANCELLED, &self.cancelled),
             (count::EXPIRED, &self.expired),
@@ -580,10 +584,18 @@ async fn send_one(
         )
         .await;
     let attempt = m.attempts.max(0) as u32 + 1;
+    let code = result.as_ref().err().and_then(|e| e.meta_code);
     let outcome = match result {
         Ok(provider_id) => {
             tally.sent.fetch_add(1, Ordering::Relaxed);
             queue::Outcome::Sent(provider_id)
+        }
+        Err(e) if e.meta_code == Some(META_MARKETING_CAP) => {
+            // Meta will not deliver another marketing message to this person today: an
+            // attempt now or later today would fail the same way.
+            tally.meta_limited.fetch_add(1, Ordering::Relaxed);
+            tracing::info!(message = %m.key, error = %e, "held back by Meta's marketing cap");
+            queue::Outcome::MetaLimit(e.to_string())
         }
         Err(e) if e.is_retryable() && attempt < state.config.max_send_attempts => {
             tally.retry.fetch_add(1, Ordering::Relaxed);
@@ -612,6 +624,7 @@ async fn send_one(
         key: m.key,
         at: Utc::now(),
         outcome,
+        code,
     }
 }
 

@@ -24,6 +24,23 @@ pub struct OpaError {
     pub message: String,
 }
 
+/// Meta's cap on how many marketing messages one person gets: not a fault to fix, and not
+/// worth another attempt the same day.
+pub const META_MARKETING_CAP: u64 = 131049;
+
+/// What an admin should know or do about a final Meta code, in Portuguese.
+pub fn meta_explanation(code: u64) -> Option<&'static str> {
+    Some(match code {
+        META_MARKETING_CAP => "A Meta limita quantas mensagens de marketing cada pessoa recebe: esta não foi entregue hoje, e reenviar no mesmo dia não adianta.",
+        131047 => "Passaram-se mais de 24 horas desde a última resposta do cliente; fora dessa janela só um template aprovado pode ser enviado: confira o template da mensagem.",
+        132000 => "O número de variáveis enviadas não bate com o do template: confira as variáveis da mensagem em Mensagens Omnichannel.",
+        132001 => "O template não existe na conta do WhatsApp (ou não no idioma usado): confira o template da mensagem no Opa! Suite.",
+        132018 => "Uma variável tem quebra de linha, tabulação ou mais de quatro espaços seguidos: corrija o texto fixo ou o cadastro do cliente.",
+        131026 => "O número não pode receber a mensagem (sem WhatsApp, ou sem aceitar os termos atuais).",
+        _ => return None,
+    })
+}
+
 /// Meta codes that mean "slow down" rather than "never".
 const META_RETRYABLE: &[u64] = &[130429, 131056, 131048, 80007];
 /// Meta's pair rate limit asks for at least six seconds between messages to one number.
@@ -69,6 +86,10 @@ impl OpaError {
         let message = match provider_message(&json).map(|m| crate::server::external_text(&m)) {
             Some(m) if !m.is_empty() => format!("Opa! Suite respondeu HTTP {status}: {m}"),
             _ => format!("Opa! Suite respondeu HTTP {status}."),
+        };
+        let message = match meta_code.and_then(meta_explanation) {
+            Some(what) => format!("{message} (código {}) {what}", meta_code.unwrap_or(0)),
+            None => message,
         };
         let kind = match (status, meta_code) {
             (_, Some(code)) if META_RETRYABLE.contains(&code) => OpaErrorKind::Retryable,
@@ -220,6 +241,29 @@ mod tests {
             "<html><title>Painel interno</title>segredo</html>",
         );
         assert_eq!(page.message, "Opa! Suite respondeu HTTP 403.");
+    }
+
+    #[test]
+    fn final_meta_codes_say_what_to_fix_in_portuguese() {
+        for code in [131049, 131047, 132000, 132001, 132018] {
+            let e = OpaError::from_response(
+                400,
+                None,
+                &format!(r#"{{"status":"error","code":{code},"message":"x"}}"#),
+            );
+            assert_eq!(e.kind, OpaErrorKind::Final, "{code}");
+            assert!(
+                e.message.contains(&format!("(código {code})")),
+                "{}",
+                e.message
+            );
+            assert!(e.message.contains(meta_explanation(code).unwrap()));
+        }
+        let vars = OpaError::from_response(400, None, r#"{"code":132000}"#);
+        assert!(vars.message.contains("variáveis"), "{}", vars.message);
+        // A code without an explanation keeps the provider's message only.
+        let other = OpaError::from_response(400, None, r#"{"code":131000,"message":"x"}"#);
+        assert!(!other.message.contains("código"));
     }
 
     #[test]

@@ -53,6 +53,9 @@ pub struct Faults {
     pub share_in_service: f64,
     /// Numbers (`+55...`) that always get Meta's final 131026 "undeliverable".
     pub final_numbers: Vec<String>,
+    /// Numbers (`+55...`) that always get the given Meta code, with Meta's own message:
+    /// 131049 (its cap on marketing messages per person), 131047, 132000, 132001, 132018.
+    pub meta_codes: Vec<(String, u64)>,
     /// Listings ignore `skip`/`limit` and answer everything on every page, as some live
     /// listings do.
     pub ignore_paging: bool,
@@ -496,6 +499,18 @@ fn meta_error(status: StatusCode, code: u64, message: &str) -> Response {
     )
 }
 
+/// Meta's own wording of the codes [`Faults::meta_codes`] injects.
+fn meta_message(code: u64) -> &'static str {
+    match code {
+        131049 => "This message was not delivered to maintain healthy ecosystem engagement.",
+        131047 => "Re-engagement message",
+        132000 => "Number of parameters does not match the expected number of params",
+        132001 => "Template name does not exist in the translation",
+        132018 => "There was an issue with the parameters in your template.",
+        _ => "Message failed to send because of an unknown error.",
+    }
+}
+
 async fn send(State(s): State<Arc<Sandbox>>, body: Bytes) -> Response {
     let faults = {
         let mut f = s.faults.lock().unwrap_or_else(|e| e.into_inner());
@@ -567,14 +582,18 @@ async fn send(State(s): State<Arc<Sandbox>>, body: Bytes) -> Response {
     if faults.final_numbers.iter().any(|n| n == phone) {
         return meta_error(StatusCode::BAD_REQUEST, 131026, "Message undeliverable.");
     }
+    if let Some((_, code)) = faults.meta_codes.iter().find(|(n, _)| n == phone) {
+        return meta_error(StatusCode::BAD_REQUEST, *code, meta_message(*code));
+    }
     if roll(faults.share_in_service) {
         return error(StatusCode::BAD_REQUEST, "Contato já está em atendimento.");
     }
     let expected = placeholders(&tpl.texto).len();
     if req.template.variaveis.len() != expected {
+        // Meta's code for a parameter count that does not match the template's.
         return meta_error(
             StatusCode::BAD_REQUEST,
-            131008,
+            132000,
             &format!(
                 "O template espera {expected} variáveis; recebeu {}.",
                 req.template.variaveis.len()
