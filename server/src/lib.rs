@@ -50,6 +50,7 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
         )),
         jobs: Arc::new(jobs::Jobs::new(changes.clone())),
         changes,
+        metrics: Arc::default(),
     })
 }
 

@@ -28,6 +28,7 @@ pub fn router(state: AppState) -> Router {
 
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
         .nest(
             SANDBOX_PATH,
             sandbox::router(state.opa.sandbox.clone()).layer(middleware::from_fn_with_state(
@@ -162,11 +163,50 @@ async fn healthz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
+/// `GET /metrics` for Prometheus: only when `PARABENS_METRICS_TOKEN` is set (404 otherwise,
+/// like any unknown path), and only with that token as `Authorization: Bearer`.
+async fn metrics(State(state): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    use secrecy::ExposeSecret;
+    use sha2::{Digest, Sha256};
+    let Some(token) = state.config.metrics_token.as_ref() else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let given = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    // Digests compared, so the time taken says nothing about the token.
+    if Sha256::digest(given.as_bytes()) != Sha256::digest(token.expose_secret().as_bytes()) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
+        )
+            .into_response();
+    }
+    match state.metrics.render(&state.db).await {
+        Ok(body) => (
+            [(
+                axum::http::header::CONTENT_TYPE,
+                "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            )],
+            body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(%e, "metrics: the database did not answer");
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
+        }
+    }
+}
+
 /// Paths anyone may load without a session.
 fn is_public(path: &str) -> bool {
     path == "/login"
         || path == LOGIN_FN
         || path == "/healthz"
+        // It checks its own bearer token.
+        || path == "/metrics"
         || path == "/favicon.ico"
         || path == "/favicon.svg"
         || path.starts_with("/pkg/")

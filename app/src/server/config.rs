@@ -34,6 +34,8 @@ pub struct Config {
     /// How often the scheduler ticks: every minute, or every few seconds in tests of the
     /// agenda (`PARABENS_TICK_SECONDS`, each tick then standing for a minute).
     pub tick: std::time::Duration,
+    /// `GET /metrics` answers only with this bearer token, and only when it is set.
+    pub metrics_token: Option<SecretString>,
     pub leptos: LeptosOptions,
 }
 
@@ -95,6 +97,7 @@ impl Config {
                 &var("PARABENS_TRUSTED_PROXIES").unwrap_or_default(),
             )?,
             tick: tick_from(var("PARABENS_TICK_SECONDS").as_deref())?,
+            metrics_token: var("PARABENS_METRICS_TOKEN").map(SecretString::from),
             leptos,
         };
         Ok(config.with_site_root(var("LEPTOS_SITE_ROOT").as_deref().unwrap_or("target/site")))
@@ -123,6 +126,7 @@ impl Config {
             max_send_attempts: 5,
             trusted_proxies: Vec::new(),
             tick: std::time::Duration::from_secs(60),
+            metrics_token: None,
             leptos: LeptosOptions::builder()
                 .output_name("parabens")
                 .site_pkg_dir("pkg")

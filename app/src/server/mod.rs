@@ -18,6 +18,7 @@ pub mod imports;
 pub mod ixc;
 pub mod jobs;
 pub mod messages;
+pub mod metrics;
 pub mod opa;
 pub mod paging;
 pub mod params;

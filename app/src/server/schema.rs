@@ -281,6 +281,13 @@ DEFINE FIELD OVERWRITE error_code ON outbox TYPE option<int>;
 DEFINE INDEX OVERWRITE outbox_code_list ON outbox FIELDS error_code, list_key;
 "#,
     ),
+    (
+        12,
+        r#"
+-- GET /metrics: each task's last success (server/metrics.rs).
+DEFINE INDEX OVERWRITE task_run_last_success ON task_run FIELDS task, outcome, finished_at;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]

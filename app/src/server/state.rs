@@ -17,6 +17,7 @@ pub struct AppState {
     pub opa: Arc<super::opa::connection::OpaConnection>,
     pub jobs: Arc<super::jobs::Jobs>,
     pub changes: super::changes::Changes,
+    pub metrics: Arc<super::metrics::Metrics>,
 }
 
 impl AppState {
@@ -29,6 +30,7 @@ impl AppState {
             jobs: self.jobs.clone(),
             imports: self.imports.clone(),
             changes: self.changes.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 }

@@ -654,6 +654,13 @@ async fn two_instances_share_the_channels_daily_limit() {
     app.running.stop().await;
 }
 
+/// Three greetings of clients born today, enqueued and sent (for the metrics' test).
+pub async fn send_three(app: &TestApp) {
+    let c = queued_day(app, 3).await;
+    let r = run_now(app, &c, TaskKind::SendQueue).await;
+    assert_eq!(r.counts.get(count::SENT), 3, "{r:?}");
+}
+
 #[tokio::test]
 async fn meta_limits_are_understood_not_retried_and_counted_apart() {
     let app = common::spawn().await;

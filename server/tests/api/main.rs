@@ -23,6 +23,7 @@ mod clients;
 mod ixc;
 mod jobs;
 mod messages;
+mod metrics;
 mod opa;
 mod process;
 mod reliability;

@@ -64,6 +64,7 @@ pub fn register(monitor: Monitor, state: TaskContext) -> Monitor {
 
 /// The task itself, by kind.
 async fn execute(req: RunRequest, state: Data<TaskContext>) -> Result<RunReport, BoxDynError> {
+    let started = std::time::Instant::now();
     let result = match req.task {
         TaskKind::EnqueueBirthdays => enqueue::run(&state, &req.run_id).await,
         TaskKind::SendQueue => {
@@ -79,6 +80,9 @@ async fn execute(req: RunRequest, state: Data<TaskContext>) -> Result<RunReport,
             }
         }
     }
+    state
+        .metrics
+        .run_attempted(req.task, result.is_ok(), started.elapsed());
     match result {
         Ok(report) => Ok(report),
         Err(TaskError::Final(m)) => Err(AbortError::new(m).into()),

@@ -131,6 +131,7 @@ pub struct TaskContext {
     pub jobs: std::sync::Arc<Jobs>,
     pub imports: std::sync::Arc<crate::server::imports::ImportJobs>,
     pub changes: crate::server::changes::Changes,
+    pub metrics: std::sync::Arc<crate::server::metrics::Metrics>,
 }
 
 /// Claims a run and queues it; `None` when it was already claimed.

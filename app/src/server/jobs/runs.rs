@@ -215,3 +215,16 @@ pub async fn get(db: &Db, key: &str) -> surrealdb::Result<Option<TaskRun>> {
     let row: Option<Row> = res.take(0)?;
     Ok(row.and_then(Row::view))
 }
+
+/// When a run of `task` last finished successfully (through its index: one key read).
+pub async fn last_success(db: &Db, task: TaskKind) -> surrealdb::Result<Option<DateTime<Utc>>> {
+    let mut res = db
+        .query(
+            "SELECT VALUE finished_at FROM task_run WHERE task = $task AND outcome = 'sucesso'
+             ORDER BY finished_at DESC LIMIT 1",
+        )
+        .bind(("task", task.key()))
+        .await?;
+    let at: Vec<Option<DateTime<Utc>>> = res.take(0)?;
+    Ok(at.into_iter().flatten().next())
+}

@@ -574,6 +574,7 @@ async fn send_one(
     m: Claimed,
 ) -> queue::Attempt {
     let metadata = serde_json::json!({ "origem": "parabens", "fila": m.key });
+    let started = std::time::Instant::now();
     let result = client
         .send(
             &m.phone,
@@ -620,6 +621,13 @@ async fn send_one(
             queue::Outcome::Failed(why)
         }
     };
+    let stored = match &outcome {
+        queue::Outcome::Sent(_) => "enviado",
+        queue::Outcome::Retry(..) => "pendente",
+        queue::Outcome::MetaLimit(_) => "limite_meta",
+        _ => "erro",
+    };
+    state.metrics.send_answered(stored, code, started.elapsed());
     queue::Attempt {
         key: m.key,
         at: Utc::now(),
