@@ -49,14 +49,15 @@ pub const AFTER: &str = "depois";
 pub const BEFORE: &str = "antes";
 
 /// What a page of a list says about its size: the maintained total when there is one,
-/// else what the page itself shows (more than it, when there are other pages).
-pub fn summary<T>(page: &Page<T>, noun: &str) -> String {
+/// else what the page itself shows (more than it, when there are other pages). `found`
+/// agrees with `noun`: "clientes encontrados", "mensagens encontradas".
+pub fn summary<T>(page: &Page<T>, noun: &str, found: &str) -> String {
     let shown = page.items.len();
     let more = page.prev.is_some() || page.next.is_some();
     match page.total {
         Some(t) => format!("{} {noun}", thousands(t)),
-        None if more => format!("Mais de {shown} {noun} encontrados"),
-        None => format!("{shown} {noun} encontrados"),
+        None if more => format!("Mais de {shown} {noun} {found}"),
+        None => format!("{shown} {noun} {found}"),
     }
 }
 
@@ -76,15 +77,15 @@ mod tests {
     #[test]
     fn sizes_say_what_is_known() {
         assert_eq!(
-            summary(&page(50, Some(27_538), true), "clientes"),
+            summary(&page(50, Some(27_538), true), "clientes", "encontrados"),
             "27.538 clientes"
         );
         assert_eq!(
-            summary(&page(3, None, false), "clientes"),
-            "3 clientes encontrados"
+            summary(&page(3, None, false), "mensagens", "encontradas"),
+            "3 mensagens encontradas"
         );
         assert_eq!(
-            summary(&page(50, None, true), "clientes"),
+            summary(&page(50, None, true), "clientes", "encontrados"),
             "Mais de 50 clientes encontrados"
         );
     }

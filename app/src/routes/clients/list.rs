@@ -105,7 +105,7 @@ pub fn ClientsPage() -> impl IntoView {
         </form>
         <Loaded resource=clients let:loaded>
             {
-                let size = summary(&loaded, "clientes");
+                let size = summary(&loaded, "clientes", "encontrados");
                 let (prev, next) = (loaded.prev, loaded.next);
                 let filters = FILTERS.map(|k| (k, q(k))).to_vec();
                 let list = loaded.items;

@@ -285,7 +285,7 @@ fn QueueResults(
                                 .into_any()
                         }
                         Ok(p) => {
-                            let size = summary(&p, "mensagens");
+                            let size = summary(&p, "mensagens", "encontradas");
                             let (prev, next) = (p.prev, p.next);
                             let filters = KEYS.map(|k| (k, q(k))).to_vec();
                             let tz = tz();
