@@ -3,6 +3,7 @@
 // Leptos view types of the larger pages nest deeper than the default limit.
 #![recursion_limit = "256"]
 
+pub mod backup;
 pub mod bench;
 pub mod router;
 pub mod security;

@@ -19,6 +19,10 @@ struct Cli {
 enum Command {
     /// Serve the app (the default).
     Serve,
+    /// Write the whole database in `PARABENS_DB` to FILE (stop an embedded server first).
+    Backup { file: std::path::PathBuf },
+    /// Load FILE, written by `backup`, into the database in `PARABENS_DB`, which must be empty.
+    Restore { file: std::path::PathBuf },
     /// Benchmarks; each prints one line of figures on stdout.
     #[command(subcommand)]
     Bench(Bench),
@@ -61,6 +65,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         .init();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {}
+        Command::Backup { file } => {
+            let config = Config::from_env().map_err(anyhow::Error::msg)?;
+            return server::backup::backup(&config, &file).await;
+        }
+        Command::Restore { file } => {
+            let config = Config::from_env().map_err(anyhow::Error::msg)?;
+            return server::backup::restore(&config, &file).await;
+        }
         Command::Bench(Bench::Birthdays(args)) => return server::bench::birthdays(args).await,
         Command::Bench(Bench::Drain(args)) => return server::bench::drain(args).await,
         Command::Bench(Bench::Pages(args)) => return server::bench::pages(args).await,

@@ -19,6 +19,7 @@ mod fns {
 mod agenda;
 mod assets;
 mod auth;
+mod backup;
 mod clients;
 mod ixc;
 mod jobs;
