@@ -80,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("integracoes/ixc") view=integrations::IxcPage />
                     <Route path=path!("integracoes/opa") view=integrations::OpaPage />
                     <Route path=path!("conta") view=account::AccountPage />
+                    <Route path=path!("conta/auditoria") view=audit::AuditPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -29,6 +29,7 @@ pub async fn save_agenda_entry(entry: AgendaEntry) -> Result<String, AppError> {
             .await
             .or_internal("save agenda entry")?;
         tracing::info!(by = %me.username, entry = %id, task = entry.task.key(), "agenda entry saved");
+        crate::server::audit::record(&state.db, &me.username, crate::models::audit::AuditAction::AgendaSaved, &format!("{} ({})", entry.task.label(), id), None).await;
         Ok(id)
     })
     .await
@@ -45,6 +46,14 @@ pub async fn delete_agenda_entry(id: String) -> Result<(), AppError> {
             match agenda::delete(&state.db, &id).await {
                 Ok(true) => {
                     tracing::info!(by = %me.username, entry = %id, "agenda entry deleted");
+                    crate::server::audit::record(
+                        &state.db,
+                        &me.username,
+                        crate::models::audit::AuditAction::AgendaDeleted,
+                        &id,
+                        None,
+                    )
+                    .await;
                     Ok(())
                 }
                 Ok(false) => Err(AppError::NotFound),

@@ -56,6 +56,14 @@ pub async fn login(
         if !ok {
             state.limiter.record_failure(&username, ip);
             tracing::warn!(user = ?username, %ip, "login failed");
+            crate::server::audit::record(
+                &state.db,
+                &username,
+                crate::models::audit::AuditAction::LoginFailed,
+                "Usuário ou senha incorretos.",
+                Some(ip.to_string()),
+            )
+            .await;
             return Err(AppError::field("password", "Usuário ou senha incorretos."));
         }
         state.limiter.record_success(&username, ip);
@@ -69,6 +77,14 @@ pub async fn login(
         let secure = crate::server::request_is_secure(&state);
         session::send_cookie(session::set_cookie(&token, hours * 3600, secure));
         tracing::info!(user = %username, %ip, "login");
+        crate::server::audit::record(
+            &state.db,
+            &username,
+            crate::models::audit::AuditAction::Login,
+            "",
+            Some(ip.to_string()),
+        )
+        .await;
         leptos_axum::redirect(safe_next(next.as_deref()));
         Ok(())
     })
@@ -86,6 +102,14 @@ pub async fn logout() -> Result<(), AppError> {
             &state,
         )));
         tracing::info!(user = %user.username, "logout");
+        crate::server::audit::record(
+            &state.db,
+            &user.username,
+            crate::models::audit::AuditAction::Logout,
+            "",
+            None,
+        )
+        .await;
         leptos_axum::redirect("/login");
         Ok(())
     })
@@ -126,6 +150,14 @@ pub async fn change_password(
             .await
             .or_internal("end other sessions")?;
         tracing::info!(user = %user.username, "password changed");
+        crate::server::audit::record(
+            &state.db,
+            &user.username,
+            crate::models::audit::AuditAction::PasswordChanged,
+            "outras sessões encerradas",
+            None,
+        )
+        .await;
         Ok(())
     })
     .await
@@ -161,6 +193,14 @@ pub async fn add_admin(
             match auth::create_user(&state.db, &username, &password, Some(&me.username)).await {
                 Ok(()) => {
                     tracing::info!(by = %me.username, user = %username, "admin added");
+                    crate::server::audit::record(
+                        &state.db,
+                        &me.username,
+                        crate::models::audit::AuditAction::AdminAdded,
+                        &username,
+                        None,
+                    )
+                    .await;
                     Ok(())
                 }
                 Err(auth::AccountError::AlreadyExists) => Err(AppError::field(
@@ -192,6 +232,7 @@ pub async fn remove_admin(username: String) -> Result<(), AppError> {
         match auth::remove_user(&state.db, &username).await {
             Ok(()) => {
                 tracing::info!(by = %me.username, user = %username, "admin removed, sessions ended");
+                crate::server::audit::record(&state.db, &me.username, crate::models::audit::AuditAction::AdminRemoved, &username, None).await;
                 Ok(())
             }
             Err(auth::AccountError::NotFound) => Err(AppError::NotFound),
@@ -232,4 +273,28 @@ mod tests {
         }
         assert_eq!(safe_next(Some(&format!("/{}", "a".repeat(3000)))), "/");
     }
+}
+
+/// Lines per page of *Conta > Auditoria*.
+pub const AUDIT_PAGE: usize = 50;
+
+/// *Conta > Auditoria*: a page of the audit log, newest first, after or before a cursor.
+#[server(prefix = "/api", endpoint = "list_audit")]
+pub async fn list_audit(
+    actor: String,
+    action: String,
+    after: Option<String>,
+    before: Option<String>,
+) -> Result<crate::models::page::Page<crate::models::audit::AuditEntry>, AppError> {
+    use crate::models::audit::AuditFilter;
+    use crate::models::page::Cursor;
+    use crate::server::{audit, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let f = AuditFilter::parse(&actor, &action).map_err(|(f, m)| AppError::field(f, m))?;
+        let cursor = Cursor::from_query(after, before).map_err(|m| AppError::field("cursor", m))?;
+        audit::list(&state.db, &f, &cursor, AUDIT_PAGE)
+            .await
+            .or_internal("audit log")
+    })
+    .await
 }

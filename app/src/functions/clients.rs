@@ -115,6 +115,7 @@ pub async fn set_client_opt_out(external_id: String, opted_out: bool) -> Result<
         match clients::set_opt_out(&state.db, external_id.trim(), opted_out).await {
             Ok(true) => {
                 tracing::info!(by = %me.username, client = %external_id, opted_out, "client opt-out changed");
+                crate::server::audit::record(&state.db, &me.username, crate::models::audit::AuditAction::ClientOptOut, &format!("cliente {external_id}: {}", if opted_out { "não recebe mais" } else { "volta a receber" }), None).await;
                 Ok(())
             }
             Ok(false) => Err(AppError::NotFound),
@@ -167,6 +168,14 @@ pub async fn import_clients(data: server_fn::codec::MultipartData) -> Result<Str
             if bytes.is_empty() {
                 return Err(bad("Escolha um arquivo CSV que não esteja vazio."));
             }
+            crate::server::audit::record(
+                &state.db,
+                &me.username,
+                crate::models::audit::AuditAction::Import,
+                &format!("arquivo {name}"),
+                None,
+            )
+            .await;
             let db = state.db.clone();
             state
                 .imports

@@ -86,6 +86,7 @@ pub async fn run_now(entry_id: String) -> Result<String, AppError> {
             .or_internal("claim manual run")?
             .ok_or_else(|| AppError::field("entry_id", "Execução já solicitada; aguarde."))?;
         tracing::info!(by = %me.username, run = %run, task = entry.task.key(), "manual run queued");
+        crate::server::audit::record(&state.db, &me.username, crate::models::audit::AuditAction::RunNow, &format!("{} ({run})", entry.task.label()), None).await;
         Ok(run)
     })
     .await

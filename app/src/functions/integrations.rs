@@ -67,6 +67,14 @@ pub async fn save_ixc_settings(
                 .await
                 .or_internal("save IXC settings")?;
             tracing::info!(by = %me.username, url = %config.url, "IXC settings saved");
+            crate::server::audit::record(
+                &state.db,
+                &me.username,
+                crate::models::audit::AuditAction::IntegrationSaved,
+                &format!("IXC: {}", config.url),
+                None,
+            )
+            .await;
             Ok(())
         },
     )
@@ -96,6 +104,14 @@ pub async fn sync_ixc_now() -> Result<String, AppError> {
              user: me, state, ..
          }| async move {
             let ixc = ixc_client(ixc_config(&state.db).await?)?;
+            crate::server::audit::record(
+                &state.db,
+                &me.username,
+                crate::models::audit::AuditAction::Import,
+                "sincronização IXC",
+                None,
+            )
+            .await;
             let db = state.db.clone();
             state
                 .imports
@@ -171,6 +187,14 @@ pub async fn save_opa_settings(url: String, token: String) -> Result<(), AppErro
                 .await
                 .or_internal("save Opa settings")?;
             tracing::info!(by = %me.username, url = %config.url, "Opa! Suite settings saved");
+            crate::server::audit::record(
+                &state.db,
+                &me.username,
+                crate::models::audit::AuditAction::IntegrationSaved,
+                &format!("Opa! Suite: {}", config.url),
+                None,
+            )
+            .await;
             Ok(())
         },
     )

@@ -181,6 +181,14 @@ pub async fn save_message(input: MessageInput) -> Result<String, AppError> {
             .await
             .or_internal("save message")?;
             tracing::info!(by = %me.username, message = %id, "omnichannel message saved");
+            crate::server::audit::record(
+                &state.db,
+                &me.username,
+                crate::models::audit::AuditAction::MessageSaved,
+                &id,
+                None,
+            )
+            .await;
             Ok(id)
         },
     )
@@ -205,6 +213,7 @@ pub async fn delete_message(id: String) -> Result<(), AppError> {
         match messages::delete(&state.db, &id).await {
             Ok(true) => {
                 tracing::info!(by = %me.username, message = %id, "omnichannel message deleted");
+                crate::server::audit::record(&state.db, &me.username, crate::models::audit::AuditAction::MessageDeleted, &id, None).await;
                 Ok(())
             }
             Ok(false) => Err(AppError::NotFound),
@@ -277,6 +286,20 @@ pub async fn save_birthday_params(params: BirthdayParams) -> Result<(), AppError
                 .await
                 .or_internal("save parameters")?;
             tracing::info!(by = %me.username, ?params, "birthday parameters saved");
+            crate::server::audit::record(
+                &state.db,
+                &me.username,
+                crate::models::audit::AuditAction::ParamsSaved,
+                &format!(
+                    "mensagem {}, {} por minuto, das {}h às {}h",
+                    params.message_id.as_deref().unwrap_or("nenhuma"),
+                    params.per_minute,
+                    params.window_from,
+                    params.window_to
+                ),
+                None,
+            )
+            .await;
             Ok(())
         },
     )

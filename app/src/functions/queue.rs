@@ -108,6 +108,14 @@ pub async fn queue_action(id: String, action: String) -> Result<(), AppError> {
                 ));
             }
             tracing::info!(by = %me.username, message = key, action = %action, "queue action");
+            crate::server::audit::record(
+                &state.db,
+                &me.username,
+                crate::models::audit::AuditAction::QueueAction,
+                &format!("{action}: {key}"),
+                None,
+            )
+            .await;
             state.changes.notify();
             Ok(())
         },
@@ -139,6 +147,14 @@ pub async fn requeue_failed(
                 .await
                 .or_internal("requeue failed messages")?;
             tracing::info!(by = %me.username, requeued = n, "failed messages requeued");
+            crate::server::audit::record(
+                &state.db,
+                &me.username,
+                crate::models::audit::AuditAction::Requeue,
+                &format!("{n} mensagens"),
+                None,
+            )
+            .await;
             state.changes.notify();
             Ok(n)
         },

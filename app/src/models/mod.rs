@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod agenda;
+pub mod audit;
 pub mod client;
 pub mod forecast;
 pub mod message;

@@ -15,6 +15,9 @@ use crate::functions::messages::get_birthday_params;
 pub fn AccountPage() -> impl IntoView {
     view! {
         <PageHeader title="Conta" description="Sua senha e os administradores do Parabéns." />
+        <p>
+            <a href="/conta/auditoria">"Auditoria: quem mudou o quê e quando →"</a>
+        </p>
         <div class="grid-2">
             <ChangePasswordForm />
             <Admins />

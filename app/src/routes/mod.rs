@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod agenda;
+pub mod audit;
 pub mod clients;
 pub mod dashboard;
 pub mod integrations;

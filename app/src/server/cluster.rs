@@ -117,6 +117,7 @@ pub async fn run(
     db: Db,
     changes: Changes,
     me: String,
+    audit_days: u32,
     mut stop: tokio::sync::oneshot::Receiver<()>,
 ) {
     let host = hostname();
@@ -125,12 +126,22 @@ pub async fn run(
     relay_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut beat_tick = tokio::time::interval(BEAT);
     beat_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // The audit log's old lines go at start and then hourly.
+    let mut purge_tick = tokio::time::interval(Duration::from_secs(3600));
+    purge_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             _ = &mut stop => break,
             _ = relay_tick.tick() => {
                 if let Err(e) = relay(&db, &changes, &mut seen).await {
                     tracing::warn!(%e, "could not relay live changes");
+                }
+            }
+            _ = purge_tick.tick() => {
+                match super::audit::purge(&db, audit_days).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(removed = n, days = audit_days, "old audit log lines removed"),
+                    Err(e) => tracing::warn!(%e, "could not trim the audit log"),
                 }
             }
             _ = beat_tick.tick() => {

@@ -36,6 +36,8 @@ pub struct Config {
     pub tick: std::time::Duration,
     /// `GET /metrics` answers only with this bearer token, and only when it is set.
     pub metrics_token: Option<SecretString>,
+    /// Days the audit log is kept (`PARABENS_AUDIT_DAYS`, 1 to 3650).
+    pub audit_days: u32,
     pub leptos: LeptosOptions,
 }
 
@@ -98,6 +100,15 @@ impl Config {
             )?,
             tick: tick_from(var("PARABENS_TICK_SECONDS").as_deref())?,
             metrics_token: var("PARABENS_METRICS_TOKEN").map(SecretString::from),
+            audit_days: match var("PARABENS_AUDIT_DAYS") {
+                None => 365,
+                Some(v) => v
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|d| (1..=3650).contains(d))
+                    .ok_or_else(|| format!("PARABENS_AUDIT_DAYS: 1 to 3650 days, not {v:?}"))?,
+            },
             leptos,
         };
         Ok(config.with_site_root(var("LEPTOS_SITE_ROOT").as_deref().unwrap_or("target/site")))
@@ -127,6 +138,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             tick: std::time::Duration::from_secs(60),
             metrics_token: None,
+            audit_days: 365,
             leptos: LeptosOptions::builder()
                 .output_name("parabens")
                 .site_pkg_dir("pkg")

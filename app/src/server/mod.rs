@@ -2,6 +2,7 @@
 
 pub mod agenda;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod call;
 pub mod changes;

@@ -288,6 +288,24 @@ DEFINE INDEX OVERWRITE outbox_code_list ON outbox FIELDS error_code, list_key;
 DEFINE INDEX OVERWRITE task_run_last_success ON task_run FIELDS task, outcome, finished_at;
 "#,
     ),
+    (
+        13,
+        r#"
+-- Conta > Auditoria (server/audit.rs), newest first by `list_key` (time, then id).
+DEFINE TABLE OVERWRITE audit SCHEMAFULL;
+DEFINE FIELD OVERWRITE at ON audit TYPE datetime;
+DEFINE FIELD OVERWRITE actor ON audit TYPE string;
+DEFINE FIELD OVERWRITE action ON audit TYPE string;
+DEFINE FIELD OVERWRITE detail ON audit TYPE string;
+DEFINE FIELD OVERWRITE ip ON audit TYPE option<string>;
+DEFINE FIELD OVERWRITE list_key ON audit TYPE string
+    VALUE string::concat(time::format(at, '%Y-%m-%dT%H:%M:%S%.6fZ'), ' ', record::id(id));
+DEFINE INDEX OVERWRITE audit_list ON audit FIELDS list_key;
+DEFINE INDEX OVERWRITE audit_actor_list ON audit FIELDS actor, list_key;
+DEFINE INDEX OVERWRITE audit_action_list ON audit FIELDS action, list_key;
+DEFINE INDEX OVERWRITE audit_at ON audit FIELDS at;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]

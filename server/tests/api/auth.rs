@@ -272,3 +272,65 @@ async fn pages_and_responses_carry_no_secret() {
         assert!(!html.contains("password_hash"), "{path}");
     }
 }
+
+#[tokio::test]
+async fn the_audit_log_records_who_changed_what_and_never_a_secret() {
+    let app = spawn().await;
+    let stranger = client();
+    let res = app.login(&stranger, "admin", "senha-errada-123").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let c = app.logged_in_client().await;
+    let mut params = app.birthday_params(&c).await;
+    params.per_minute = 42;
+    assert!(app
+        .save_birthday_params(&c, &params)
+        .await
+        .status()
+        .is_success());
+    let token = "token-secreto-do-opa-123";
+    let res = app
+        .call::<SaveOpaSettings>(
+            &c,
+            &[
+                ("url", "https://opa.exemplo.com.br/api/v1"),
+                ("token", token),
+            ],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+
+    let log = |actor: &'static str, action: &'static str| {
+        let c = c.clone();
+        let app = &app;
+        async move {
+            let page: serde_json::Value = app
+                .json::<ListAudit, _>(&c, &[("actor", actor), ("action", action)])
+                .await;
+            page["items"].as_array().unwrap().clone()
+        }
+    };
+    let all = log("", "").await;
+    let actions: Vec<&str> = all.iter().map(|e| e["action"].as_str().unwrap()).collect();
+    // Newest first.
+    assert_eq!(
+        actions,
+        ["IntegrationSaved", "ParamsSaved", "Login", "LoginFailed"],
+        "{all:?}"
+    );
+    assert!(all[0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("opa.exemplo.com.br"));
+    assert!(all[1]["detail"].as_str().unwrap().contains("42 por minuto"));
+    assert_eq!(all[3]["actor"], "admin");
+    assert_eq!(all[3]["ip"], "127.0.0.1");
+    let text = serde_json::to_string(&all).unwrap();
+    assert!(!text.contains(token) && !text.contains(ADMIN_PASSWORD));
+    assert_eq!(log("", "entrada_recusada").await.len(), 1);
+    assert!(log("bia", "").await.is_empty());
+    let bad = app
+        .call::<ListAudit>(&c, &[("actor", ""), ("action", "apagar_tudo")])
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    app.running.stop().await;
+}

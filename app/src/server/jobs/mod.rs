@@ -259,6 +259,7 @@ pub async fn start(state: TaskContext) -> surrealdb::Result<JobsRunning> {
         state.db.clone(),
         state.changes.clone(),
         me.clone(),
+        state.config.audit_days,
         cluster_stopped,
     ));
     scheduler::catch_up(&state, chrono::Utc::now()).await?;
