@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("integracoes") view=integrations::IntegrationsPage />
                     <Route path=path!("integracoes/ixc") view=integrations::IxcPage />
                     <Route path=path!("integracoes/opa") view=integrations::OpaPage />
+                    <Route path=path!("integracoes/alertas") view=integrations::AlertsPage />
                     <Route path=path!("conta") view=account::AccountPage />
                     <Route path=path!("conta/auditoria") view=audit::AuditPage />
                 </ParentRoute>

@@ -280,3 +280,103 @@ pub async fn sandbox_outbox(page: usize) -> Result<crate::models::opa::OutboxPag
     })
     .await
 }
+
+/// *Integrações > Alertas* as saved (never the secret).
+#[server(prefix = "/api", endpoint = "get_alerts_settings")]
+pub async fn get_alerts_settings() -> Result<crate::models::alerts::AlertsView, AppError> {
+    use crate::server::alerts::AlertsConfig;
+    use crate::server::{setting_store, signed_in, OrInternal, Signed};
+    signed_in(|Signed { state, .. }| async move {
+        let c: AlertsConfig = setting_store::get(&state.db, setting_store::ALERTS)
+            .await
+            .or_internal("read alert settings")?;
+        Ok(crate::models::alerts::AlertsView {
+            webhook_url: c.webhook_url,
+            secret_set: crate::server::secret::is_set(&c.secret),
+            threshold: c.threshold,
+        })
+    })
+    .await
+}
+
+/// Saves *Integrações > Alertas*. An empty `secret` keeps the saved one, for the same URL
+/// only: a saved secret never signs for another host.
+#[server(prefix = "/api", endpoint = "save_alerts_settings")]
+pub async fn save_alerts_settings(
+    webhook_url: String,
+    secret: String,
+    threshold: String,
+) -> Result<(), AppError> {
+    use crate::domain::url::keep_token_error;
+    use crate::models::alerts::AlertsInput;
+    use crate::server::alerts::AlertsConfig;
+    use crate::server::{setting_store, signed_in, OrInternal, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
+            let threshold: u32 = threshold
+                .trim()
+                .parse()
+                .map_err(|_| AppError::field("threshold", "Informe um número de erros."))?;
+            let input = AlertsInput::new(&webhook_url, &secret, threshold);
+            input.validate()?;
+            let mut config: AlertsConfig = setting_store::get(&state.db, setting_store::ALERTS)
+                .await
+                .or_internal("read alert settings")?;
+            if input.secret.is_empty() {
+                if let Some(m) = keep_token_error(
+                    &config.webhook_url,
+                    crate::server::secret::is_set(&config.secret),
+                    &input.webhook_url,
+                ) {
+                    return Err(AppError::field("secret", m));
+                }
+            } else {
+                config.secret = input.secret.into();
+            }
+            config.webhook_url = input.webhook_url;
+            config.threshold = input.threshold;
+            setting_store::put(&state.db, setting_store::ALERTS, &config)
+                .await
+                .or_internal("save alert settings")?;
+            tracing::info!(by = %me.username, url = %config.webhook_url, "alert settings saved");
+            crate::server::audit::record(
+                &state.db,
+                &me.username,
+                crate::models::audit::AuditAction::IntegrationSaved,
+                &format!("Alertas: {}", config.webhook_url),
+                None,
+            )
+            .await;
+            Ok(())
+        },
+    )
+    .await
+}
+
+/// *Enviar alerta de teste*: a test alert to the saved webhook, now; the error says why not.
+#[server(prefix = "/api", endpoint = "send_test_alert")]
+pub async fn send_test_alert() -> Result<(), AppError> {
+    use crate::server::alerts::{deliver, Alert, AlertsConfig};
+    use crate::server::{setting_store, signed_in, OrInternal, Signed};
+    signed_in(
+        |Signed {
+             user: me, state, ..
+         }| async move {
+            let config: AlertsConfig = setting_store::get(&state.db, setting_store::ALERTS)
+                .await
+                .or_internal("read alert settings")?;
+            let alert = Alert {
+                event: "teste",
+                title: "Alerta de teste do Parabéns".into(),
+                detail: format!("Enviado por {} em Integrações > Alertas.", me.username),
+                at: chrono::Utc::now(),
+            };
+            deliver(&config, &alert)
+                .await
+                .map_err(|m| AppError::field("webhook_url", m))
+        },
+    )
+    .await
+}

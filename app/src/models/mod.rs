@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod agenda;
+pub mod alerts;
 pub mod audit;
 pub mod client;
 pub mod forecast;

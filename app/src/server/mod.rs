@@ -1,6 +1,7 @@
 //! Server-only code (feature `ssr`): database, sessions, state. Never compiled to WASM.
 
 pub mod agenda;
+pub mod alerts;
 pub mod assets;
 pub mod audit;
 pub mod auth;

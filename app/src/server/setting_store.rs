@@ -38,6 +38,7 @@ pub async fn put<T: Serialize>(db: &Db, key: &str, value: &T) -> surrealdb::Resu
 
 pub const IXC: &str = "ixc";
 pub const OPA: &str = "opa";
+pub const ALERTS: &str = "alerts";
 pub const BIRTHDAY_PARAMS: &str = "birthday_params";
 
 #[cfg(test)]

@@ -654,6 +654,16 @@ async fn two_instances_share_the_channels_daily_limit() {
     app.running.stop().await;
 }
 
+/// Three greetings of clients born today, enqueued; the signed-in client.
+pub async fn queued_three(app: &TestApp) -> reqwest::Client {
+    queued_day(app, 3).await
+}
+
+/// *Executar agora* of the send task, waited for.
+pub async fn send_now(app: &TestApp, c: &reqwest::Client) -> TaskRun {
+    run_now(app, c, TaskKind::SendQueue).await
+}
+
 /// Three greetings of clients born today, enqueued and sent (for the metrics' test).
 pub async fn send_three(app: &TestApp) {
     let c = queued_day(app, 3).await;

@@ -17,6 +17,7 @@ mod fns {
 }
 
 mod agenda;
+mod alerts;
 mod assets;
 mod auth;
 mod backup;

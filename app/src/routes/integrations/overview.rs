@@ -28,6 +28,13 @@ pub fn IntegrationsPage() -> impl IntoView {
                     "Configurar Opa! Suite"
                 </A>
             </section>
+            <section class="card">
+                <h2>"Alertas"</h2>
+                <p class="muted">"Avisos por webhook quando algo precisa de uma pessoa."</p>
+                <A href="/integracoes/alertas" attr:class="btn btn-primary">
+                    "Configurar alertas"
+                </A>
+            </section>
         </div>
     }
 }

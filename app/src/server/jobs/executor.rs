@@ -191,6 +191,7 @@ where
                 let result = fut.await.map_err(Into::into);
                 let written = match &result {
                     Ok(report) => {
+                        report_alerts(&state, &key, report).await;
                         runs::finish_attempt(
                             db,
                             &key,
@@ -212,6 +213,16 @@ where
                         } else {
                             RunOutcome::Retrying
                         };
+                        if last && !state.jobs.is_stopping() {
+                            crate::server::alerts::raise(
+                                db,
+                                &format!("execucao-falhou-{key}"),
+                                "execucao_falhou",
+                                &format!("A tarefa {} falhou", task_kind.label()),
+                                &message,
+                            )
+                            .await;
+                        }
                         runs::finish_attempt(db, &key, outcome, None, None, Some(&message)).await
                     }
                 };
@@ -223,6 +234,43 @@ where
             },
             span,
         ))
+    }
+}
+
+/// A finished run's report that needs a person: final send errors above the threshold, the
+/// channel's daily limit reached (one alert a day).
+async fn report_alerts(state: &TaskContext, key: &str, report: &RunReport) {
+    use crate::server::{alerts, setting_store};
+    let failed = report.counts.get(count::FAILED);
+    if failed > 0 {
+        let threshold =
+            setting_store::get::<alerts::AlertsConfig>(&state.db, setting_store::ALERTS)
+                .await
+                .map(|c| c.threshold)
+                .unwrap_or(u32::MAX);
+        if failed > threshold as u64 {
+            alerts::raise(
+                &state.db,
+                &format!("erros-de-envio-{key}"),
+                "erros_de_envio",
+                &format!("{failed} mensagens falharam de vez num envio"),
+                &format!(
+                    "Mais que o limite de {threshold} erros: veja a fila, filtrando por Erro."
+                ),
+            )
+            .await;
+        }
+    }
+    if report.counts.get(count::POSTPONED) > 0 {
+        let day = chrono::Utc::now().format("%Y-%m-%d");
+        alerts::raise(
+            &state.db,
+            &format!("limite-diario-{day}"),
+            "limite_diario",
+            "Limite diário do canal atingido",
+            "As mensagens restantes saem no próximo dia.",
+        )
+        .await;
     }
 }
 

@@ -1,0 +1,144 @@
+//! Alerts for a person: a run that failed for good, a send run with more final errors than
+//! the threshold, the channel's daily limit reached. Delivered as a JSON `POST` to the
+//! webhook in *Integrações > Alertas*, signed with HMAC-SHA256 over the body
+//! (`X-Parabens-Signature: sha256=<hex>`). One alert per incident, whichever instance
+//! notices it: the incident's row is created once (`alert_incident:<key>`).
+
+use std::time::Duration;
+
+use hmac::{Hmac, Mac};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use surrealdb::types::RecordId;
+
+use super::db::Db;
+use super::{secret, setting_store};
+
+/// The signature's header.
+pub const SIGNATURE: &str = "x-parabens-signature";
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AlertsConfig {
+    pub webhook_url: String,
+    #[serde(serialize_with = "secret::serialize")]
+    pub secret: SecretString,
+    pub threshold: u32,
+}
+
+impl Default for AlertsConfig {
+    fn default() -> Self {
+        Self {
+            webhook_url: String::new(),
+            secret: SecretString::default(),
+            threshold: crate::models::alerts::DEFAULT_THRESHOLD,
+        }
+    }
+}
+
+/// What a webhook receives.
+#[derive(Debug, Clone, Serialize)]
+pub struct Alert {
+    /// `execucao_falhou`, `erros_de_envio`, `limite_diario`, `teste`.
+    pub event: &'static str,
+    pub title: String,
+    pub detail: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+/// `sha256=<hex>` of `body` under `secret`.
+pub fn signature(secret: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes())
+        .expect("HMAC takes a key of any size");
+    mac.update(body);
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("sha256={hex}")
+}
+
+/// Posts `alert` to the configured webhook; the error says why not, in Portuguese.
+pub async fn deliver(config: &AlertsConfig, alert: &Alert) -> Result<(), String> {
+    if config.webhook_url.is_empty() {
+        return Err("Nenhum webhook configurado.".into());
+    }
+    let body = serde_json::to_vec(alert).map_err(|e| e.to_string())?;
+    let client = reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        // A webhook answers where it is: a redirect could take the alert elsewhere.
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| e.to_string())?;
+    let res = client
+        .post(&config.webhook_url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(SIGNATURE, signature(config.secret.expose_secret(), &body))
+        .body(body)
+        .send()
+        .await
+        .map_err(|e| {
+            format!(
+                "O webhook não respondeu: {}",
+                super::external_text(&e.to_string())
+            )
+        })?;
+    if !res.status().is_success() {
+        return Err(format!(
+            "O webhook respondeu HTTP {}.",
+            res.status().as_u16()
+        ));
+    }
+    Ok(())
+}
+
+/// Raises the alert of incident `key` once: the first call (in any instance) delivers it,
+/// in the background; later calls for the same incident do nothing.
+pub async fn raise(db: &Db, key: &str, event: &'static str, title: &str, detail: &str) {
+    let config: AlertsConfig = match setting_store::get(db, setting_store::ALERTS).await {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!(%e, "could not read the alert settings");
+            return;
+        }
+    };
+    if config.webhook_url.is_empty() {
+        return;
+    }
+    let first = db
+        .query("CREATE $id SET event = $event, at = time::now() RETURN NONE")
+        .bind(("id", RecordId::new("alert_incident", key)))
+        .bind(("event", event))
+        .await
+        .and_then(|r| r.check().map(|_| ()))
+        .is_ok();
+    if !first {
+        return;
+    }
+    let alert = Alert {
+        event,
+        title: title.to_string(),
+        detail: detail.to_string(),
+        at: chrono::Utc::now(),
+    };
+    tokio::spawn(async move {
+        match deliver(&config, &alert).await {
+            Ok(()) => tracing::info!(event = alert.event, "alert delivered"),
+            Err(e) => tracing::warn!(event = alert.event, error = %e, "alert not delivered"),
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_signature_is_hmac_sha256_of_the_body() {
+        // RFC 4231, test case 2.
+        assert_eq!(
+            super::signature("Jefe", b"what do ya want for nothing?"),
+            "sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+}

@@ -1,0 +1,152 @@
+//! *Integrações > Alertas*: a signed webhook, a test alert, and one alert per incident.
+
+use crate::common;
+use crate::fns::*;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use app::server::opa::sandbox::Faults;
+use hmac::Mac;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+const SECRET: &str = "segredo-do-webhook-de-teste";
+
+type Received = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+
+/// A webhook receiver on loopback: keeps each POST's signature header and body.
+async fn receiver() -> (Received, String) {
+    let got: Received = Arc::default();
+    let keep = got.clone();
+    let app = axum::Router::new().route(
+        "/alertas",
+        axum::routing::post(
+            move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                let keep = keep.clone();
+                async move {
+                    let sig = headers
+                        .get("x-parabens-signature")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string();
+                    keep.lock().unwrap().push((sig, body.to_vec()));
+                    "ok"
+                }
+            },
+        ),
+    );
+    (got, format!("{}/alertas", common::serve(app).await))
+}
+
+/// Checked here with the `hmac` crate itself, not with the server's own function.
+fn signed(sig: &str, body: &[u8]) -> bool {
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    let hex: String = mac
+        .finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    sig == format!("sha256={hex}")
+}
+
+fn events(got: &Received) -> Vec<Value> {
+    got.lock()
+        .unwrap()
+        .iter()
+        .map(|(sig, body)| {
+            assert!(signed(sig, body), "bad signature {sig}");
+            serde_json::from_slice(body).unwrap()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn alerts_are_signed_tested_and_sent_once_per_incident() {
+    let app = common::spawn().await;
+    let (got, url) = receiver().await;
+    let c = crate::jobs::queued_three(&app).await;
+    let save = |url: String, secret: &'static str, threshold: &'static str| {
+        let (app, c) = (&app, c.clone());
+        async move {
+            app.call::<SaveAlertsSettings>(
+                &c,
+                &[
+                    ("webhook_url", url.as_str()),
+                    ("secret", secret),
+                    ("threshold", threshold),
+                ],
+            )
+            .await
+        }
+    };
+    assert!(save(url.clone(), SECRET, "2").await.status().is_success());
+    // The secret stays for the same URL, and never signs for another one.
+    assert!(save(url.clone(), "", "2").await.status().is_success());
+    let elsewhere = save("https://outro.exemplo.com.br/x".into(), "", "2").await;
+    assert_eq!(elsewhere.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let view: Value = app.json::<GetAlertsSettings, _>(&c, &[]).await;
+    assert_eq!(view["secret_set"], true);
+    assert!(!view.to_string().contains(SECRET));
+
+    let res = app.call::<SendTestAlert>(&c, &[]).await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    assert_eq!(events(&got)[0]["event"], "teste");
+
+    // Three final failures in one run, over the threshold of two: one alert, not three.
+    let state = app.running.state.clone();
+    let phones: Vec<String> = state
+        .db
+        .query("SELECT VALUE phone FROM outbox")
+        .await
+        .unwrap()
+        .take(0)
+        .unwrap();
+    state.opa.sandbox.set_faults(Faults {
+        final_numbers: phones,
+        ..Faults::default()
+    });
+    crate::jobs::send_now(&app, &c).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all = events(&got);
+    let errors: Vec<_> = all
+        .iter()
+        .filter(|e| e["event"] == "erros_de_envio")
+        .collect();
+    assert_eq!(errors.len(), 1, "{all:?}");
+    assert!(errors[0]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("3 mensagens"));
+
+    // The channel's daily limit reached: one alert that day, however many runs hit it.
+    state.opa.sandbox.set_faults(Faults::default());
+    let none = [("from", ""), ("to", ""), ("client", ""), ("message_id", "")];
+    assert!(app
+        .call::<RequeueFailed>(&c, &none)
+        .await
+        .status()
+        .is_success());
+    state
+        .opa
+        .sandbox
+        .set_daily_limit(app::server::opa::sandbox::CHANNEL_MAIN, 0);
+    for _ in 0..2 {
+        crate::jobs::send_now(&app, &c).await;
+        state
+            .db
+            .query("UPDATE outbox SET next_attempt_at = time::now() WHERE status = 'pendente'")
+            .await
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let all = events(&got);
+    let limit: Vec<_> = all
+        .iter()
+        .filter(|e| e["event"] == "limite_diario")
+        .collect();
+    assert_eq!(limit.len(), 1, "{all:?}");
+    app.running.stop().await;
+}
