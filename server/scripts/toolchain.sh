@@ -10,6 +10,7 @@
 #  - wasm-opt from npm's binaryen 132 (Debian's binaryen 108 breaks hydration).
 #  - Debian's chromium for the end-to-end tests, Playwright from npm.
 #  - Debian's brotli for the site's precompressed copies (build.sh).
+#  - Python's aiosmtpd from PyPI: the SMTP server of the alert e-mail test.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -66,5 +67,11 @@ export PATH="$TOOLS_DIR/node_modules/.bin:$PATH"
 if [ ! -x "$ROOT/end2end/node_modules/.bin/playwright" ]; then
   tlog "npm ci (end2end)"
   (cd "$ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+fi
+# 5. A real SMTP server for the alert e-mail test: Python's aiosmtpd, from PyPI.
+if ! python3 -c "import aiosmtpd" 2>/dev/null; then
+  tlog "pip install aiosmtpd"
+  python3 -m pip install -q --disable-pip-version-check aiosmtpd 2>/dev/null \
+    || python3 -m pip install -q --disable-pip-version-check --break-system-packages aiosmtpd
 fi
 tlog "toolchain ready"

@@ -294,21 +294,34 @@ pub async fn get_alerts_settings() -> Result<crate::models::alerts::AlertsView, 
             webhook_url: c.webhook_url,
             secret_set: crate::server::secret::is_set(&c.secret),
             threshold: c.threshold,
+            smtp_host: c.email.smtp_host,
+            smtp_port: c.email.smtp_port,
+            smtp_user: c.email.smtp_user,
+            password_set: crate::server::secret::is_set(&c.email.password),
+            from: c.email.from,
+            to: c.email.to,
         })
     })
     .await
 }
 
-/// Saves *Integrações > Alertas*. An empty `secret` keeps the saved one, for the same URL
-/// only: a saved secret never signs for another host.
+/// Saves *Integrações > Alertas*. An empty `secret` (or SMTP `password`) keeps the saved one,
+/// for the same URL (or mail server) only: a saved secret never goes to another host.
 #[server(prefix = "/api", endpoint = "save_alerts_settings")]
+#[allow(clippy::too_many_arguments)]
 pub async fn save_alerts_settings(
     webhook_url: String,
     secret: String,
     threshold: String,
+    smtp_host: Option<String>,
+    smtp_port: Option<String>,
+    smtp_user: Option<String>,
+    password: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
 ) -> Result<(), AppError> {
     use crate::domain::url::keep_token_error;
-    use crate::models::alerts::AlertsInput;
+    use crate::models::alerts::{AlertsInput, EmailInput};
     use crate::server::alerts::AlertsConfig;
     use crate::server::{setting_store, signed_in, OrInternal, Signed};
     signed_in(
@@ -319,12 +332,28 @@ pub async fn save_alerts_settings(
                 .trim()
                 .parse()
                 .map_err(|_| AppError::field("threshold", "Informe um número de erros."))?;
-            let input = AlertsInput::new(&webhook_url, &secret, threshold);
+            let port = match smtp_port.as_deref().map(str::trim).unwrap_or("") {
+                "" => 587,
+                p => p
+                    .parse()
+                    .map_err(|_| AppError::field("smtp_port", "Porta entre 1 e 65535."))?,
+            };
+            let email = EmailInput {
+                smtp_host: smtp_host.unwrap_or_default(),
+                smtp_port: port,
+                smtp_user: smtp_user.unwrap_or_default(),
+                password: password.unwrap_or_default(),
+                from: from.unwrap_or_default(),
+                to: to.unwrap_or_default(),
+            };
+            let input = AlertsInput::new(&webhook_url, &secret, threshold, email);
             input.validate()?;
             let mut config: AlertsConfig = setting_store::get(&state.db, setting_store::ALERTS)
                 .await
                 .or_internal("read alert settings")?;
-            if input.secret.is_empty() {
+            if input.webhook_url.is_empty() {
+                config.secret = Default::default();
+            } else if input.secret.is_empty() {
                 if let Some(m) = keep_token_error(
                     &config.webhook_url,
                     crate::server::secret::is_set(&config.secret),
@@ -337,6 +366,23 @@ pub async fn save_alerts_settings(
             }
             config.webhook_url = input.webhook_url;
             config.threshold = input.threshold;
+            let e = input.email;
+            if e.password.is_empty() {
+                let saved = crate::server::secret::is_set(&config.email.password);
+                if saved && config.email.smtp_host != e.smtp_host {
+                    return Err(AppError::field(
+                        "password",
+                        "O servidor SMTP mudou: informe a senha de novo.",
+                    ));
+                }
+            } else {
+                config.email.password = e.password.into();
+            }
+            config.email.smtp_host = e.smtp_host;
+            config.email.smtp_port = e.smtp_port;
+            config.email.smtp_user = e.smtp_user;
+            config.email.from = e.from;
+            config.email.to = e.to;
             setting_store::put(&state.db, setting_store::ALERTS, &config)
                 .await
                 .or_internal("save alert settings")?;

@@ -1,8 +1,8 @@
 //! Alerts for a person: a run that failed for good, a send run with more final errors than
 //! the threshold, the channel's daily limit reached. Delivered as a JSON `POST` to the
 //! webhook in *Integrações > Alertas*, signed with HMAC-SHA256 over the body
-//! (`X-Parabens-Signature: sha256=<hex>`). One alert per incident, whichever instance
-//! notices it: the incident's row is created once (`alert_incident:<key>`).
+//! (`X-Parabens-Signature: sha256=<hex>`), and by e-mail over SMTP. One alert per incident,
+//! whichever instance notices it: the incident's row is created once (`alert_incident:<key>`).
 
 use std::time::Duration;
 
@@ -24,6 +24,20 @@ pub struct AlertsConfig {
     #[serde(serialize_with = "secret::serialize")]
     pub secret: SecretString,
     pub threshold: u32,
+    #[serde(default)]
+    pub email: EmailConfig,
+}
+
+/// The mail server and addresses; no host: no e-mail.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct EmailConfig {
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_user: String,
+    #[serde(serialize_with = "secret::serialize")]
+    pub password: SecretString,
+    pub from: String,
+    pub to: String,
 }
 
 impl Default for AlertsConfig {
@@ -32,7 +46,14 @@ impl Default for AlertsConfig {
             webhook_url: String::new(),
             secret: SecretString::default(),
             threshold: crate::models::alerts::DEFAULT_THRESHOLD,
+            email: EmailConfig::default(),
         }
+    }
+}
+
+impl AlertsConfig {
+    fn any(&self) -> bool {
+        !self.webhook_url.is_empty() || !self.email.smtp_host.is_empty()
     }
 }
 
@@ -60,11 +81,70 @@ pub fn signature(secret: &str, body: &[u8]) -> String {
     format!("sha256={hex}")
 }
 
-/// Posts `alert` to the configured webhook; the error says why not, in Portuguese.
+/// Sends `alert` by every configured way; the error says which failed and why, in Portuguese.
 pub async fn deliver(config: &AlertsConfig, alert: &Alert) -> Result<(), String> {
-    if config.webhook_url.is_empty() {
-        return Err("Nenhum webhook configurado.".into());
+    if !config.any() {
+        return Err("Nenhum webhook ou e-mail configurado.".into());
     }
+    let mut errors = Vec::new();
+    if !config.webhook_url.is_empty() {
+        if let Err(e) = post(config, alert).await {
+            errors.push(e);
+        }
+    }
+    if !config.email.smtp_host.is_empty() {
+        if let Err(e) = mail(&config.email, alert).await {
+            errors.push(e);
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors.join(" "))
+    }
+}
+
+/// The alert as an e-mail: STARTTLS (or TLS on port 465); unencrypted only to this machine.
+async fn mail(c: &EmailConfig, alert: &Alert) -> Result<(), String> {
+    use lettre::transport::smtp::authentication::Credentials;
+    use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+    let bad = |e: &dyn std::fmt::Display| format!("E-mail não enviado: {e}");
+    let message = Message::builder()
+        .from(c.from.parse().map_err(|e| bad(&e))?)
+        .to(c.to.parse().map_err(|e| bad(&e))?)
+        .subject(format!("[Parabéns] {}", alert.title))
+        .body(format!(
+            "{}\n\n{}\n\n({} · {})\n",
+            alert.title,
+            alert.detail,
+            alert.event,
+            alert.at.format("%d/%m/%Y %H:%M UTC")
+        ))
+        .map_err(|e| bad(&e))?;
+    let builder = if crate::models::alerts::is_loopback(&c.smtp_host) {
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&c.smtp_host)
+    } else if c.smtp_port == 465 {
+        AsyncSmtpTransport::<Tokio1Executor>::relay(&c.smtp_host).map_err(|e| bad(&e))?
+    } else {
+        AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&c.smtp_host).map_err(|e| bad(&e))?
+    };
+    let mut builder = builder.port(c.smtp_port).timeout(Some(TIMEOUT));
+    if !c.smtp_user.is_empty() {
+        builder = builder.credentials(Credentials::new(
+            c.smtp_user.clone(),
+            c.password.expose_secret().to_string(),
+        ));
+    }
+    builder
+        .build()
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| bad(&e))
+}
+
+/// The alert as a signed JSON `POST`.
+async fn post(config: &AlertsConfig, alert: &Alert) -> Result<(), String> {
     let body = serde_json::to_vec(alert).map_err(|e| e.to_string())?;
     let client = reqwest::Client::builder()
         .timeout(TIMEOUT)
@@ -104,7 +184,7 @@ pub async fn raise(db: &Db, key: &str, event: &'static str, title: &str, detail:
             return;
         }
     };
-    if config.webhook_url.is_empty() {
+    if !config.any() {
         return;
     }
     let first = db

@@ -150,3 +150,118 @@ async fn alerts_are_signed_tested_and_sent_once_per_incident() {
     assert_eq!(limit.len(), 1, "{all:?}");
     app.running.stop().await;
 }
+
+/// A real SMTP server on loopback (Python's `aiosmtpd`, which `toolchain.sh` installs),
+/// delivering into a maildir.
+struct Smtpd {
+    child: std::process::Child,
+    port: u16,
+    maildir: std::path::PathBuf,
+}
+
+impl Smtpd {
+    async fn start() -> Smtpd {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let maildir =
+            std::env::temp_dir().join(format!("parabens-mail-{}", app::server::random_id(8)));
+        let mut child = std::process::Command::new("python3")
+            .args(["-m", "aiosmtpd", "-n", "-l"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-c", "aiosmtpd.handlers.Mailbox"])
+            .arg(&maildir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3 with aiosmtpd (server/scripts/toolchain.sh installs it)");
+        for _ in 0..100 {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Smtpd {
+                    child,
+                    port,
+                    maildir,
+                };
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("aiosmtpd did not start");
+    }
+
+    fn mails(&self) -> Vec<String> {
+        std::fs::read_dir(self.maildir.join("new"))
+            .map(|d| {
+                d.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Smtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.maildir);
+    }
+}
+
+#[tokio::test]
+async fn alert_emails_reach_a_real_smtp_server() {
+    let app = common::spawn().await;
+    let smtpd = Smtpd::start().await;
+    let c = app.logged_in_client().await;
+    let port = smtpd.port.to_string();
+    let res = app
+        .call::<SaveAlertsSettings>(
+            &c,
+            &[
+                ("webhook_url", ""),
+                ("secret", ""),
+                ("threshold", "10"),
+                ("smtp_host", "127.0.0.1"),
+                ("smtp_port", port.as_str()),
+                ("smtp_user", ""),
+                ("password", ""),
+                ("from", "parabens@provedor.com.br"),
+                ("to", "noc@provedor.com.br"),
+            ],
+        )
+        .await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let res = app.call::<SendTestAlert>(&c, &[]).await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    let mails = smtpd.mails();
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].contains("To: noc@provedor.com.br"), "{}", mails[0]);
+    assert!(
+        mails[0].contains("Alerta de teste do Parab"),
+        "{}",
+        mails[0]
+    );
+    // A bad address is refused beside its field.
+    let res = app
+        .call::<SaveAlertsSettings>(
+            &c,
+            &[
+                ("webhook_url", ""),
+                ("secret", ""),
+                ("threshold", "10"),
+                ("smtp_host", "127.0.0.1"),
+                ("smtp_port", port.as_str()),
+                ("from", "parabens"),
+                ("to", "noc@provedor.com.br"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("from"));
+    app.running.stop().await;
+}

@@ -72,6 +72,87 @@ pub fn AlertsPage() -> impl IntoView {
                                     value=s.threshold.to_string()
                                 />
                             </Field>
+                            <h3>"E-mail"</h3>
+                            <p class="muted">
+                                "Por SMTP com STARTTLS (ou TLS na porta 465). Deixe o servidor em branco para não enviar e-mails."
+                            </p>
+                            <Field
+                                id="smtp_host"
+                                label="Servidor SMTP"
+                                error=field_error(value, "smtp_host")
+                            >
+                                <input
+                                    type="text"
+                                    id="smtp_host"
+                                    name="smtp_host"
+                                    value=s.smtp_host.clone()
+                                    placeholder="smtp.exemplo.com.br"
+                                />
+                            </Field>
+                            <Field
+                                id="smtp_port"
+                                label="Porta"
+                                error=field_error(value, "smtp_port")
+                            >
+                                <input
+                                    type="number"
+                                    id="smtp_port"
+                                    name="smtp_port"
+                                    value=if s.smtp_port == 0 {
+                                        "587".to_string()
+                                    } else {
+                                        s.smtp_port.to_string()
+                                    }
+                                />
+                            </Field>
+                            <Field
+                                id="smtp_user"
+                                label="Usuário SMTP"
+                                error=field_error(value, "smtp_user")
+                            >
+                                <input
+                                    type="text"
+                                    id="smtp_user"
+                                    name="smtp_user"
+                                    value=s.smtp_user.clone()
+                                    autocomplete="off"
+                                />
+                            </Field>
+                            <Field
+                                id="smtp_password"
+                                label="Senha SMTP"
+                                error=field_error(value, "password")
+                            >
+                                <input
+                                    type="password"
+                                    id="smtp_password"
+                                    name="password"
+                                    autocomplete="off"
+                                    placeholder=if s.password_set {
+                                        "Definida — deixe em branco para manter"
+                                    } else {
+                                        ""
+                                    }
+                                />
+                            </Field>
+                            <Field id="from" label="Remetente" error=field_error(value, "from")>
+                                <input
+                                    type="text"
+                                    id="from"
+                                    name="from"
+                                    value=s.from.clone()
+                                    placeholder="parabens@exemplo.com.br"
+                                />
+                            </Field>
+                            <Field id="to" label="Enviar para" error=field_error(value, "to")>
+                                <input
+                                    type="text"
+                                    id="to"
+                                    name="to"
+                                    value=s.to.clone()
+                                    placeholder="noc@exemplo.com.br"
+                                />
+                            </Field>
                             <FormError message=form_error(value) />
                             <Show when=move || matches!(value.get(), Some(Ok(())))>
                                 <div class="alert alert-success" role="status">
