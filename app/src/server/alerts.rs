@@ -160,10 +160,14 @@ async fn post(config: &AlertsConfig, alert: &Alert) -> Result<(), String> {
         .send()
         .await
         .map_err(|e| {
-            format!(
-                "O webhook não respondeu: {}",
-                super::external_text(&e.to_string())
-            )
+            let why = if e.is_timeout() {
+                "tempo esgotado"
+            } else if e.is_connect() {
+                "conexão recusada ou endereço inalcançável"
+            } else {
+                "falha na requisição"
+            };
+            format!("O webhook não respondeu ({why}).")
         })?;
     if !res.status().is_success() {
         return Err(format!(

@@ -148,6 +148,17 @@ async fn alerts_are_signed_tested_and_sent_once_per_incident() {
         .filter(|e| e["event"] == "limite_diario")
         .collect();
     assert_eq!(limit.len(), 1, "{all:?}");
+
+    // A webhook that does not answer: the test alert says so, in Portuguese.
+    assert!(
+        save("http://127.0.0.1:9/alertas".into(), "outro-segredo", "2")
+            .await
+            .status()
+            .is_success()
+    );
+    let res = app.call::<SendTestAlert>(&c, &[]).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("conexão recusada"));
     app.running.stop().await;
 }
 
