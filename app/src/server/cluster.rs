@@ -124,7 +124,8 @@ pub async fn run(
     let mut seen = None;
     let mut relay_tick = tokio::time::interval(RELAY);
     relay_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
-    let mut beat_tick = tokio::time::interval(BEAT);
+    // The start-up (`jobs::start`) has just beaten and swept: the next beat is one period on.
+    let mut beat_tick = tokio::time::interval_at(tokio::time::Instant::now() + BEAT, BEAT);
     beat_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     // The audit log's old lines go at start and then hourly.
     let mut purge_tick = tokio::time::interval(Duration::from_secs(3600));

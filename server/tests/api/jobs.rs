@@ -533,41 +533,39 @@ async fn a_send_run_failing_for_good_is_not_retried_by_the_executor() {
     app.running.stop().await;
 }
 
+/// Saves `per_minute` as the send cap.
+async fn set_rate(app: &TestApp, c: &reqwest::Client, per_minute: u32) {
+    let mut params = app.birthday_params(c).await;
+    params.per_minute = per_minute;
+    let res = app.save_birthday_params(c, &params).await;
+    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+}
+
+/// A manual run of send entry `e` claimed and queued on each instance at once; their keys.
+async fn send_on_both(a: &AppState, b: &AppState, e: &AgendaEntry, prefix: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for (i, s) in [a, b].into_iter().enumerate() {
+        let key = format!("{prefix}-{i}");
+        let claimed = jobs::claim_and_push(&s.tasks(), &key, e, Trigger::Manual, Utc::now())
+            .await
+            .unwrap();
+        assert_eq!(claimed.as_deref(), Some(key.as_str()));
+        keys.push(key);
+    }
+    keys
+}
+
 #[tokio::test]
 async fn two_instances_sending_at_once_stay_under_the_shared_cap() {
     let app = common::spawn().await;
     let c = queued_day(&app, 30).await;
     // 120 a minute: one send every 500 ms, whichever instance sends it; batches of ten, so
     // that both instances claim some.
-    let mut params = app.birthday_params(&c).await;
-    params.per_minute = 120;
-    let res = app.save_birthday_params(&c, &params).await;
-    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    set_rate(&app, &c, 120).await;
     let a = app.running.state.clone();
     let (b, b_jobs) = second_instance(&a).await;
     let e = entry(&app, &c, TaskKind::SendQueue).await;
-    let mut keys = Vec::new();
-    for (i, s) in [&a, &b].into_iter().enumerate() {
-        let key = format!("send-at-once-{i}");
-        runs::claim(
-            &s.db,
-            &key,
-            &s.jobs.instance,
-            &e.id,
-            TaskKind::SendQueue,
-            Trigger::Manual,
-            Utc::now(),
-        )
-        .await
-        .unwrap();
-        s.jobs.push(jobs::RunRequest {
-            run_id: key.clone(),
-            entry_id: e.id.clone(),
-            task: TaskKind::SendQueue,
-            trigger: Trigger::Manual,
-        });
-        keys.push(key);
-    }
+    let keys = send_on_both(&a, &b, &e, "send-at-once").await;
     let mut sent = Vec::new();
     for key in &keys {
         let r = wait_run(&a, key).await;
@@ -604,34 +602,10 @@ async fn two_instances_share_the_channels_daily_limit() {
     // Twelve sends left today on the channel, for both instances together; batches of ten
     // (120 a minute), so that both instances claim some.
     a.opa.sandbox.set_daily_limit(CHANNEL_MAIN, 12);
-    let mut params = app.birthday_params(&c).await;
-    params.per_minute = 120;
-    let res = app.save_birthday_params(&c, &params).await;
-    assert!(res.status().is_success(), "{}", res.text().await.unwrap());
+    set_rate(&app, &c, 120).await;
     let (b, b_jobs) = second_instance(&a).await;
     let e = entry(&app, &c, TaskKind::SendQueue).await;
-    let mut keys = Vec::new();
-    for (i, s) in [&a, &b].into_iter().enumerate() {
-        let key = format!("limit-{i}");
-        runs::claim(
-            &s.db,
-            &key,
-            &s.jobs.instance,
-            &e.id,
-            TaskKind::SendQueue,
-            Trigger::Manual,
-            Utc::now(),
-        )
-        .await
-        .unwrap();
-        s.jobs.push(jobs::RunRequest {
-            run_id: key.clone(),
-            entry_id: e.id.clone(),
-            task: TaskKind::SendQueue,
-            trigger: Trigger::Manual,
-        });
-        keys.push(key);
-    }
+    let keys = send_on_both(&a, &b, &e, "limit").await;
     let (mut sent, mut postponed) = (0, 0);
     for key in &keys {
         let r = wait_run(&a, key).await;
