@@ -27,6 +27,10 @@ test('every page hydrates under the CSP without a violation', async ({ page }) =
   const login_page = await page.goto('/login');
   expect(login_page?.headers()['content-security-policy']).toContain("'wasm-unsafe-eval'");
   await login(page);
+  // The login's own navigation to the Painel ends first, so that the first goto below is a
+  // load of its own (and answers with its headers) rather than racing it.
+  await expect(page).toHaveURL(/\/$/);
+  await hydrated(page);
   for (const path of PAGES) {
     const res = await page.goto(path);
     expect(res?.headers()['content-security-policy'], path).toContain("script-src 'self' 'nonce-");
