@@ -8,6 +8,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use futures::StreamExt;
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 
@@ -37,6 +38,7 @@ pub fn router(state: AppState) -> Router {
             )),
         )
         .route(EVENTS, get(events))
+        .route(BACKUP, get(backup_download))
         .route("/api/{*fn_name}", get(server_fns).post(server_fns))
         .nest(&format!("/{}", options.site_pkg_dir), build_files(&options))
         .leptos_routes_with_context(&state, routes, context.clone(), {
@@ -129,6 +131,82 @@ async fn events(State(state): State<AppState>, headers: axum::http::HeaderMap) -
     });
     Sse::new(stream)
         .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+/// *Conta > Baixar backup*: the database without its secrets (`server::backup`), streamed.
+const BACKUP: &str = "/conta/backup";
+
+/// One backup at a time per instance: an export reads every table.
+static BACKUP_RUNNING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+async fn backup_download(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    use app::models::audit::AuditAction;
+    use app::server::{audit, backup, client_addr};
+    // The guard checked the session already; like every server function, check again.
+    let user = match session::token_from_headers(&headers) {
+        Some(token) => session::lookup(&state.db, &token).await.ok().flatten(),
+        None => None,
+    };
+    let Some(user) = user else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let Ok(permit) = BACKUP_RUNNING.try_acquire() else {
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            "Um backup já está sendo gerado; tente de novo quando ele terminar.",
+        )
+            .into_response();
+    };
+    let chunks = match backup::download(&state.db).await {
+        Ok(chunks) => chunks,
+        Err(e) => {
+            tracing::error!(%e, "backup: the export did not start");
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "O backup não pôde ser gerado agora; tente de novo.",
+            )
+                .into_response();
+        }
+    };
+    let ip = client_addr::real_client(peer.ip(), &headers, &state.config.trusted_proxies);
+    tracing::info!(%user, "backup downloaded");
+    audit::record(
+        &state.db,
+        &user,
+        AuditAction::BackupDownloaded,
+        "sem tokens nem senhas",
+        Some(ip.to_string()),
+    )
+    .await;
+    // The permit goes with the stream: released when the last chunk is sent (or the
+    // download is cancelled).
+    let body = chunks.map(move |chunk| {
+        let _held = &permit;
+        chunk.map_err(|e| {
+            tracing::error!(%e, "backup: the export failed midway");
+            std::io::Error::other(e.to_string())
+        })
+    });
+    let name = chrono::Utc::now().format("parabens-backup-%Y-%m-%d-%H%M.surql");
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/sql; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        Body::from_stream(body),
+    )
         .into_response()
 }
 

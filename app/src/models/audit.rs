@@ -23,10 +23,11 @@ pub enum AuditAction {
     Requeue,
     ClientOptOut,
     Import,
+    BackupDownloaded,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::Login,
         AuditAction::LoginFailed,
         AuditAction::Logout,
@@ -44,6 +45,7 @@ impl AuditAction {
         AuditAction::Requeue,
         AuditAction::ClientOptOut,
         AuditAction::Import,
+        AuditAction::BackupDownloaded,
     ];
 
     /// The stored value (and the filter's).
@@ -66,6 +68,7 @@ impl AuditAction {
             AuditAction::Requeue => "reenfileiramento",
             AuditAction::ClientOptOut => "opt_out",
             AuditAction::Import => "importacao",
+            AuditAction::BackupDownloaded => "backup_baixado",
         }
     }
 
@@ -92,6 +95,7 @@ impl AuditAction {
             AuditAction::Requeue => "Reenfileiramento",
             AuditAction::ClientOptOut => "Opt-out de cliente",
             AuditAction::Import => "Importação de clientes",
+            AuditAction::BackupDownloaded => "Backup baixado",
         }
     }
 }

@@ -22,6 +22,26 @@ pub fn AccountPage() -> impl IntoView {
             <ChangePasswordForm />
             <Admins />
         </div>
+        <Backup />
+    }
+}
+
+/// *Baixar backup*: a plain link to the server's streamed export (`/conta/backup`).
+#[component]
+fn Backup() -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="backup-title">
+            <h2 id="backup-title">"Backup"</h2>
+            <p>
+                "Um arquivo com os clientes, mensagens, parâmetros, agenda, fila, execuções e a auditoria, para guardar fora do servidor."
+            </p>
+            <p class="muted">
+                "Tokens, senhas e sessões ficam de fora: depois de restaurar (parabens restore ARQUIVO, num banco vazio), entre com o usuário admin e a senha de PARABENS_ADMIN_PASSWORD (ou a gerada no início) e informe de novo os tokens em Integrações."
+            </p>
+            <a class="btn btn-secondary" href="/conta/backup" download rel="external">
+                "Baixar backup"
+            </a>
+        </section>
     }
 }
 

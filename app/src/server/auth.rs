@@ -1,4 +1,5 @@
-//! Admin accounts: argon2 password hashes and the first admin.
+//! Admin accounts: argon2 password hashes and the first admin. A hash is kept apart from
+//! its user, in `secret:⟨password/<username>⟩` (see `setting_store`).
 
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
@@ -11,12 +12,6 @@ use super::db::Db;
 use crate::models::account::AdminView;
 
 pub const FIRST_ADMIN: &str = "admin";
-
-#[derive(Debug, SurrealValue)]
-#[surreal(crate = "surrealdb::types")]
-struct Credentials {
-    password_hash: String,
-}
 
 #[derive(Debug, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
@@ -44,6 +39,10 @@ pub fn user_id(username: &str) -> RecordId {
     RecordId::new("user", username)
 }
 
+fn hash_id(username: &str) -> RecordId {
+    RecordId::new("secret", format!("password/{username}"))
+}
+
 pub fn hash_password(password: &str) -> Result<String, AccountError> {
     let salt = SaltString::generate(&mut OsRng);
     Argon2::default()
@@ -66,12 +65,13 @@ fn verify_hash(password: &str, hash: &str) -> bool {
 /// either way, so response time does not tell whether the user exists.
 pub async fn verify_login(db: &Db, username: &str, password: &str) -> Result<bool, AccountError> {
     let mut res = db
-        .query("SELECT password_hash FROM ONLY $id")
-        .bind(("id", user_id(username)))
+        .query("IF record::exists($user) { RETURN (SELECT VALUE value FROM ONLY $hash) }")
+        .bind(("user", user_id(username)))
+        .bind(("hash", hash_id(username)))
         .await?;
-    let row: Option<Credentials> = res.take(0)?;
-    Ok(match row {
-        Some(c) => verify_hash(password, &c.password_hash),
+    let hash: Option<String> = res.take(0)?;
+    Ok(match hash {
+        Some(hash) => verify_hash(password, &hash),
         None => {
             static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
             let dummy = DUMMY.get_or_init(|| hash_password("dummy").unwrap_or_default());
@@ -90,10 +90,14 @@ pub async fn create_user(
     let hash = hash_password(password)?;
     let res = db
         .query(
-            "CREATE $id SET username = $username, password_hash = $hash, \
-             created_at = time::now(), created_by = $created_by RETURN NONE",
+            "BEGIN TRANSACTION;
+             CREATE $id SET username = $username, created_at = time::now(),
+                 created_by = $created_by RETURN NONE;
+             UPSERT $hash_id SET kind = 'password', value = $hash RETURN NONE;
+             COMMIT TRANSACTION;",
         )
         .bind(("id", user_id(username)))
+        .bind(("hash_id", hash_id(username)))
         .bind(("username", username.to_string()))
         .bind(("hash", hash))
         .bind(("created_by", created_by.map(str::to_string)))
@@ -108,8 +112,9 @@ pub async fn create_user(
 
 pub async fn set_password(db: &Db, username: &str, password: &str) -> Result<(), AccountError> {
     let hash = hash_password(password)?;
-    db.query("UPDATE $id SET password_hash = $hash RETURN NONE")
+    db.query("IF record::exists($id) { UPSERT $hash_id SET kind = 'password', value = $hash }")
         .bind(("id", user_id(username)))
+        .bind(("hash_id", hash_id(username)))
         .bind(("hash", hash))
         .await?
         .check()?;
@@ -141,12 +146,14 @@ pub async fn remove_user(db: &Db, username: &str) -> Result<(), AccountError> {
              LET $others = (SELECT VALUE count() FROM user WHERE id != $id GROUP ALL)[0] ?? 0;
              IF $exists AND $others > 0 {
                  DELETE session WHERE user = $id;
+                 DELETE $hash_id;
                  DELETE $id;
              };
              COMMIT TRANSACTION;
              RETURN { exists: $exists, others: $others };",
         )
         .bind(("id", user_id(username)))
+        .bind(("hash_id", hash_id(username)))
         .await?;
     #[derive(SurrealValue)]
     #[surreal(crate = "surrealdb::types")]
@@ -165,15 +172,19 @@ pub async fn remove_user(db: &Db, username: &str) -> Result<(), AccountError> {
     }
 }
 
-/// Creates `admin` on first start. Returns the generated password when none was configured,
-/// so that the caller prints it once; `None` when the admin exists or the password was given.
+/// Creates `admin` on first start, or gives it a password when no admin has one (a backup
+/// download restored: it carries no password hashes). Returns the generated password when
+/// none was configured, so that the caller prints it once; `None` when an admin can sign in
+/// already, or the password was given.
 pub async fn ensure_first_admin(
     db: &Db,
     configured: Option<&str>,
 ) -> Result<Option<String>, AccountError> {
-    let mut res = db.query("SELECT count() AS n FROM user GROUP ALL").await?;
-    let n: Option<i64> = res.take((0, "n"))?;
-    if n.unwrap_or(0) > 0 {
+    let mut res = db
+        .query("SELECT count() AS n FROM secret WHERE kind = 'password' GROUP ALL")
+        .await?;
+    let with_password: Option<i64> = res.take((0, "n"))?;
+    if with_password.unwrap_or(0) > 0 {
         return Ok(None);
     }
     let (password, generated) = match configured {
@@ -181,7 +192,8 @@ pub async fn ensure_first_admin(
         None => (generate_password(), true),
     };
     match create_user(db, FIRST_ADMIN, &password, None).await {
-        Ok(()) | Err(AccountError::AlreadyExists) => {}
+        Ok(()) => {}
+        Err(AccountError::AlreadyExists) => set_password(db, FIRST_ADMIN, &password).await?,
         Err(e) => return Err(e),
     }
     Ok(generated.then_some(password))
@@ -226,13 +238,37 @@ mod tests {
             .await
             .unwrap();
         let mut res = db
-            .query("SELECT password_hash FROM ONLY user:admin")
+            .query("SELECT VALUE value FROM ONLY secret:⟨password/admin⟩; SELECT * FROM user")
             .await
             .unwrap();
-        let c: Option<Credentials> = res.take(0).unwrap();
-        let hash = c.unwrap().password_hash;
+        let hash: Option<String> = res.take(0).unwrap();
+        let hash = hash.unwrap();
         assert!(hash.starts_with("$argon2"));
         assert!(!hash.contains("s3nha-forte-123"));
+        // The user's own row, which a backup download carries, holds no hash.
+        let users: Vec<serde_json::Value> = res.take(1).unwrap();
+        assert!(!format!("{users:?}").contains("argon2"), "{users:?}");
+    }
+
+    #[tokio::test]
+    async fn admins_restored_without_hashes_get_the_first_admins_password_again() {
+        let db = db().await;
+        ensure_first_admin(&db, Some("antiga-123")).await.unwrap();
+        create_user(&db, "maria", "senha-da-maria", Some("admin"))
+            .await
+            .unwrap();
+        // What a restored download holds: the admins, none of their hashes.
+        db.query("DELETE secret").await.unwrap().check().unwrap();
+        assert!(!verify_login(&db, "maria", "senha-da-maria").await.unwrap());
+        assert_eq!(
+            ensure_first_admin(&db, Some("nova-senha-456"))
+                .await
+                .unwrap(),
+            None
+        );
+        assert!(verify_login(&db, "admin", "nova-senha-456").await.unwrap());
+        assert!(!verify_login(&db, "maria", "senha-da-maria").await.unwrap());
+        assert_eq!(list_admins(&db).await.unwrap().len(), 2);
     }
 
     #[tokio::test]

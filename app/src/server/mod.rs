@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod call;
 pub mod changes;
 pub mod client_addr;

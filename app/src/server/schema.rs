@@ -306,6 +306,33 @@ DEFINE INDEX OVERWRITE audit_action_list ON audit FIELDS action, list_key;
 DEFINE INDEX OVERWRITE audit_at ON audit FIELDS at;
 "#,
     ),
+    (
+        14,
+        r#"
+-- Secrets apart (setting_store.rs, auth.rs): password hashes and the settings' tokens and
+-- passwords move to `secret`, which the backup download leaves out, as it does `session`.
+DEFINE TABLE OVERWRITE secret SCHEMALESS;
+DEFINE INDEX OVERWRITE secret_kind ON secret FIELDS kind;
+DEFINE FIELD OVERWRITE password_hash ON user TYPE option<string>;
+FOR $u IN (SELECT id, password_hash FROM user WHERE password_hash != NONE) {
+    UPSERT type::record('secret', string::concat('password/', record::id($u.id)))
+        SET kind = 'password', value = $u.password_hash;
+};
+UPDATE user UNSET password_hash RETURN NONE;
+REMOVE FIELD IF EXISTS password_hash ON user;
+FOR $s IN (SELECT id, value FROM [setting:opa, setting:ixc] WHERE value.token != NONE AND value.token != '') {
+    UPSERT type::record('secret', string::concat('setting/', record::id($s.id)))
+        SET kind = 'setting', value = { "/token": $s.value.token };
+    UPDATE $s.id SET value.token = '' RETURN NONE;
+};
+FOR $s IN (SELECT id, value FROM [setting:alerts] WHERE value.secret != NONE AND value.secret != '' OR value.email.password != NONE AND value.email.password != '') {
+    UPSERT type::record('secret', 'setting/alerts') SET kind = 'setting',
+        value = { "/secret": $s.value.secret ?? '', "/email/password": $s.value.email.password ?? '' };
+    UPDATE $s.id SET value.secret = '' RETURN NONE;
+    IF $s.value.email != NONE { UPDATE $s.id SET value.email.password = '' RETURN NONE };
+};
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]
@@ -351,5 +378,59 @@ mod tests {
         for (_, s) in MIGRATIONS {
             db.query(*s).await.unwrap().check().unwrap();
         }
+    }
+
+    #[tokio::test]
+    async fn secrets_saved_before_version_14_move_to_their_own_table() {
+        use crate::server::{alerts::AlertsConfig, auth, opa::connection::OpaConfig};
+        use crate::server::{secret::ExposeSecret, setting_store};
+        let db = crate::server::db::connect("mem://", None).await.unwrap();
+        for (_, s) in MIGRATIONS.iter().filter(|(v, _)| *v <= 13) {
+            db.query(*s).await.unwrap().check().unwrap();
+        }
+        db.query("UPSERT schema_meta:current SET version = 13, applied_at = time::now()")
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        // As versions up to 13 stored them: the hash on the user, tokens in the settings.
+        db.query(
+            "CREATE user:maria SET username = 'maria', password_hash = $hash,
+                 created_at = time::now();
+             UPSERT setting:opa SET value = { url: 'https://opa.example/api/v1', token: 'opa-s3cret' };
+             UPSERT setting:alerts SET value = { webhook_url: 'https://hook.example/x',
+                 secret: 'hook-s3cret', threshold: 5, email: { smtp_host: 'smtp.example',
+                 smtp_port: 587, smtp_user: 'u', password: 'smtp-s3cret', from: 'a@b.example',
+                 to: 'c@d.example' } };",
+        )
+        .bind(("hash", auth::hash_password("senha-da-maria").unwrap()))
+        .await
+        .unwrap()
+        .check()
+        .unwrap();
+        migrate(&db).await.unwrap();
+
+        assert!(auth::verify_login(&db, "maria", "senha-da-maria")
+            .await
+            .unwrap());
+        let opa: OpaConfig = setting_store::get(&db, setting_store::OPA).await.unwrap();
+        assert_eq!(opa.token.expose_secret(), "opa-s3cret");
+        let alerts: AlertsConfig = setting_store::get(&db, setting_store::ALERTS)
+            .await
+            .unwrap();
+        assert_eq!(alerts.secret.expose_secret(), "hook-s3cret");
+        assert_eq!(alerts.email.password.expose_secret(), "smtp-s3cret");
+        assert_eq!(alerts.threshold, 5);
+        let mut res = db
+            .query("SELECT * FROM user; SELECT * FROM setting")
+            .await
+            .unwrap();
+        let users: Vec<serde_json::Value> = res.take(0).unwrap();
+        let settings: Vec<serde_json::Value> = res.take(1).unwrap();
+        let left = format!("{users:?} {settings:?}");
+        assert!(
+            !left.contains("s3cret") && !left.contains("argon2"),
+            "{left}"
+        );
     }
 }
