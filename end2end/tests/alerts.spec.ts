@@ -26,6 +26,12 @@ test('Integrações > Alertas saves the webhook and sends a signed test alert', 
     await expect(page).toHaveURL(/\/integracoes\/alertas$/);
     await page.getByLabel('URL do webhook').fill(url);
     await page.getByLabel('Segredo da assinatura').fill(SECRET);
+    const minutes = page.getByLabel(/não responderem por mais de/);
+    await expect(minutes).toHaveValue('10');
+    await minutes.fill('0');
+    await page.getByRole('button', { name: 'Salvar' }).click();
+    await expect(page.locator('#unreachable_minutes-error')).toContainText('Entre 1 e 1.440 minutos.');
+    await minutes.fill('15');
     await page.getByRole('button', { name: 'Salvar' }).click();
     await expect(page.getByText('Alertas salvos.')).toBeVisible();
     await page.getByRole('button', { name: 'Enviar alerta de teste' }).click();
@@ -39,6 +45,7 @@ test('Integrações > Alertas saves the webhook and sends a signed test alert', 
     await hydrated(page);
     await expect(page.getByLabel('Segredo da assinatura')).toHaveValue('');
     await expect(page.getByLabel('Segredo da assinatura')).toHaveAttribute('placeholder', /Definido/);
+    await expect(minutes).toHaveValue('15');
   } finally {
     receiver.close();
   }

@@ -14,8 +14,11 @@ async fn ixc_config(db: &crate::server::db::Db) -> Result<crate::server::ixc::Ix
 #[cfg(feature = "ssr")]
 fn ixc_client(
     config: crate::server::ixc::IxcConfig,
+    db: &crate::server::db::Db,
 ) -> Result<crate::server::ixc::IxcClient, AppError> {
-    crate::server::ixc::IxcClient::new(config).map_err(|e| AppError::External(e.to_string()))
+    crate::server::ixc::IxcClient::new(config)
+        .map(|c| c.watched(db.clone()))
+        .map_err(|e| AppError::External(e.to_string()))
 }
 
 /// The IXC connection, without its token.
@@ -86,7 +89,7 @@ pub async fn save_ixc_settings(
 pub async fn test_ixc_connection() -> Result<usize, AppError> {
     use crate::server::{signed_in, Signed};
     signed_in(|Signed { state, .. }| async move {
-        let ixc = ixc_client(ixc_config(&state.db).await?)?;
+        let ixc = ixc_client(ixc_config(&state.db).await?, &state.db)?;
         ixc.count().await.map_err(|e| {
             tracing::warn!(error = %e, "IXC connection test failed");
             AppError::External(e.to_string())
@@ -103,7 +106,7 @@ pub async fn sync_ixc_now() -> Result<String, AppError> {
         |Signed {
              user: me, state, ..
          }| async move {
-            let ixc = ixc_client(ixc_config(&state.db).await?)?;
+            let ixc = ixc_client(ixc_config(&state.db).await?, &state.db)?;
             crate::server::audit::record(
                 &state.db,
                 &me.username,
@@ -294,6 +297,7 @@ pub async fn get_alerts_settings() -> Result<crate::models::alerts::AlertsView, 
             webhook_url: c.webhook_url,
             secret_set: crate::server::secret::is_set(&c.secret),
             threshold: c.threshold,
+            unreachable_minutes: c.unreachable_minutes,
             smtp_host: c.email.smtp_host,
             smtp_port: c.email.smtp_port,
             smtp_user: c.email.smtp_user,
@@ -313,6 +317,7 @@ pub async fn save_alerts_settings(
     webhook_url: String,
     secret: String,
     threshold: String,
+    unreachable_minutes: Option<String>,
     smtp_host: Option<String>,
     smtp_port: Option<String>,
     smtp_user: Option<String>,
@@ -332,6 +337,12 @@ pub async fn save_alerts_settings(
                 .trim()
                 .parse()
                 .map_err(|_| AppError::field("threshold", "Informe um número de erros."))?;
+            let minutes = match unreachable_minutes.as_deref().map(str::trim).unwrap_or("") {
+                "" => crate::models::alerts::DEFAULT_UNREACHABLE_MINUTES,
+                m => m.parse().map_err(|_| {
+                    AppError::field("unreachable_minutes", "Informe um número de minutos.")
+                })?,
+            };
             let port = match smtp_port.as_deref().map(str::trim).unwrap_or("") {
                 "" => 587,
                 p => p
@@ -346,7 +357,7 @@ pub async fn save_alerts_settings(
                 from: from.unwrap_or_default(),
                 to: to.unwrap_or_default(),
             };
-            let input = AlertsInput::new(&webhook_url, &secret, threshold, email);
+            let input = AlertsInput::new(&webhook_url, &secret, threshold, minutes, email);
             input.validate()?;
             let mut config: AlertsConfig = setting_store::get(&state.db, setting_store::ALERTS)
                 .await
@@ -366,6 +377,7 @@ pub async fn save_alerts_settings(
             }
             config.webhook_url = input.webhook_url;
             config.threshold = input.threshold;
+            config.unreachable_minutes = input.unreachable_minutes;
             let e = input.email;
             if e.password.is_empty() {
                 let saved = crate::server::secret::is_set(&config.email.password);

@@ -6,6 +6,8 @@ use crate::error::Invalid;
 
 /// Default: a send run with more final errors than this alerts.
 pub const DEFAULT_THRESHOLD: u32 = 10;
+/// Default: Opa! Suite or IXC without an answer for longer than this alerts.
+pub const DEFAULT_UNREACHABLE_MINUTES: u32 = 10;
 
 /// The form as submitted: `secret` empty keeps the saved one (for the same URL).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -13,6 +15,7 @@ pub struct AlertsInput {
     pub webhook_url: String,
     pub secret: String,
     pub threshold: u32,
+    pub unreachable_minutes: u32,
     pub email: EmailInput,
 }
 
@@ -69,11 +72,18 @@ impl EmailInput {
 }
 
 impl AlertsInput {
-    pub fn new(webhook_url: &str, secret: &str, threshold: u32, email: EmailInput) -> Self {
+    pub fn new(
+        webhook_url: &str,
+        secret: &str,
+        threshold: u32,
+        unreachable_minutes: u32,
+        email: EmailInput,
+    ) -> Self {
         AlertsInput {
             webhook_url: webhook_url.trim().to_string(),
             secret: secret.trim().to_string(),
             threshold,
+            unreachable_minutes,
             email: EmailInput {
                 smtp_host: email.smtp_host.trim().to_lowercase(),
                 smtp_user: email.smtp_user.trim().to_string(),
@@ -96,6 +106,9 @@ impl AlertsInput {
         if !(0..=100_000).contains(&self.threshold) {
             return Err(("threshold", "Entre 0 e 100.000 erros.".into()));
         }
+        if !(1..=1440).contains(&self.unreachable_minutes) {
+            return Err(("unreachable_minutes", "Entre 1 e 1.440 minutos.".into()));
+        }
         self.email.validate()
     }
 }
@@ -106,6 +119,7 @@ pub struct AlertsView {
     pub webhook_url: String,
     pub secret_set: bool,
     pub threshold: u32,
+    pub unreachable_minutes: u32,
     pub smtp_host: String,
     pub smtp_port: u16,
     pub smtp_user: String,

@@ -1,5 +1,6 @@
 //! Alerts for a person: a run that failed for good, a send run with more final errors than
-//! the threshold, the channel's daily limit reached. Delivered as a JSON `POST` to the
+//! the threshold, the channel's daily limit reached, Opa! Suite or IXC not answering for
+//! longer than the minutes set (`reachability`), and again when it answers. Delivered as a JSON `POST` to the
 //! webhook in *Integrações > Alertas*, signed with HMAC-SHA256 over the body
 //! (`X-Parabens-Signature: sha256=<hex>`), and by e-mail over SMTP. One alert per incident,
 //! whichever instance notices it: the incident's row is created once (`alert_incident:<key>`).
@@ -24,8 +25,15 @@ pub struct AlertsConfig {
     #[serde(serialize_with = "secret::serialize")]
     pub secret: SecretString,
     pub threshold: u32,
+    /// Opa! Suite or IXC without an answer this long is an incident.
+    #[serde(default = "default_unreachable_minutes")]
+    pub unreachable_minutes: u32,
     #[serde(default)]
     pub email: EmailConfig,
+}
+
+fn default_unreachable_minutes() -> u32 {
+    crate::models::alerts::DEFAULT_UNREACHABLE_MINUTES
 }
 
 /// The mail server and addresses; no host: no e-mail.
@@ -46,6 +54,7 @@ impl Default for AlertsConfig {
             webhook_url: String::new(),
             secret: SecretString::default(),
             threshold: crate::models::alerts::DEFAULT_THRESHOLD,
+            unreachable_minutes: default_unreachable_minutes(),
             email: EmailConfig::default(),
         }
     }
@@ -60,7 +69,8 @@ impl AlertsConfig {
 /// What a webhook receives.
 #[derive(Debug, Clone, Serialize)]
 pub struct Alert {
-    /// `execucao_falhou`, `erros_de_envio`, `limite_diario`, `teste`.
+    /// `execucao_falhou`, `erros_de_envio`, `limite_diario`, `servico_inacessivel`,
+    /// `servico_voltou`, `teste`.
     pub event: &'static str,
     pub title: String,
     pub detail: String,
@@ -176,6 +186,15 @@ async fn post(config: &AlertsConfig, alert: &Alert) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Whether the alert of incident `key` was raised (by any instance).
+pub async fn was_raised(db: &Db, key: &str) -> surrealdb::Result<bool> {
+    let mut res = db
+        .query("RETURN record::exists($id)")
+        .bind(("id", RecordId::new("alert_incident", key)))
+        .await?;
+    Ok(res.take::<Option<bool>>(0)?.unwrap_or(false))
 }
 
 /// Raises the alert of incident `key` once: the first call (in any instance) delivers it,

@@ -112,10 +112,12 @@ async fn relay(db: &Db, changes: &Changes, seen: &mut Option<i64>) -> surrealdb:
     Ok(())
 }
 
-/// Heartbeats, the sweep of dead instances' runs and the revision relay, until `stop`.
+/// Heartbeats, the sweep of dead instances' runs, the watch on Opa! Suite and IXC
+/// (`reachability`) and the revision relay, until `stop`.
 pub async fn run(
     db: Db,
     changes: Changes,
+    opa: std::sync::Arc<super::opa::connection::OpaConnection>,
     me: String,
     audit_days: u32,
     mut stop: tokio::sync::oneshot::Receiver<()>,
@@ -156,6 +158,9 @@ pub async fn run(
                         changes.notify();
                     }
                     Err(e) => tracing::warn!(%e, "could not check for stopped instances"),
+                }
+                if let Err(e) = super::reachability::watch(&db, &opa, chrono::Utc::now()).await {
+                    tracing::warn!(%e, "could not check whether Opa! Suite and IXC answer");
                 }
             }
         }

@@ -65,6 +65,17 @@ pub enum IxcError {
     TooLarge(usize),
 }
 
+impl IxcError {
+    /// No answer from IXC itself: none at all, or its gateway's 502/503/504.
+    pub fn is_unreachable(&self) -> bool {
+        match self {
+            IxcError::Network(_) | IxcError::Timeout => true,
+            IxcError::Http { status, .. } => (502..=504).contains(status),
+            _ => false,
+        }
+    }
+}
+
 /// A page of the listing, or IXC's error (which comes with HTTP 200).
 #[derive(Deserialize)]
 struct Page {
@@ -148,6 +159,8 @@ fn service_message(v: Option<&serde_json::Value>) -> Option<String> {
 pub struct IxcClient {
     http: reqwest::Client,
     config: IxcConfig,
+    /// Where each call's outcome is recorded (`reachability`), when set.
+    watch: Option<super::db::Db>,
 }
 
 impl IxcClient {
@@ -160,7 +173,17 @@ impl IxcClient {
             .connect_timeout(Duration::from_secs(10))
             .build()
             .map_err(|e| IxcError::Network(e.to_string()))?;
-        Ok(Self { http, config })
+        Ok(Self {
+            http,
+            config,
+            watch: None,
+        })
+    }
+
+    /// Records whether each call reached IXC in `db` (see `reachability`).
+    pub fn watched(mut self, db: super::db::Db) -> Self {
+        self.watch = Some(db);
+        self
     }
 
     fn endpoint(&self) -> String {
@@ -172,6 +195,16 @@ impl IxcClient {
 
     /// One page (1-based) of clients with id above 0, in id order; and the total.
     async fn page(&self, page: usize, rp: usize) -> Result<(usize, Vec<IxcRow>), IxcError> {
+        let result = self.request(page, rp).await;
+        if let Some(db) = &self.watch {
+            let unreachable = result.as_ref().err().filter(|e| e.is_unreachable());
+            let why = unreachable.map(|e| e.to_string());
+            super::reachability::saw(db, super::reachability::Service::Ixc, why.as_deref()).await;
+        }
+        result
+    }
+
+    async fn request(&self, page: usize, rp: usize) -> Result<(usize, Vec<IxcRow>), IxcError> {
         let body = serde_json::json!({
             "qtype": "cliente.id", "query": "0", "oper": ">",
             "page": page.to_string(), "rp": rp.to_string(),

@@ -27,6 +27,7 @@ pub mod paging;
 pub mod params;
 pub mod queue;
 pub mod rate_limit;
+pub mod reachability;
 pub mod schema;
 pub mod secret;
 pub mod session;

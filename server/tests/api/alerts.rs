@@ -276,3 +276,103 @@ async fn alert_emails_reach_a_real_smtp_server() {
     assert!(res.text().await.unwrap().contains("from"));
     app.running.stop().await;
 }
+
+/// Waits for the webhook's `n`th alert (delivery runs in the background).
+async fn nth_event(got: &Received, n: usize) -> Vec<Value> {
+    for _ in 0..100 {
+        if got.lock().unwrap().len() >= n {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    events(got)
+}
+
+#[tokio::test]
+async fn a_provider_unreachable_for_longer_than_the_minutes_set_alerts_once_and_again_when_back() {
+    use app::server::reachability::{self, Service};
+    let app = common::spawn().await;
+    let (got, url) = receiver().await;
+    let c = app.logged_in_client().await;
+    let save = app
+        .call::<SaveAlertsSettings>(
+            &c,
+            &[
+                ("webhook_url", url.as_str()),
+                ("secret", SECRET),
+                ("threshold", "10"),
+                ("unreachable_minutes", "5"),
+            ],
+        )
+        .await;
+    assert!(save.status().is_success());
+    let bad = app
+        .call::<SaveAlertsSettings>(
+            &c,
+            &[
+                ("webhook_url", url.as_str()),
+                ("threshold", "10"),
+                ("unreachable_minutes", "0"),
+                ("secret", ""),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.text().await.unwrap().contains("unreachable_minutes"));
+    let view: Value = app.json::<GetAlertsSettings, _>(&c, &[]).await;
+    assert_eq!(view["unreachable_minutes"], 5);
+
+    // Opa! Suite on a port where nothing listens: the call that fails is recorded.
+    let closed = format!("http://127.0.0.1:{}/api/v1", common::binary::free_port());
+    app.call::<SaveOpaSettings>(&c, &[("url", &closed), ("token", "t")])
+        .await;
+    assert_eq!(app.call::<TestOpaConnection>(&c, &[]).await.status(), 502);
+    let state = app.running.state.clone();
+    let (db, opa) = (&state.db, &state.opa);
+    let outage = reachability::outage(db, Service::Opa)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(outage.last_error.contains("conectar"), "{outage:?}");
+    let start = chrono::Utc::now();
+
+    // Four minutes on, still failing: under the five set, no alert.
+    let at = |minutes: i64| start + chrono::Duration::minutes(minutes);
+    reachability::watch(db, opa, at(4)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(events(&got).is_empty(), "{:?}", events(&got));
+    // Six minutes on, the probe fails again: one alert; a minute later, still one.
+    reachability::watch(db, opa, at(6)).await.unwrap();
+    reachability::watch(db, opa, at(7)).await.unwrap();
+    let all = nth_event(&got, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(events(&got).len(), 1, "{:?}", events(&got));
+    assert_eq!(all[0]["event"], "servico_inacessivel");
+    assert_eq!(
+        all[0]["title"],
+        "Opa! Suite sem responder há mais de 5 minutos"
+    );
+    assert!(all[0]["detail"].as_str().unwrap().contains("conectar"));
+
+    // Back to an Opa! Suite that answers (the sandbox): the next probe ends the outage, and
+    // that is told too.
+    app.call::<SaveOpaSettings>(&c, &[("url", ""), ("token", "")])
+        .await;
+    reachability::watch(db, opa, at(9)).await.unwrap();
+    let all = nth_event(&got, 2).await;
+    assert_eq!(all.len(), 2, "{all:?}");
+    assert_eq!(all[1]["event"], "servico_voltou");
+    assert_eq!(all[1]["title"], "Opa! Suite voltou a responder");
+    assert!(reachability::outage(db, Service::Opa)
+        .await
+        .unwrap()
+        .is_none());
+
+    // IXC's calls are watched the same way.
+    let ixc = format!("http://127.0.0.1:{}", common::binary::free_port());
+    app.call::<SaveIxcSettings>(&c, &[("url", &ixc), ("user_id", "7"), ("token", "t")])
+        .await;
+    assert_eq!(app.call::<TestIxcConnection>(&c, &[]).await.status(), 502);
+    let outage = reachability::outage(db, Service::Ixc).await.unwrap();
+    assert!(outage.is_some(), "an IXC outage is recorded");
+}

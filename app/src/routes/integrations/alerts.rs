@@ -7,7 +7,8 @@ use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::functions::integrations::{get_alerts_settings, SaveAlertsSettings, SendTestAlert};
 
-/// Webhook URL, signing secret (write-only), error threshold, and *Enviar alerta de teste*.
+/// Webhook URL, signing secret (write-only), error threshold, minutes without an answer,
+/// the mail server, and *Enviar alerta de teste*.
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let save = ServerAction::<SaveAlertsSettings>::new();
@@ -18,7 +19,7 @@ pub fn AlertsPage() -> impl IntoView {
     view! {
         <PageHeader
             title="Alertas"
-            description="Avisos quando algo precisa de uma pessoa: uma tarefa que falhou de vez, um envio com erros acima do limite, o limite diário do canal atingido. Um aviso por ocorrência."
+            description="Avisos quando algo precisa de uma pessoa: uma tarefa que falhou de vez, um envio com erros acima do limite, o limite diário do canal atingido, o Opa! Suite ou o IXC sem responder (e quando voltam). Um aviso por ocorrência."
         />
         <Loaded resource=settings let:s>
             {view! {
@@ -70,6 +71,18 @@ pub fn AlertsPage() -> impl IntoView {
                                     name="threshold"
                                     min="0"
                                     value=s.threshold.to_string()
+                                />
+                            </Field>
+                            <Field
+                                id="unreachable_minutes"
+                                label="Alertar quando o Opa! Suite ou o IXC não responderem por mais de (minutos)"
+                                error=field_error(value, "unreachable_minutes")
+                            >
+                                <input
+                                    type="number"
+                                    id="unreachable_minutes"
+                                    name="unreachable_minutes"
+                                    value=s.unreachable_minutes.to_string()
                                 />
                             </Field>
                             <h3>"E-mail"</h3>

@@ -101,7 +101,9 @@ async fn sync_ixc(state: &TaskContext) -> Result<RunReport, TaskError> {
             "A integração IXC não está configurada (Integrações > IXC).".into(),
         ));
     }
-    let client = ixc::IxcClient::new(config).map_err(|e| TaskError::Final(e.to_string()))?;
+    let client = ixc::IxcClient::new(config)
+        .map_err(|e| TaskError::Final(e.to_string()))?
+        .watched(state.db.clone());
     let db = state.db.clone();
     let id = state
         .imports

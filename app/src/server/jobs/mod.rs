@@ -258,6 +258,7 @@ pub async fn start(state: TaskContext) -> surrealdb::Result<JobsRunning> {
     let cluster = tokio::spawn(cluster::run(
         state.db.clone(),
         state.changes.clone(),
+        state.opa.clone(),
         me.clone(),
         state.config.audit_days,
         cluster_stopped,

@@ -24,6 +24,8 @@ pub struct OpaClient {
     http: reqwest::Client,
     base: String,
     token: SecretString,
+    /// Where each call's outcome is recorded (`reachability`), when set.
+    watch: Option<crate::server::db::Db>,
 }
 
 impl OpaClient {
@@ -38,7 +40,22 @@ impl OpaClient {
             http,
             base: base.trim_end_matches('/').to_string(),
             token: token.into(),
+            watch: None,
         })
+    }
+
+    /// Records whether each call reached Opa! Suite in `db` (see `reachability`).
+    pub fn watched(mut self, db: crate::server::db::Db) -> Self {
+        self.watch = Some(db);
+        self
+    }
+
+    /// The smallest listing, only to learn whether Opa! Suite answers.
+    pub async fn probe(&self) -> Result<(), OpaError> {
+        let body = json!({ "filter": {}, "options": { "skip": 0, "limit": 1 } });
+        self.call::<serde_json::Value>(reqwest::Method::GET, "canal-comunicacao/", Some(body))
+            .await
+            .map(|_| ())
     }
 
     fn url(&self, path: &str) -> String {
@@ -46,6 +63,22 @@ impl OpaClient {
     }
 
     async fn call<T: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> Result<T, OpaError> {
+        let result = self.request(method, path, body).await;
+        if let Some(db) = &self.watch {
+            let unreachable = result.as_ref().err().filter(|e| e.is_unreachable());
+            let why = unreachable.map(|e| e.message.as_str());
+            crate::server::reachability::saw(db, crate::server::reachability::Service::Opa, why)
+                .await;
+        }
+        result
+    }
+
+    async fn request<T: DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,

@@ -114,7 +114,7 @@ impl OpaConnection {
             .await
             .map_err(|e| OpaError::network(format!("Falha ao ler a configuração: {e}")))?;
         Ok((
-            OpaClient::new(&config.url, config.token.expose_secret(), TIMEOUT)?,
+            OpaClient::new(&config.url, config.token.expose_secret(), TIMEOUT)?.watched(db.clone()),
             source,
         ))
     }

@@ -51,6 +51,11 @@ impl OpaError {
         self.kind == OpaErrorKind::Retryable
     }
 
+    /// No answer from Opa! Suite itself: none at all, or its gateway's 502/503/504.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self.status, None | Some(502..=504))
+    }
+
     pub fn network(message: impl Into<String>) -> Self {
         Self {
             kind: OpaErrorKind::Retryable,
