@@ -49,6 +49,9 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
             instances: crate::server::cluster::list(db, &state.jobs.instance)
                 .await
                 .or_internal("instances")?,
+            outages: crate::server::reachability::outages(db)
+                .await
+                .or_internal("outages")?,
             next_runs,
             counts: queue::counts(db).await.or_internal("queue counts")?,
             daily: queue::daily_stats(db, tz, today, 30)

@@ -313,6 +313,14 @@ pub struct NextRun {
     pub at: DateTime<Utc>,
 }
 
+/// A service (Opa! Suite, IXC) that no call has reached since `since`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceOutage {
+    pub service: String,
+    pub since: DateTime<Utc>,
+    pub last_error: String,
+}
+
 /// A Parabéns instance on this database, as its heartbeat says.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instance {
@@ -335,6 +343,8 @@ pub struct Dashboard {
     pub runs: Vec<TaskRun>,
     /// The instances seen lately, most recently seen first.
     pub instances: Vec<Instance>,
+    /// Opa! Suite or IXC not answering now.
+    pub outages: Vec<ServiceOutage>,
     pub next_runs: Vec<NextRun>,
     pub counts: QueueCounts,
     /// The last 30 days, oldest first.

@@ -7,7 +7,9 @@ use crate::components::loaded::Loaded;
 use crate::components::time::{format_duration, format_opt, format_time};
 use crate::functions::agenda::list_agenda;
 use crate::functions::dashboard::{load_dashboard, RunNow, RECENT_RUNS};
-use crate::models::queue::{Dashboard, DayStat, Instance, QueueCounts, QueueStatus, TaskRun};
+use crate::models::queue::{
+    Dashboard, DayStat, Instance, QueueCounts, QueueStatus, ServiceOutage, TaskRun,
+};
 
 /// *Painel*: the queue by status, sends per day, *Executar agora*, the next runs and every
 /// task run. Live: it refetches whenever the server reports a change.
@@ -51,6 +53,7 @@ pub fn DashboardPage() -> impl IntoView {
             title="Painel"
             description="Execuções das tarefas e situação da fila de mensagens."
         />
+        {part(|d| view! { <OutagesView outages=d.outages tz=d.time_zone /> }.into_any(), false)}
         {part(
             |d| {
                 view! {
@@ -84,6 +87,26 @@ pub fn DashboardPage() -> impl IntoView {
             false,
         )}
     }
+}
+
+/// Opa! Suite or IXC not answering: since when, and the last error (none: nothing shown).
+#[component]
+fn OutagesView(outages: Vec<ServiceOutage>, tz: String) -> impl IntoView {
+    outages
+        .into_iter()
+        .map(|o| {
+            view! {
+                <div class="alert alert-error" role="alert">
+                    <strong>{format!("{} sem responder", o.service)}</strong>
+                    {format!(
+                        " desde {}. Último erro: {} Parabéns tenta de novo a cada minuto.",
+                        format_time(o.since, &tz),
+                        o.last_error,
+                    )}
+                </div>
+            }
+        })
+        .collect_view()
 }
 
 /// The Parabéns instances on this database and when each was last seen.

@@ -159,8 +159,10 @@ pub async fn run(
                     }
                     Err(e) => tracing::warn!(%e, "could not check for stopped instances"),
                 }
-                if let Err(e) = super::reachability::watch(&db, &opa, chrono::Utc::now()).await {
-                    tracing::warn!(%e, "could not check whether Opa! Suite and IXC answer");
+                match super::reachability::watch(&db, &opa, chrono::Utc::now()).await {
+                    Ok(true) => changes.notify(),
+                    Ok(false) => {}
+                    Err(e) => tracing::warn!(%e, "could not check whether Opa! Suite and IXC answer"),
                 }
             }
         }

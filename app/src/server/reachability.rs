@@ -118,6 +118,21 @@ pub async fn outage(db: &Db, service: Service) -> surrealdb::Result<Option<Outag
     res.take(0)
 }
 
+/// The outages going on, for the *Painel*.
+pub async fn outages(db: &Db) -> surrealdb::Result<Vec<crate::models::queue::ServiceOutage>> {
+    let mut all = Vec::new();
+    for service in Service::ALL {
+        if let Some(o) = outage(db, service).await? {
+            all.push(crate::models::queue::ServiceOutage {
+                service: service.name().to_string(),
+                since: o.failing_since,
+                last_error: o.last_error,
+            });
+        }
+    }
+    Ok(all)
+}
+
 /// Claims the next probe of a failing service: true for one instance a minute.
 pub async fn claim_probe(db: &Db, service: Service, now: DateTime<Utc>) -> surrealdb::Result<bool> {
     let mut res = db
@@ -132,10 +147,13 @@ pub async fn claim_probe(db: &Db, service: Service, now: DateTime<Utc>) -> surre
 
 /// The heartbeat's part: asks each failing service again when its probe is due (one instance
 /// a minute), then raises the alert of each outage longer than the minutes set in *Alertas*.
-pub async fn watch(db: &Db, opa: &OpaConnection, now: DateTime<Utc>) -> surrealdb::Result<()> {
+/// True when an outage ended (the pages have something new to show).
+pub async fn watch(db: &Db, opa: &OpaConnection, now: DateTime<Utc>) -> surrealdb::Result<bool> {
+    let mut ended = false;
     for service in Service::ALL {
         if claim_probe(db, service, now).await? {
             probe(db, opa, service).await?;
+            ended |= outage(db, service).await?.is_none();
         }
     }
     let mut config = None;
@@ -169,7 +187,7 @@ pub async fn watch(db: &Db, opa: &OpaConnection, now: DateTime<Utc>) -> surreald
         )
         .await;
     }
-    Ok(())
+    Ok(ended)
 }
 
 /// Asks `service` again; the call records its own outcome. A service no longer configured

@@ -335,6 +335,9 @@ async fn a_provider_unreachable_for_longer_than_the_minutes_set_alerts_once_and_
         .unwrap();
     assert!(outage.last_error.contains("conectar"), "{outage:?}");
     let start = chrono::Utc::now();
+    // The Painel says so.
+    let painel: Value = app.json::<LoadDashboard, _>(&c, &[]).await;
+    assert_eq!(painel["outages"][0]["service"], "Opa! Suite", "{painel}");
 
     // Four minutes on, still failing: under the five set, no alert.
     let at = |minutes: i64| start + chrono::Duration::minutes(minutes);
@@ -358,7 +361,12 @@ async fn a_provider_unreachable_for_longer_than_the_minutes_set_alerts_once_and_
     // that is told too.
     app.call::<SaveOpaSettings>(&c, &[("url", ""), ("token", "")])
         .await;
-    reachability::watch(db, opa, at(9)).await.unwrap();
+    assert!(
+        reachability::watch(db, opa, at(9)).await.unwrap(),
+        "it ended"
+    );
+    let painel: Value = app.json::<LoadDashboard, _>(&c, &[]).await;
+    assert_eq!(painel["outages"], serde_json::json!([]));
     let all = nth_event(&got, 2).await;
     assert_eq!(all.len(), 2, "{all:?}");
     assert_eq!(all[1]["event"], "servico_voltou");
