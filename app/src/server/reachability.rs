@@ -211,3 +211,27 @@ async fn probe(db: &Db, opa: &OpaConnection, service: Service) -> surrealdb::Res
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_outage_lasts_from_the_first_failure_to_the_first_answer() {
+        let db = crate::server::db::connect("mem://", None).await.unwrap();
+        crate::server::schema::migrate(&db).await.unwrap();
+        assert!(outages(&db).await.unwrap().is_empty());
+        saw(&db, Service::Opa, Some("recusada")).await;
+        let first = outage(&db, Service::Opa).await.unwrap().unwrap();
+        saw(&db, Service::Opa, Some("tempo esgotado")).await;
+        let now = outage(&db, Service::Opa).await.unwrap().unwrap();
+        assert_eq!(now.failing_since, first.failing_since);
+        assert_eq!(now.last_error, "tempo esgotado");
+        let all = outages(&db).await.unwrap();
+        assert_eq!(all.len(), 1);
+        assert_eq!(all[0].service, "Opa! Suite");
+        assert!(outage(&db, Service::Ixc).await.unwrap().is_none());
+        saw(&db, Service::Opa, None).await;
+        assert!(outages(&db).await.unwrap().is_empty());
+    }
+}

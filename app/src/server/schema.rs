@@ -333,6 +333,16 @@ FOR $s IN (SELECT id, value FROM [setting:alerts] WHERE value.secret != NONE AND
 };
 "#,
     ),
+    (
+        15,
+        r#"
+-- Whether Opa! Suite and IXC answer (reachability.rs): one row per service in an outage.
+DEFINE TABLE OVERWRITE reachability SCHEMAFULL;
+DEFINE FIELD OVERWRITE failing_since ON reachability TYPE datetime;
+DEFINE FIELD OVERWRITE last_error ON reachability TYPE string;
+DEFINE FIELD OVERWRITE last_try ON reachability TYPE datetime;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]
