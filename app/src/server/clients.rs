@@ -123,9 +123,9 @@ fn digits(s: &str) -> String {
 }
 
 /// Creates or updates `records` by external id, in batches, keeping opt-outs. Counts what
-/// changed; `progress(done)` is called after each batch. Two batches are written at once
-/// (one per core: the database's indexing is the import's cost); a batch that fails, as
-/// when the two collide on a shared index key, is written again alone.
+/// changed; `progress(done)` is called after each batch. Two batches are written at once,
+/// each on its own task (one per core: the database's indexing is the import's cost); a
+/// batch that fails, as when the two collide on a shared index key, is written again alone.
 pub async fn upsert(
     db: &Db,
     records: &[ClientRecord],
@@ -139,9 +139,18 @@ pub async fn upsert(
     let mut done = 0;
     for group in records.chunks(BATCH * WRITERS) {
         let chunks: Vec<&[ClientRecord]> = group.chunks(BATCH).collect();
-        let written =
-            futures::future::join_all(chunks.iter().map(|c| write_batch(db, c, source))).await;
+        // Each batch on a task of its own: the embedded database runs a query on the task
+        // that awaits it, so batches joined in one task would share one core.
+        let tasks: Vec<_> = chunks
+            .iter()
+            .map(|c| {
+                let (db, chunk, source) = (db.clone(), c.to_vec(), source.to_string());
+                tokio::spawn(async move { write_batch(&db, &chunk, &source).await })
+            })
+            .collect();
+        let written = futures::future::join_all(tasks).await;
         for (chunk, written) in chunks.into_iter().zip(written) {
+            let written = written.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
             let counts = match written {
                 Ok(c) => c,
                 Err(e) => {
