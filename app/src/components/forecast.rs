@@ -8,6 +8,7 @@ use crate::functions::clients::load_forecast;
 use crate::models::forecast::{Forecast, DAYS};
 
 use super::loaded::Loaded;
+use crate::components::resource::resource;
 
 const MONTHS: [&str; 12] = [
     "janeiro",
@@ -27,7 +28,7 @@ const MONTHS: [&str; 12] = [
 /// Loads and shows the forecast.
 #[component]
 pub fn ForecastSection() -> impl IntoView {
-    let forecast = Resource::new(|| (), |_| load_forecast());
+    let forecast = resource(|| (), |_| load_forecast());
     view! {
         <Loaded resource=forecast let:f>
             <ForecastView f />

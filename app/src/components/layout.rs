@@ -1,6 +1,7 @@
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, Redirect, A};
 
+use crate::components::resource::once;
 use crate::error::AppError;
 use crate::functions::auth::{get_current_user, Logout};
 use crate::functions::integrations::opa_uses_sandbox;
@@ -19,8 +20,8 @@ pub const NAV: &[(&str, &str)] = &[
 /// Frame of every signed-in page: navigation, the admin's name, logout, and the page.
 #[component]
 pub fn AppLayout() -> impl IntoView {
-    let user = OnceResource::new(get_current_user());
-    let sandbox = OnceResource::new(opa_uses_sandbox());
+    let user = once(get_current_user());
+    let sandbox = once(opa_uses_sandbox());
     let logout = ServerAction::<Logout>::new();
     let menu_open = RwSignal::new(false);
 

@@ -3,13 +3,14 @@
 use leptos::prelude::*;
 use serde::{de::DeserializeOwned, Serialize};
 
+use crate::components::resource::Res;
 use crate::error::AppError;
 
 /// Renders the value of `resource` with `children` (`let:value`); a failure shows the one
 /// error alert every page uses. While it reloads, the previous value stays (a `Transition`).
 #[component]
 pub fn Loaded<T, F, V>(
-    resource: Resource<Result<T, AppError>>,
+    resource: Res<Result<T, AppError>>,
     /// What shows before the first answer.
     #[prop(default = "Carregando…")]
     loading: &'static str,

@@ -9,4 +9,5 @@ pub mod live;
 pub mod loaded;
 pub mod pager;
 pub mod queue_status;
+pub mod resource;
 pub mod time;

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use crate::components::form::{field_error, form_error, Field, FormError, PasswordInput};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
+use crate::components::resource::resource;
 use crate::components::time::format_time;
 use crate::domain::account::{validate_new_password, validate_username};
 use crate::functions::auth::{
@@ -132,7 +133,7 @@ fn Admins() -> impl IntoView {
     let value = add.value();
     let remove = ServerAction::<RemoveAdmin>::new();
     // With the signed-in admin, who cannot remove themselves.
-    let admins = Resource::new(
+    let admins = resource(
         move || (add.version().get(), remove.version().get()),
         |_| async move {
             let me = get_current_user().await?.username;

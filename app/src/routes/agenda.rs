@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use crate::components::form::{field_error, Field};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
+use crate::components::resource::resource;
 use crate::components::time::next_runs;
 use crate::domain::schedule::{parse, Field as ScheduleField, ScheduleInput};
 use crate::functions::agenda::{delete_agenda_entry, list_agenda, save_agenda_entry};
@@ -15,7 +16,7 @@ pub fn AgendaPage() -> impl IntoView {
     let save = Action::new(|e: &AgendaEntry| save_agenda_entry(e.clone()));
     let delete = Action::new(|id: &String| delete_agenda_entry(id.clone()));
     // Times are the business time zone's, whatever the browser's zone.
-    let list = Resource::new(
+    let list = resource(
         move || (save.version().get(), delete.version().get()),
         |_| async move {
             let entries = list_agenda().await?;

@@ -4,6 +4,7 @@ use leptos_router::hooks::use_query_map;
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::components::pager::{summary, CursorPager, AFTER, BEFORE};
+use crate::components::resource::{once, resource};
 use crate::components::time::format_time;
 use crate::functions::auth::list_audit;
 use crate::functions::messages::get_birthday_params;
@@ -17,12 +18,12 @@ const FILTERS: [&str; 2] = ["usuario", "acao"];
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let q = move |k: &str| query.with(|m| m.get(k).unwrap_or_default());
-    let log = Resource::new(
+    let log = resource(
         move || (FILTERS.map(q), q(AFTER), q(BEFORE)),
         |([actor, action], after, before)| list_audit(actor, action, Some(after), Some(before)),
     );
     // Times in the business time zone, as everywhere else.
-    let params = OnceResource::new(get_birthday_params());
+    let params = once(get_birthday_params());
     let tz = move || {
         params
             .get()

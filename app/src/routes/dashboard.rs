@@ -4,6 +4,7 @@ use crate::components::forecast::ForecastSection;
 use crate::components::layout::PageHeader;
 use crate::components::live::live_changes;
 use crate::components::loaded::Loaded;
+use crate::components::resource::resource;
 use crate::components::time::{format_duration, format_opt, format_time};
 use crate::functions::agenda::list_agenda;
 use crate::functions::dashboard::{load_dashboard, RunNow, RECENT_RUNS};
@@ -17,7 +18,7 @@ use crate::models::queue::{
 pub fn DashboardPage() -> impl IntoView {
     let changes = live_changes();
     let run_now = ServerAction::<RunNow>::new();
-    let dashboard = Resource::new(
+    let dashboard = resource(
         move || (changes.get(), run_now.version().get()),
         |_| load_dashboard(),
     );
@@ -375,7 +376,7 @@ fn RunsTable(runs: Vec<TaskRun>, tz: String) -> impl IntoView {
 /// One *Executar agora* per agenda entry. Works before hydration too (a plain form post).
 #[component]
 fn RunNowSection(action: ServerAction<RunNow>) -> impl IntoView {
-    let agenda = Resource::new(|| (), |_| list_agenda());
+    let agenda = resource(|| (), |_| list_agenda());
     // The entry whose button was pressed last: its answer is shown beside it.
     let pressed = RwSignal::new(None::<String>);
     view! {

@@ -3,6 +3,7 @@ use leptos::prelude::*;
 use crate::components::form::{field_error, Field, FieldError};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
+use crate::components::resource::{resource, Res};
 use crate::domain::birthday::LeapDayRule;
 use crate::functions::messages::{
     get_birthday_params, list_messages, save_birthday_params, send_test_message,
@@ -15,8 +16,8 @@ pub fn ParametersPage() -> impl IntoView {
     let save = Action::new(|p: &BirthdayParams| save_birthday_params(p.clone()));
     // Loaded once: after a save the form already holds what was saved, and after a refused
     // one it must keep the admin's other edits.
-    let saved = Resource::new(|| (), |_| get_birthday_params());
-    let messages = Resource::new(|| (), |_| list_messages());
+    let saved = resource(|| (), |_| get_birthday_params());
+    let messages = resource(|| (), |_| list_messages());
 
     view! {
         <PageHeader
@@ -33,7 +34,7 @@ pub fn ParametersPage() -> impl IntoView {
 fn ParamsForm(
     initial: BirthdayParams,
     save: Action<BirthdayParams, Result<(), crate::error::AppError>>,
-    messages: Resource<Result<Vec<crate::models::message::OmniMessage>, crate::error::AppError>>,
+    messages: Res<Result<Vec<crate::models::message::OmniMessage>, crate::error::AppError>>,
 ) -> impl IntoView {
     let params = RwSignal::new(initial);
     let value = save.value();
@@ -345,7 +346,7 @@ fn SendTest() -> impl IntoView {
 #[component]
 fn MessageChoice(
     params: RwSignal<BirthdayParams>,
-    messages: Resource<Result<Vec<crate::models::message::OmniMessage>, crate::error::AppError>>,
+    messages: Res<Result<Vec<crate::models::message::OmniMessage>, crate::error::AppError>>,
 ) -> impl IntoView {
     view! {
         <Transition fallback=|| {

@@ -7,6 +7,7 @@ use crate::components::clients_nav::{format_date, ClientsNav};
 use crate::components::forecast::ForecastSection;
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
+use crate::components::resource::resource;
 use crate::domain::phone::format_display;
 use crate::functions::clients::birthday_preview;
 
@@ -15,7 +16,7 @@ use crate::functions::clients::birthday_preview;
 pub fn BirthdaysPage() -> impl IntoView {
     let query = use_query_map();
     let date = move || query.with(|q| q.get("data"));
-    let selection = Resource::new(date, birthday_preview);
+    let selection = resource(date, birthday_preview);
 
     view! {
         <PageHeader

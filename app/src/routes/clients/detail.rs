@@ -5,6 +5,7 @@ use crate::components::clients_nav::{format_date, ClientsNav};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::components::queue_status::{LastError, StatusBadge};
+use crate::components::resource::{once, resource};
 use crate::components::time::{format_opt, format_time, in_zone};
 use crate::domain::birthday::age_on;
 use crate::domain::phone::format_display;
@@ -19,7 +20,7 @@ use crate::models::queue::QueueStatus;
 pub fn ClientDetailPage() -> impl IntoView {
     let params = use_params_map();
     let opt_out = ServerAction::<SetClientOptOut>::new();
-    let client = Resource::new(
+    let client = resource(
         move || {
             (
                 params.with(|p| p.get("id").unwrap_or_default()),
@@ -29,7 +30,7 @@ pub fn ClientDetailPage() -> impl IntoView {
         |(id, _)| get_client(id),
     );
     // Ages are counted on today's date in the business time zone, as the greetings are.
-    let business = OnceResource::new(get_birthday_params());
+    let business = once(get_birthday_params());
 
     view! {
         <PageHeader title="Cliente" />
@@ -116,8 +117,8 @@ pub fn ClientDetailPage() -> impl IntoView {
 /// The client's messages, newest first: status, date, text and last error.
 #[component]
 fn ClientMessages(client_id: String) -> impl IntoView {
-    let messages = Resource::new(move || client_id.clone(), client_messages);
-    let params = OnceResource::new(get_birthday_params());
+    let messages = resource(move || client_id.clone(), client_messages);
+    let params = once(get_birthday_params());
     view! {
         <section class="card">
             <h2>"Mensagens"</h2>

@@ -5,6 +5,7 @@ use crate::components::clients_nav::{format_date, ClientsNav};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::components::pager::{summary, CursorPager, AFTER, BEFORE};
+use crate::components::resource::resource;
 use crate::domain::phone::format_display;
 use crate::domain::url::percent_encode;
 use crate::functions::clients::{list_clients, SetClientOptOut};
@@ -18,7 +19,7 @@ pub fn ClientsPage() -> impl IntoView {
     let query = use_query_map();
     let q = move |k: &str| query.with(|m| m.get(k).unwrap_or_default());
     let opt_out = ServerAction::<SetClientOptOut>::new();
-    let clients = Resource::new(
+    let clients = resource(
         move || (FILTERS.map(q), q(AFTER), q(BEFORE), opt_out.version().get()),
         |([text, tipo, ativo, tel, mes, optout], after, before, _)| {
             list_clients(

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use crate::components::form::{field_error, form_error, Field, FormError};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
+use crate::components::resource::resource;
 use crate::functions::integrations::{get_alerts_settings, SaveAlertsSettings, SendTestAlert};
 
 /// Webhook URL, signing secret (write-only), error threshold, minutes without an answer,
@@ -13,7 +14,7 @@ use crate::functions::integrations::{get_alerts_settings, SaveAlertsSettings, Se
 pub fn AlertsPage() -> impl IntoView {
     let save = ServerAction::<SaveAlertsSettings>::new();
     let value = save.value();
-    let settings = Resource::new(move || save.version().get(), |_| get_alerts_settings());
+    let settings = resource(move || save.version().get(), |_| get_alerts_settings());
     let test = ServerAction::<SendTestAlert>::new();
     let tested = test.value();
     view! {

@@ -6,6 +6,7 @@ use crate::components::form::{field_error, form_error, Field, FormError};
 use crate::components::import_progress::{watch_import, ImportProgress};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
+use crate::components::resource::resource;
 use crate::functions::integrations::{
     ixc_settings, sync_ixc_now, test_ixc_connection, SaveIxcSettings,
 };
@@ -15,7 +16,7 @@ use crate::functions::integrations::{
 pub fn IxcPage() -> impl IntoView {
     let save = ServerAction::<SaveIxcSettings>::new();
     let value = save.value();
-    let settings = Resource::new(move || save.version().get(), |_| ixc_settings());
+    let settings = resource(move || save.version().get(), |_| ixc_settings());
     let test = Action::new(|_: &()| test_ixc_connection());
     let sync = Action::new(|_: &()| sync_ixc_now());
     let job = Signal::derive(move || sync.value().get().and_then(Result::ok));

@@ -7,6 +7,7 @@ use crate::components::form::{field_error, form_error, Field, FormError};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
+use crate::components::resource::{resource, Res};
 use crate::components::time::format_time;
 use crate::functions::integrations::{
     opa_settings, sandbox_outbox, test_opa_connection, SaveOpaSettings, OUTBOX_PAGE,
@@ -19,7 +20,7 @@ use crate::models::opa::SANDBOX_KEEPS;
 pub fn OpaPage() -> impl IntoView {
     let save = ServerAction::<SaveOpaSettings>::new();
     let value = save.value();
-    let settings = Resource::new(move || save.version().get(), |_| opa_settings());
+    let settings = resource(move || save.version().get(), |_| opa_settings());
     let test = Action::new(|_: &()| test_opa_connection());
     let query = use_query_map();
     let outbox_page = move || {
@@ -27,7 +28,7 @@ pub fn OpaPage() -> impl IntoView {
             .with(|q| q.get("saida").and_then(|p| p.parse::<usize>().ok()))
             .unwrap_or(0)
     };
-    let outbox = Resource::new(
+    let outbox = resource(
         move || (save.version().get(), test.version().get(), outbox_page()),
         |(_, _, page)| sandbox_outbox(page),
     );
@@ -178,7 +179,7 @@ pub fn OpaPage() -> impl IntoView {
 /// *Caixa de saída do sandbox*: what the built-in sandbox received, newest first, paged.
 #[component]
 fn SandboxOutbox(
-    outbox: Resource<Result<crate::models::opa::OutboxPage, crate::error::AppError>>,
+    outbox: Res<Result<crate::models::opa::OutboxPage, crate::error::AppError>>,
     /// The page shown (from the URL).
     page: Signal<usize>,
 ) -> impl IntoView {

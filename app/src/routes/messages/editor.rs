@@ -16,6 +16,7 @@ use crate::models::message::{MessageInput, TemplateView, MAX_DESCRIPTION};
 use crate::models::opa::ChannelView;
 
 use super::pickers::{ChannelPicker, PreviewClientPicker, TemplatePicker};
+use crate::components::resource::resource;
 
 /// Create or edit a message, with the live preview beside the form.
 #[component]
@@ -33,7 +34,7 @@ pub fn MessageEditorPage() -> impl IntoView {
     let mapping = RwSignal::new(Vec::<Option<Variable>>::new());
 
     // Editing: load the saved message once.
-    let existing = Resource::new(id, |id| async move {
+    let existing = resource(id, |id| async move {
         if id.is_empty() {
             Ok(None)
         } else {

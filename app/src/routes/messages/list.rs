@@ -5,13 +5,14 @@ use leptos_router::components::A;
 
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
+use crate::components::resource::resource;
 use crate::functions::messages::{delete_message, list_messages};
 
 /// *Mensagens Omnichannel*: the saved messages.
 #[component]
 pub fn MessagesPage() -> impl IntoView {
     let delete = Action::new(|id: &String| delete_message(id.clone()));
-    let list = Resource::new(move || delete.version().get(), |_| list_messages());
+    let list = resource(move || delete.version().get(), |_| list_messages());
     let delete_error = move || match delete.value().get() {
         Some(Err(e)) => Some(e.to_string()),
         _ => None,

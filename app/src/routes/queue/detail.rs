@@ -13,6 +13,7 @@ use crate::functions::queue::{get_queue_message, QueueAction};
 
 use super::list::{MessageActions, Pressed};
 use super::*;
+use crate::components::resource::resource;
 
 /// *Fila de mensagens > (mensagem)*: the rendered text, every attempt and the actions.
 #[component]
@@ -23,7 +24,7 @@ pub fn QueueDetailPage() -> impl IntoView {
     // Provided here, so the pressed button outlives the refetches that redraw the actions.
     provide_context(Pressed(RwSignal::new(None)));
     let tz = time_zone();
-    let detail = Resource::new(
+    let detail = resource(
         move || {
             (
                 params.with(|p| p.get("id").unwrap_or_default()),

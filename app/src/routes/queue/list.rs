@@ -17,6 +17,7 @@ use crate::models::page::Page;
 use crate::models::queue::{QueueMessage, QueueStatus, META_CODES};
 
 use super::*;
+use crate::components::resource::{once, resource, Res};
 
 /// *Fila de mensagens*: filters kept in the URL, paging, per-message actions and the bulk
 /// re-queue of failed messages. Live through the server's change stream.
@@ -27,7 +28,7 @@ pub fn QueuePage() -> impl IntoView {
     let changes = live_changes();
     let act = ServerAction::<QueueAction>::new();
     let requeue = ServerAction::<RequeueFailed>::new();
-    let messages = OnceResource::new(list_messages());
+    let messages = once(list_messages());
     provide_context(Pressed(RwSignal::new(None)));
 
     // What the admin is typing, checked by the validator the server runs; follows the URL.
@@ -47,7 +48,7 @@ pub fn QueuePage() -> impl IntoView {
                 .or_else(|| server.get())
         })
     };
-    let list = Resource::new(
+    let list = resource(
         move || {
             (
                 KEYS.map(q),
@@ -259,7 +260,7 @@ fn RequeueForm(requeue: ServerAction<RequeueFailed>) -> impl IntoView {
 /// The page of the queue the filters select, with its pager.
 #[component]
 fn QueueResults(
-    list: Resource<Result<Page<QueueMessage>, AppError>>,
+    list: Res<Result<Page<QueueMessage>, AppError>>,
     act: ServerAction<QueueAction>,
 ) -> impl IntoView {
     let query = use_query_map();

@@ -8,6 +8,7 @@ pub use list::*;
 
 use leptos::prelude::*;
 
+use crate::components::resource::once;
 use crate::domain::url::percent_encode;
 use crate::functions::messages::get_birthday_params;
 use crate::models::queue::{QueueFilter, QueueStatus};
@@ -25,7 +26,7 @@ fn check(values: &[String; 6]) -> Result<QueueFilter, (&'static str, String)> {
 
 /// The business time zone (for showing times), once per page.
 fn time_zone() -> impl Fn() -> String + Copy + Send + Sync + 'static {
-    let params = OnceResource::new(get_birthday_params());
+    let params = once(get_birthday_params());
     move || {
         params
             .get()
