@@ -169,16 +169,7 @@ async fn post(config: &AlertsConfig, alert: &Alert) -> Result<(), String> {
         .body(body)
         .send()
         .await
-        .map_err(|e| {
-            let why = if e.is_timeout() {
-                "tempo esgotado"
-            } else if e.is_connect() {
-                "conexão recusada ou endereço inalcançável"
-            } else {
-                "falha na requisição"
-            };
-            format!("O webhook não respondeu ({why}).")
-        })?;
+        .map_err(|e| format!("O webhook não respondeu ({}).", super::no_answer(&e)))?;
     if !res.status().is_success() {
         return Err(format!(
             "O webhook respondeu HTTP {}.",

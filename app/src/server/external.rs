@@ -1,5 +1,6 @@
 //! Text that came from an outside service (Opa! Suite, IXC) on its way to the admin's screen
-//! and the log: one line, bounded, whatever the service sent.
+//! and the log: one line, bounded, whatever the service sent; and why a service gave no
+//! answer, in Portuguese.
 
 /// Longest piece of a service's own message that is quoted.
 pub const MAX_CHARS: usize = 300;
@@ -16,6 +17,20 @@ pub fn external_text(raw: &str) -> String {
     match line.char_indices().nth(MAX_CHARS) {
         Some((cut, _)) => format!("{}…", &line[..cut]),
         None => line,
+    }
+}
+
+/// Why a request to an outside service got no answer, in Portuguese (reqwest's own words
+/// are English and may name the URL).
+pub fn no_answer(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "tempo esgotado"
+    } else if e.is_connect() {
+        "conexão recusada ou endereço inalcançável"
+    } else if e.is_body() || e.is_decode() {
+        "resposta interrompida"
+    } else {
+        "falha na requisição"
     }
 }
 

@@ -225,14 +225,14 @@ impl IxcClient {
                 if e.is_timeout() {
                     IxcError::Timeout
                 } else {
-                    IxcError::Network(e.without_url().to_string())
+                    IxcError::Network(super::no_answer(&e).to_string())
                 }
             })?;
         let status = res.status().as_u16();
         let text = res
             .text()
             .await
-            .map_err(|e| IxcError::Network(e.without_url().to_string()))?;
+            .map_err(|e| IxcError::Network(super::no_answer(&e).to_string()))?;
         // Whatever the status, only the service's own fields are read, never the raw body.
         let parsed = serde_json::from_str::<Page>(&text);
         drop(text);

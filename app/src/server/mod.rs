@@ -35,7 +35,7 @@ pub mod setting_store;
 pub mod state;
 
 pub use call::{anonymous, signed_in, Signed};
-pub use external::external_text;
+pub use external::{external_text, no_answer};
 pub use state::AppState;
 
 use crate::error::AppError;

@@ -333,7 +333,12 @@ async fn a_provider_unreachable_for_longer_than_the_minutes_set_alerts_once_and_
         .await
         .unwrap()
         .unwrap();
-    assert!(outage.last_error.contains("conectar"), "{outage:?}");
+    assert!(
+        outage
+            .last_error
+            .contains("conexão recusada ou endereço inalcançável"),
+        "{outage:?}"
+    );
     let start = chrono::Utc::now();
     // The Painel says so.
     let painel: Value = app.json::<LoadDashboard, _>(&c, &[]).await;
@@ -355,7 +360,10 @@ async fn a_provider_unreachable_for_longer_than_the_minutes_set_alerts_once_and_
         all[0]["title"],
         "Opa! Suite sem responder há mais de 5 minutos"
     );
-    assert!(all[0]["detail"].as_str().unwrap().contains("conectar"));
+    assert!(all[0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("conexão recusada"));
 
     // Back to an Opa! Suite that answers (the sandbox): the next probe ends the outage, and
     // that is told too.

@@ -96,8 +96,8 @@ impl OpaClient {
                 "O Opa! Suite não respondeu a tempo.".to_string()
             } else {
                 format!(
-                    "Não foi possível conectar ao Opa! Suite: {}",
-                    e.without_url()
+                    "Não foi possível conectar ao Opa! Suite ({}).",
+                    crate::server::no_answer(&e)
                 )
             })
         })?;
@@ -110,8 +110,8 @@ impl OpaClient {
             .map(Duration::from_secs);
         let text = res.text().await.map_err(|e| {
             OpaError::network(format!(
-                "Resposta do Opa! Suite interrompida: {}",
-                e.without_url()
+                "Resposta do Opa! Suite interrompida ({}).",
+                crate::server::no_answer(&e)
             ))
         })?;
         if !(200..300).contains(&status) {
