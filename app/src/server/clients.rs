@@ -15,8 +15,10 @@ use crate::models::settings::BirthdayAudience;
 /// Rows per write: one round trip and one transaction per batch.
 pub const BATCH: usize = 1_000;
 
-/// A client as written by imports (and compared with what is stored to count changes).
-/// `birth_md` is computed by the database (see the schema); `opted_out` is never written here.
+/// A client as written by imports (and compared with what is stored to count changes), with
+/// the keys its indexes read, derived here, where every client write goes through: the
+/// database evaluating them per row was most of an import's cost. `opted_out` is never
+/// written here.
 #[derive(Debug, Clone, PartialEq, SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
 pub struct ClientRow {
@@ -34,8 +36,16 @@ pub struct ClientRow {
     pub state: String,
     pub phone: Option<String>,
     pub phone_problem: Option<String>,
-    pub search: String,
     pub source: String,
+    /// Month and day of birth (`MM-DD`), for the day's birthdays.
+    pub birth_md: Option<String>,
+    /// The list's order and cursor: the name folded, then the external id ([`sort_key`]).
+    pub sort_key: String,
+    /// What the full-text index reads: name and trade name.
+    pub search_name: String,
+    /// Each number's [`phone_key`], for phone search.
+    pub whatsapp_key: Option<String>,
+    pub mobile_key: Option<String>,
     /// When an import last wrote or saw it; not compared (see [`upsert`]).
     #[surreal(default)]
     pub synced_at: Option<DateTime<Utc>>,
@@ -88,14 +98,6 @@ impl ClientRow {
             Ok(p) => (Some(p), None),
             Err(why) => (None, Some(why.message().to_string())),
         };
-        let search = format!(
-            "{} {} {} {} {}",
-            r.name.to_lowercase(),
-            r.trade_name.to_lowercase(),
-            r.external_id,
-            phone.as_deref().unwrap_or(""),
-            digits(&r.whatsapp) + " " + &digits(&r.mobile),
-        );
         ClientRow {
             id: client_id(&r.external_id),
             external_id: r.external_id.clone(),
@@ -111,8 +113,12 @@ impl ClientRow {
             state: r.state.clone(),
             phone,
             phone_problem,
-            search,
             source: source.to_string(),
+            birth_md: r.birth_date.map(|d| d.format("%m-%d").to_string()),
+            sort_key: sort_key(&r.name, &r.external_id),
+            search_name: format!("{} {}", r.name, r.trade_name),
+            whatsapp_key: phone_key(&r.whatsapp),
+            mobile_key: phone_key(&r.mobile),
             synced_at: None,
         }
     }
@@ -120,6 +126,22 @@ impl ClientRow {
 
 fn digits(s: &str) -> String {
     s.chars().filter(char::is_ascii_digit).collect()
+}
+
+/// A client's place in the list: its name folded by SurrealDB's own `string::slug` ("João"
+/// and "joao" together, accents and case aside), then its external id to break ties.
+pub fn sort_key(name: &str, external_id: &str) -> String {
+    format!(
+        "{} {external_id}",
+        surrealdb_runtime::util::string::slug::slug(name)
+    )
+}
+
+/// The last [`PHONE_KEY_DIGITS`] digits of a number (what phone search matches), if it has
+/// that many.
+pub fn phone_key(number: &str) -> Option<String> {
+    let d = digits(number);
+    (d.len() >= PHONE_KEY_DIGITS).then(|| d[d.len() - PHONE_KEY_DIGITS..].to_string())
 }
 
 /// Creates or updates `records` by external id, in batches, keeping opt-outs. Counts what
@@ -180,7 +202,7 @@ async fn write_batch(
     let mut report = ImportReport::default();
     let ids: Vec<RecordId> = chunk.iter().map(|r| client_id(&r.external_id)).collect();
     let mut res = db
-        .query("SELECT id, external_id, name, trade_name, person_type, active, birth_date, whatsapp, mobile, email, city, state, phone, phone_problem, search, source FROM $ids")
+        .query("SELECT id, external_id, name, trade_name, person_type, active, birth_date, whatsapp, mobile, email, city, state, phone, phone_problem, source, birth_md, sort_key, search_name, whatsapp_key, mobile_key FROM $ids")
         .bind(("ids", ids))
         .await?;
     let existing: Vec<ClientRow> = res.take(0)?;
@@ -369,8 +391,7 @@ fn digits_query(text: &str) -> Option<String> {
     looks_numeric.then(|| digits(text))
 }
 
-/// The last eight digits of a number: what phone search matches on (the schema derives
-/// the same keys from `whatsapp` and `mobile`).
+/// How many of a number's last digits phone search matches on ([`phone_key`]).
 pub const PHONE_KEY_DIGITS: usize = 8;
 
 /// One page of clients matching `f`, in name order (accent- and case-insensitive). Reads
@@ -392,8 +413,7 @@ pub async fn search(
                 conds.push(
                     "(external_id = $digits OR whatsapp_key = $phone_key OR mobile_key = $phone_key)",
                 );
-                let key = d[d.len() - PHONE_KEY_DIGITS..].to_string();
-                binds.push(("phone_key", key.into_value()));
+                binds.push(("phone_key", phone_key(&d).into_value()));
                 binds.push(("digits", d.into_value()));
             }
             Some(d) => {
@@ -771,5 +791,55 @@ mod tests {
             skip_reason(&c(PersonType::Fisica, true, false, p), &all, true, 2026),
             Some(SkipReason::AlreadyGreeted(2026))
         );
+    }
+
+    #[tokio::test]
+    async fn derived_keys_follow_the_databases_own_rules() {
+        let db = crate::server::db::connect("mem://", None).await.unwrap();
+        for (name, id) in [
+            ("João da Conceição", "7"),
+            ("  ÁLVARO   d'Ávila-Souza ", "12"),
+            ("Maria 😀 Ñandú", "3"),
+            ("---", "4"),
+            ("Zoë Ærø Straße", "99"),
+        ] {
+            let mut res = db
+                .query("RETURN string::concat(string::slug($name), ' ', $id)")
+                .bind(("name", name))
+                .bind(("id", id))
+                .await
+                .unwrap();
+            let theirs: Option<String> = res.take(0).unwrap();
+            assert_eq!(Some(sort_key(name, id)), theirs, "{name}");
+        }
+        for number in ["(11) 98765-4321", "+55 11 4321", "1234567", "12345678", ""] {
+            let mut res = db
+                .query(
+                    "LET $d = string::slice(string::replace($n, /[^0-9]/, ''), -8);
+                     RETURN IF string::len($d) = 8 THEN $d ELSE NONE END",
+                )
+                .bind(("n", number))
+                .await
+                .unwrap();
+            let theirs: Option<String> = res.take(1).unwrap();
+            assert_eq!(phone_key(number), theirs, "{number}");
+        }
+        let born = NaiveDate::from_ymd_opt(1990, 2, 28).unwrap();
+        let row = ClientRow::from_record(
+            &ClientRecord {
+                external_id: "5".into(),
+                name: "Ana".into(),
+                birth_date: Some(born),
+                ..Default::default()
+            },
+            "csv",
+        );
+        let mut res = db
+            .query("RETURN time::format($d, '%m-%d')")
+            .bind(("d", to_datetime(born)))
+            .await
+            .unwrap();
+        let theirs: Option<String> = res.take(0).unwrap();
+        assert_eq!(row.birth_md, theirs);
     }
 }

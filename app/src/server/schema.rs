@@ -343,6 +343,21 @@ DEFINE FIELD OVERWRITE last_error ON reachability TYPE string;
 DEFINE FIELD OVERWRITE last_try ON reachability TYPE datetime;
 "#,
     ),
+    (
+        16,
+        r#"
+-- The clients' derived keys are computed by the import (clients::ClientRow), by the same
+-- rules: evaluated per row here, they were most of an import's cost. The old `search`
+-- text, which nothing read, goes.
+DEFINE FIELD OVERWRITE birth_md ON client TYPE option<string>;
+DEFINE FIELD OVERWRITE sort_key ON client TYPE string;
+DEFINE FIELD OVERWRITE search_name ON client TYPE string;
+DEFINE FIELD OVERWRITE whatsapp_key ON client TYPE option<string>;
+DEFINE FIELD OVERWRITE mobile_key ON client TYPE option<string>;
+REMOVE FIELD IF EXISTS search ON client;
+REMOVE FUNCTION IF EXISTS fn::phone_key;
+"#,
+    ),
 ];
 
 #[derive(SurrealValue)]
