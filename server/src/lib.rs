@@ -52,6 +52,7 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
         jobs: Arc::new(jobs::Jobs::new(changes.clone())),
         changes,
         metrics: Arc::default(),
+        forecast: Arc::default(),
     })
 }
 

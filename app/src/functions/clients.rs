@@ -38,7 +38,9 @@ pub async fn load_forecast() -> Result<crate::models::forecast::Forecast, AppErr
         let effective = crate::server::params::effective(&state.db, &state.config)
             .await
             .or_internal("read parameters")?;
-        crate::server::forecast::forecast(&state.db, &state.opa, &effective)
+        state
+            .forecast
+            .get(&state.db, &state.opa, &effective)
             .await
             .or_internal("forecast")
     })

@@ -2,6 +2,8 @@
 //! ([`clients::select_birthdays`]) run for each day, against the chosen message's channel's
 //! daily limit from Opa! Suite.
 
+use std::time::{Duration, Instant};
+
 use chrono::Days;
 
 use super::db::Db;
@@ -34,6 +36,42 @@ pub async fn forecast(
         price: effective.params.price(),
         currency: effective.params.currency.clone(),
     })
+}
+
+/// How long one instance's forecast serves every request (see [`ForecastCache`]).
+pub const FRESH_FOR: Duration = Duration::from_secs(60);
+
+/// One forecast per instance, computed once for every request that asks within
+/// [`FRESH_FOR`] (the others wait for it): a forecast reads the birthdays of 30 days, about a
+/// twelfth of the clients, and asks Opa! Suite for the channel's limit, so fifty admins on the
+/// *Painel* at once would each do it. New parameters, a new day or a new client count make a
+/// new one at once; other changes to clients show within [`FRESH_FOR`].
+#[derive(Default)]
+pub struct ForecastCache(tokio::sync::Mutex<Option<(String, Instant, Forecast)>>);
+
+impl ForecastCache {
+    pub async fn get(
+        &self,
+        db: &Db,
+        opa: &OpaConnection,
+        effective: &Effective,
+    ) -> surrealdb::Result<Forecast> {
+        let key = serde_json::json!([
+            effective.today(),
+            effective.params,
+            clients::count(db).await?
+        ])
+        .to_string();
+        let mut slot = self.0.lock().await;
+        if let Some((k, at, f)) = slot.as_ref() {
+            if *k == key && at.elapsed() < FRESH_FOR {
+                return Ok(f.clone());
+            }
+        }
+        let f = forecast(db, opa, effective).await?;
+        *slot = Some((key, Instant::now(), f.clone()));
+        Ok(f)
+    }
 }
 
 /// The daily limit of the birthday message's channel, or why it is not known.
@@ -127,6 +165,24 @@ mod tests {
         assert_eq!(f.total(), (3, 15_000));
         // No message chosen: the limit is unknown, and the forecast says why.
         assert_eq!(f.daily_limit, None);
-        assert!(f.limit_note.unwrap().contains("Nenhuma mensagem"));
+        assert!(f.limit_note.clone().unwrap().contains("Nenhuma mensagem"));
+
+        // Cached: the same forecast until the parameters or the client count change.
+        let cache = ForecastCache::default();
+        assert_eq!(cache.get(&db, &opa, &effective).await.unwrap(), f);
+        clients::upsert(&db, &[client("6", 1, true)], "csv", |_| {})
+            .await
+            .unwrap();
+        let more = cache.get(&db, &opa, &effective).await.unwrap();
+        assert_eq!(more.days[1].greetings, 1, "a new client counts at once");
+        let inactive_too = Effective {
+            params: BirthdayParams {
+                only_active: false,
+                ..effective.params.clone()
+            },
+            ..effective.clone()
+        };
+        let all = cache.get(&db, &opa, &inactive_too).await.unwrap();
+        assert_eq!(all.days[0].greetings, 3, "new parameters count at once");
     }
 }

@@ -18,6 +18,7 @@ pub struct AppState {
     pub jobs: Arc<super::jobs::Jobs>,
     pub changes: super::changes::Changes,
     pub metrics: Arc<super::metrics::Metrics>,
+    pub forecast: Arc<super::forecast::ForecastCache>,
 }
 
 impl AppState {
