@@ -44,3 +44,26 @@ pub async fn ping(db: &Db) -> bool {
     }
     answer.is_ok()
 }
+
+/// Runs `op` up to `tries` times while it fails (most often a write conflict: another task or
+/// instance wrote the same rows), waiting a short random time that doubles with each try,
+/// and returns its last result. `what` names it in the log.
+pub async fn retrying<T, F, Fut>(tries: u32, what: &str, mut op: F) -> surrealdb::Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = surrealdb::Result<T>>,
+{
+    let mut last = None;
+    for i in 0..tries {
+        match op().await {
+            Ok(v) => return Ok(v),
+            Err(e) => {
+                tracing::debug!(%e, try_ = i, what, "transaction tried again");
+                last = Some(e);
+                let wait = 5 + rand::random::<u64>() % (10 << i.min(5));
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            }
+        }
+    }
+    Err(last.expect("at least one try"))
+}

@@ -109,16 +109,10 @@ async fn enqueue_with_retry(
     run_id: &str,
     chunk: &[NewMessage],
 ) -> Result<usize, TaskError> {
-    let mut last = None;
-    for _ in 0..3 {
-        match queue::enqueue(&state.db, run_id, chunk).await {
-            Ok(ids) => return Ok(ids.len()),
-            Err(e) => {
-                tracing::warn!(%e, "enqueue batch failed, trying again");
-                last = Some(e);
-                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            }
-        }
-    }
-    Err(TaskError::db(last.expect("three failures")))
+    crate::server::db::retrying(3, "enqueue batch", || {
+        queue::enqueue(&state.db, run_id, chunk)
+    })
+    .await
+    .map(|ids| ids.len())
+    .map_err(TaskError::db)
 }

@@ -16,7 +16,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use surrealdb::types::RecordId;
 
-use crate::server::db::Db;
+use crate::server::db::{retrying, Db};
 
 /// The time between two sends at `per_minute`.
 pub fn step(per_minute: u32) -> Duration {
@@ -25,28 +25,6 @@ pub fn step(per_minute: u32) -> Duration {
 
 /// How often a conflicting transaction is tried again.
 const TRIES: u32 = 8;
-
-/// Runs `op` again while it fails (a write conflict with another instance), with a short
-/// random wait, and returns its last result.
-async fn retrying<T, F, Fut>(mut op: F) -> surrealdb::Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = surrealdb::Result<T>>,
-{
-    let mut last = None;
-    for i in 0..TRIES {
-        match op().await {
-            Ok(v) => return Ok(v),
-            Err(e) => {
-                tracing::debug!(%e, try_ = i, "shared limit transaction retried");
-                last = Some(e);
-                let wait = 5 + rand::random::<u64>() % (10 << i.min(5));
-                tokio::time::sleep(Duration::from_millis(wait)).await;
-            }
-        }
-    }
-    Err(last.expect("at least one try"))
-}
 
 /// The index of the `RETURN` that ends a `BEGIN ... COMMIT` query (which answer too).
 fn returned(res: &surrealdb::IndexedResults) -> usize {
@@ -68,7 +46,7 @@ pub async fn reserve(
         .collect();
     let step_us = step.as_micros().min(i64::MAX as u128) as i64;
     let grace_us = grace.as_micros().min(i64::MAX as u128) as i64;
-    retrying(|| async {
+    retrying(TRIES, "shared limit", || async {
         let mut res = db
             .query(
                 "BEGIN TRANSACTION;
@@ -108,7 +86,7 @@ pub async fn take_allowance(
         want.min(i64::MAX as u64) as i64,
         available.min(i64::MAX as u64) as i64,
     );
-    retrying(|| async {
+    retrying(TRIES, "shared limit", || async {
         let mut res = db
             .query(
                 "BEGIN TRANSACTION;
