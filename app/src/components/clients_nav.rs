@@ -17,6 +17,6 @@ pub fn ClientsNav() -> impl IntoView {
 
 /// `dd/mm/aaaa`, or a dash.
 pub fn format_date(d: Option<chrono::NaiveDate>) -> String {
-    d.map(|d| d.format("%d/%m/%Y").to_string())
+    d.map(crate::domain::dates::date)
         .unwrap_or_else(|| "—".into())
 }

@@ -49,7 +49,7 @@ fn ForecastView(f: Forecast) -> impl IntoView {
         .days
         .iter()
         .filter(|d| f.over_limit(d))
-        .map(|d| d.date.format("%d/%m").to_string())
+        .map(|d| crate::domain::dates::day_month(d.date))
         .collect();
     let months = f
         .months()
@@ -71,7 +71,7 @@ fn ForecastView(f: Forecast) -> impl IntoView {
             let over = f.over_limit(d);
             view! {
                 <tr class=over.then_some("row-warning")>
-                    <td>{d.date.format("%d/%m/%Y").to_string()}</td>
+                    <td>{crate::domain::dates::date(d.date)}</td>
                     <td>{thousands(d.greetings)}</td>
                     <td>{format_money(f.cost(d), &f.currency)}</td>
                     <td>

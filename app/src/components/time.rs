@@ -40,7 +40,7 @@ pub fn next_runs(schedule: &Schedule, tz: &str, n: usize) -> Vec<NaiveDateTime> 
 
 /// `dd/mm/aaaa hh:mm` in `tz`.
 pub fn format_time(t: DateTime<Utc>, tz: &str) -> String {
-    in_zone(t, tz).format("%d/%m/%Y %H:%M").to_string()
+    crate::domain::dates::date_time(in_zone(t, tz))
 }
 
 /// `dd/mm/aaaa hh:mm`, or a dash.

@@ -45,7 +45,7 @@ pub fn is_birthday(birth: NaiveDate, today: NaiveDate, rule: LeapDayRule) -> boo
 
 /// The `"MM-DD"` key of a date, as stored in the database index on birth dates.
 pub fn month_day_key(d: NaiveDate) -> String {
-    d.format("%m-%d").to_string()
+    super::dates::month_day(d)
 }
 
 /// The birth-date keys (see [`month_day_key`]) greeted on `today`: today's own key, plus

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod birthday;
+pub mod dates;
 pub mod limits;
 pub mod money;
 pub mod number;

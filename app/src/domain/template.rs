@@ -164,10 +164,10 @@ pub fn resolve(var: &Variable, client: &ClientFields, today: NaiveDate) -> Optio
             .unwrap_or_default()
             .to_string(),
         Variable::TradeName => client.trade_name.trim().to_string(),
-        Variable::BirthDate => client.birth_date?.format("%d/%m/%Y").to_string(),
+        Variable::BirthDate => super::dates::date(client.birth_date?),
         Variable::Age => age_turning(client.birth_date?, today.year())?.to_string(),
         Variable::City => proper_name(&client.city),
-        Variable::Today => today.format("%d/%m").to_string(),
+        Variable::Today => super::dates::day_month(today),
         Variable::Fixed(text) => text.trim().to_string(),
     };
     (!value.is_empty()).then_some(value)

@@ -17,8 +17,8 @@ pub async fn birthday_preview(date: Option<String>) -> Result<BirthdaySelection,
             .await
             .or_internal("read parameters")?;
         let day = match date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
-            Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
-                .map_err(|_| AppError::field("date", "Data inválida."))?,
+            Some(d) => crate::domain::dates::parse_iso(d)
+                .ok_or_else(|| AppError::field("date", "Data inválida."))?,
             None => effective.today(),
         };
         let audience = effective.params.audience();

@@ -372,9 +372,9 @@ impl QueueFilter {
         };
         let date = |field: &'static str, v: &str| match v.trim() {
             "" => Ok(None),
-            d => NaiveDate::parse_from_str(d, "%Y-%m-%d")
+            d => crate::domain::dates::parse_iso(d)
                 .map(Some)
-                .map_err(|_| (field, "Data inválida (use AAAA-MM-DD).".to_string())),
+                .ok_or((field, "Data inválida (use AAAA-MM-DD).".to_string())),
         };
         let from = date("from", from)?;
         let to = date("to", to)?;

@@ -94,7 +94,7 @@ pub fn AgendaPage() -> impl IntoView {
                                         let next = parse(&e.schedule)
                                             .ok()
                                             .and_then(|s| next_runs(&s, &tz, 1).pop())
-                                            .map(|t| t.format("%d/%m/%Y %H:%M").to_string())
+                                            .map(crate::domain::dates::date_time)
                                             .unwrap_or_else(|| "—".into());
                                         let (edit, toggle, id) = (
                                             e.clone(),
@@ -290,7 +290,7 @@ fn EntryForm(
                                             .into_iter()
                                             .map(|t| {
                                                 view! {
-                                                    <li>{t.format("%a %d/%m/%Y %H:%M").to_string()}</li>
+                                                    <li>{crate::domain::dates::weekday_date_time(t)}</li>
                                                 }
                                             })
                                             .collect_view()}

@@ -269,8 +269,10 @@ fn DailyChart(days: Vec<DayStat>) -> impl IntoView {
             "mensagens enviadas"
         },
     );
-    let first = days.first().map(|d| d.date.format("%d/%m").to_string());
-    let last = days.last().map(|d| d.date.format("%d/%m").to_string());
+    let first = days
+        .first()
+        .map(|d| crate::domain::dates::day_month(d.date));
+    let last = days.last().map(|d| crate::domain::dates::day_month(d.date));
     view! {
         <div class="chart" role="img" aria-label=summary.clone() data-testid="daily-chart">
             <div class="chart-bars">
@@ -282,7 +284,7 @@ fn DailyChart(days: Vec<DayStat>) -> impl IntoView {
                                 class="chart-day"
                                 title=format!(
                                     "{}: {} enviadas, {} com erro",
-                                    d.date.format("%d/%m"),
+                                    crate::domain::dates::day_month(d.date),
                                     d.sent,
                                     d.failed,
                                 )
