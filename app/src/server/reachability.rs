@@ -150,17 +150,22 @@ pub async fn claim_probe(db: &Db, service: Service, now: DateTime<Utc>) -> surre
 /// True when an outage ended (the pages have something new to show).
 pub async fn watch(db: &Db, opa: &OpaConnection, now: DateTime<Utc>) -> surrealdb::Result<bool> {
     let mut ended = false;
-    for service in Service::ALL {
-        if claim_probe(db, service, now).await? {
-            probe(db, opa, service).await?;
-            ended |= outage(db, service).await?.is_none();
-        }
-    }
     let mut config = None;
     for service in Service::ALL {
-        let Some(outage) = outage(db, service).await? else {
+        // A service that answers has no row: nothing is written for it.
+        let Some(mut current) = outage(db, service).await? else {
             continue;
         };
+        if now - current.last_try >= PROBE_EVERY && claim_probe(db, service, now).await? {
+            probe(db, opa, service).await?;
+            match outage(db, service).await? {
+                Some(still) => current = still,
+                None => {
+                    ended = true;
+                    continue;
+                }
+            }
+        }
         let minutes = match config {
             Some(m) => m,
             None => {
@@ -168,12 +173,12 @@ pub async fn watch(db: &Db, opa: &OpaConnection, now: DateTime<Utc>) -> surreald
                 *config.insert(c.unreachable_minutes)
             }
         };
-        if now - outage.failing_since < chrono::Duration::minutes(minutes.into()) {
+        if now - current.failing_since < chrono::Duration::minutes(minutes.into()) {
             continue;
         }
         alerts::raise(
             db,
-            &outage.incident(service),
+            &current.incident(service),
             "servico_inacessivel",
             &format!(
                 "{} sem responder há mais de {minutes} minutos",
@@ -181,8 +186,8 @@ pub async fn watch(db: &Db, opa: &OpaConnection, now: DateTime<Utc>) -> surreald
             ),
             &format!(
                 "Sem resposta desde {} UTC. Último erro: {}",
-                outage.failing_since.format("%d/%m/%Y %H:%M"),
-                outage.last_error
+                current.failing_since.format("%d/%m/%Y %H:%M"),
+                current.last_error
             ),
         )
         .await;
