@@ -28,6 +28,26 @@ where
     })
 }
 
+/// Whether the last answer was a success.
+pub fn succeeded<S, T>(value: S) -> Signal<bool>
+where
+    S: With<Value = Option<Result<T, AppError>>> + Send + Sync + 'static,
+{
+    Signal::derive(move || value.with(|v| matches!(v, Some(Ok(_)))))
+}
+
+/// A form's success line (`message`) while `when` holds, announced to screen readers.
+#[component]
+pub fn Saved(#[prop(into)] when: Signal<bool>, message: &'static str) -> impl IntoView {
+    view! {
+        <Show when=move || when.get()>
+            <div class="alert alert-success" role="status">
+                {message}
+            </div>
+        </Show>
+    }
+}
+
 /// A message under a field, announced to screen readers.
 #[component]
 pub fn FieldError(

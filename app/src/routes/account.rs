@@ -1,6 +1,8 @@
 use leptos::prelude::*;
 
-use crate::components::form::{field_error, form_error, Field, FormError, PasswordInput};
+use crate::components::form::{
+    field_error, form_error, succeeded, Field, FormError, PasswordInput, Saved,
+};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::components::resource::resource;
@@ -248,11 +250,7 @@ fn Admins() -> impl IntoView {
                     on_input=Callback::new(move |v| confirmation.set(v))
                 />
                 <FormError message=form_error(value) />
-                <Show when=move || matches!(value.get(), Some(Ok(())))>
-                    <div class="alert alert-success" role="status">
-                        "Administrador adicionado."
-                    </div>
-                </Show>
+                <Saved when=succeeded(value) message="Administrador adicionado." />
                 <button type="submit" class="btn btn-primary" disabled=move || add.pending().get()>
                     "Adicionar"
                 </button>

@@ -1,6 +1,6 @@
 use leptos::prelude::*;
 
-use crate::components::form::{field_error, Field, FieldError};
+use crate::components::form::{field_error, succeeded, Field, FieldError, Saved};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::components::resource::{resource, Res};
@@ -236,11 +236,7 @@ fn ParamsForm(
                     <p class="muted">
                         "A Meta cobra cada mensagem de marketing entregue (no Brasil, US$ 0,0625 desde 2025); informe o que o seu provedor paga por mensagem para ver o custo previsto no Painel."
                     </p>
-                    <Show when=move || matches!(value.get(), Some(Ok(())))>
-                        <div class="alert alert-success" role="status">
-                            "Parâmetros salvos."
-                        </div>
-                    </Show>
+                    <Saved when=succeeded(value) message="Parâmetros salvos." />
                     <Show when=move || matches!(value.get(), Some(Err(ref e)) if !e.is_field())>
                         <div class="alert alert-error" role="alert">
                             {move || value.get().and_then(Result::err).map(|e| e.to_string())}

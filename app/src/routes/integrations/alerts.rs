@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::form::{field_error, form_error, Field, FormError};
+use crate::components::form::{field_error, form_error, succeeded, Field, FormError, Saved};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::components::resource::resource;
@@ -168,11 +168,7 @@ pub fn AlertsPage() -> impl IntoView {
                                 />
                             </Field>
                             <FormError message=form_error(value) />
-                            <Show when=move || matches!(value.get(), Some(Ok(())))>
-                                <div class="alert alert-success" role="status">
-                                    "Alertas salvos."
-                                </div>
-                            </Show>
+                            <Saved when=succeeded(value) message="Alertas salvos." />
                             <button
                                 type="submit"
                                 class="btn btn-primary"

@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::components::form::{field_error, form_error, Field, FormError};
+use crate::components::form::{field_error, form_error, succeeded, Field, FormError, Saved};
 use crate::components::import_progress::{watch_import, ImportProgress};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
@@ -74,11 +74,7 @@ pub fn IxcPage() -> impl IntoView {
                                 />
                             </Field>
                             <FormError message=form_error(value) />
-                            <Show when=move || matches!(value.get(), Some(Ok(())))>
-                                <div class="alert alert-success" role="status">
-                                    "Configuração salva."
-                                </div>
-                            </Show>
+                            <Saved when=succeeded(value) message="Configuração salva." />
                             <button
                                 type="submit"
                                 class="btn btn-primary"

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-use crate::components::form::{field_error, form_error, Field, FormError};
+use crate::components::form::{field_error, form_error, succeeded, Field, FormError, Saved};
 use crate::components::layout::PageHeader;
 use crate::components::loaded::Loaded;
 use crate::components::pager::Pager;
@@ -89,11 +89,7 @@ pub fn OpaPage() -> impl IntoView {
                             </Field>
                             <p class="muted">"Deixe a URL em branco para usar o sandbox."</p>
                             <FormError message=form_error(value) />
-                            <Show when=move || matches!(value.get(), Some(Ok(())))>
-                                <div class="alert alert-success" role="status">
-                                    "Configuração salva."
-                                </div>
-                            </Show>
+                            <Saved when=succeeded(value) message="Configuração salva." />
                             <button
                                 type="submit"
                                 class="btn btn-primary"
