@@ -293,3 +293,27 @@ impl IxcClient {
         Err(IxcError::TooLarge(MAX_PAGES))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::IxcError;
+
+    #[test]
+    fn only_no_answer_or_a_gateways_is_unreachable() {
+        assert!(IxcError::Network("recusada".into()).is_unreachable());
+        assert!(IxcError::Timeout.is_unreachable());
+        assert!(IxcError::Http {
+            status: 503,
+            message: None
+        }
+        .is_unreachable());
+        // IXC answered, even if to refuse: it is reachable.
+        assert!(!IxcError::Http {
+            status: 500,
+            message: None
+        }
+        .is_unreachable());
+        assert!(!IxcError::Unauthorized(401).is_unreachable());
+        assert!(!IxcError::Refused("sem permissão".into()).is_unreachable());
+    }
+}

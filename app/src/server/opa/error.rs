@@ -279,4 +279,23 @@ mod tests {
         assert_eq!(pair.retry_after, Some(Duration::from_secs(6)));
         assert!(OpaError::network("x").is_retryable());
     }
+
+    #[test]
+    fn only_no_answer_or_a_gateways_is_unreachable() {
+        assert!(OpaError::network("recusada").is_unreachable());
+        for status in [502, 503, 504] {
+            assert!(
+                OpaError::from_response(status, None, "").is_unreachable(),
+                "{status}"
+            );
+        }
+        // Opa! Suite answered, even if to refuse: it is reachable.
+        for status in [400, 401, 404, 429, 500] {
+            assert!(
+                !OpaError::from_response(status, None, "").is_unreachable(),
+                "{status}"
+            );
+        }
+        assert!(!OpaError::invalid_response(200, "sem data").is_unreachable());
+    }
 }
