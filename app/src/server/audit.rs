@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use surrealdb::types::{SurrealValue, Value};
 
 use super::db::Db;
-use super::paging::{Binds, Keyed, List};
+use super::paging::{Binds, Keyed, List, EVERY_ROW};
 use crate::models::audit::{AuditAction, AuditEntry, AuditFilter};
 use crate::models::page::{Cursor, Page};
 
@@ -71,8 +71,9 @@ pub async fn list(
         table: "audit",
         fields: "at, actor, action, detail, ip",
         key: "list_key",
+        // An actor or an action has an index of its own.
         filter: if conds.is_empty() {
-            "true".into()
+            EVERY_ROW.into()
         } else {
             conds.join(" AND ")
         },

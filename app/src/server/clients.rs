@@ -4,7 +4,7 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
 use super::db::Db;
-use super::paging::{Binds, Keyed, List};
+use super::paging::{Binds, Keyed, List, EVERY_ROW};
 use crate::domain::{birthday, phone};
 use crate::models::client::{
     BirthdaySelection, ClientRecord, ClientView, ImportReport, PersonType, SkipReason,
@@ -395,14 +395,28 @@ fn digits_query(text: &str) -> Option<String> {
 pub const PHONE_KEY_DIGITS: usize = 8;
 
 /// One page of clients matching `f`, in name order (accent- and case-insensitive). Reads
-/// only the page through the `sort_key` index, the full-text index for a name, the phone
-/// keys index for a number; the total, when there is no filter, from the table's COUNT index.
+/// only the page through the list index (`listed`, `sort_key`), the full-text index for a
+/// name, the phone keys index for a number; the total, when there is no filter, from the
+/// table's COUNT index.
 pub async fn search(
     db: &Db,
     f: &ClientFilter,
     cursor: &Cursor,
     per_page: usize,
 ) -> surrealdb::Result<Page<ClientView>> {
+    let (list, unfiltered) = list(f);
+    let mut page = list
+        .fetch::<StoredClient>(db, cursor, per_page)
+        .await?
+        .map(StoredClient::view);
+    if unfiltered {
+        page.total = Some(count(db).await?);
+    }
+    Ok(page)
+}
+
+/// The list of the clients matching `f` (see [`search`]), and whether nothing filters it.
+fn list(f: &ClientFilter) -> (List<'static>, bool) {
     use surrealdb::types::SurrealValue as _;
     let mut conds: Vec<&str> = Vec::new();
     let mut binds: Binds = Vec::new();
@@ -448,28 +462,19 @@ pub async fn search(
         binds.push(("opted_out", o.into_value()));
     }
     let unfiltered = conds.is_empty();
-    // Only fixed SurrealQL fragments are joined; every value is bound.
-    let filter = if unfiltered {
-        "true".to_string()
-    } else {
-        conds.join(" AND ")
-    };
+    if text.is_empty() {
+        conds.insert(0, EVERY_ROW);
+    }
     let list = List {
         table: "client",
         fields: VIEW_FIELDS,
         key: "sort_key",
-        filter,
+        // Only fixed SurrealQL fragments are joined; every value is bound.
+        filter: conds.join(" AND "),
         binds,
         descending: false,
     };
-    let mut page = list
-        .fetch::<StoredClient>(db, cursor, per_page)
-        .await?
-        .map(StoredClient::view);
-    if unfiltered {
-        page.total = Some(count(db).await?);
-    }
-    Ok(page)
+    (list, unfiltered)
 }
 
 /// How many clients there are, from the table's COUNT index (no scan).
@@ -592,6 +597,43 @@ mod tests {
             .unwrap();
         assert_eq!(found.len(), 1);
         assert!(found[0].opted_out, "an import does not undo an opt-out");
+    }
+
+    #[tokio::test]
+    async fn lists_read_only_their_page_through_the_list_index() {
+        let db = db().await;
+        let rows: Vec<_> = (0..30)
+            .map(|i| record(&i.to_string(), &format!("Cliente {i}"), "", ""))
+            .collect();
+        upsert(&db, &rows, "csv", |_| {}).await.unwrap();
+        let at = Cursor::After(sort_key("Cliente 1", "1"));
+        let back = Cursor::Before(sort_key("Cliente 2", "2"));
+        let active = ClientFilter {
+            active: Some(true),
+            birth_month: Some(11),
+            ..Default::default()
+        };
+        for (f, cursor) in [
+            (ClientFilter::default(), &Cursor::First),
+            (ClientFilter::default(), &at),
+            (ClientFilter::default(), &back),
+            (active, &at),
+        ] {
+            let plan = list(&f).0.plan(&db, cursor).await;
+            // An equality on `listed` and a range on the key: only the page is read.
+            assert!(
+                plan.contains(r#""index":"client_list""#) && plan.contains(r#""access":"[true]"#),
+                "{f:?} {cursor:?}: {plan}"
+            );
+        }
+        let by_name = ClientFilter {
+            text: "joao".into(),
+            ..Default::default()
+        };
+        let plan = list(&by_name).0.plan(&db, &Cursor::First).await;
+        assert!(plan.contains("client_search_name"), "{plan}");
+        let page = search(&db, &ClientFilter::default(), &at, 5).await.unwrap();
+        assert_eq!(names(&page)[0], "Cliente 10");
     }
 
     fn names(page: &Page<ClientView>) -> Vec<&str> {

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
 use super::db::Db;
-use super::paging::{Binds, Keyed, List};
+use super::paging::{Binds, Keyed, List, EVERY_ROW};
 use crate::models::page::{Cursor, Page};
 use crate::models::queue::{
     DayStat, QueueAttempt, QueueCounts, QueueDetail, QueueFilter, QueueMessage, QueueStatus,
@@ -529,13 +529,15 @@ fn conditions(f: &QueueFilter, tz: chrono_tz::Tz) -> (Vec<&'static str>, Binds) 
         conds.push("status = $status");
         binds.push(("status", s.key().to_string().into_value()));
     }
-    if let Some(from) = f.from {
-        conds.push("list_key >= $from");
-        binds.push(("from", list_key_at(day_start(from, tz)).into_value()));
-    }
+    // The end before the start: the list is newest first, and the planner walks the index
+    // from the first range it meets.
     if let Some(to) = f.to.and_then(|d| d.succ_opt()) {
         conds.push("list_key < $to");
         binds.push(("to", list_key_at(day_start(to, tz)).into_value()));
+    }
+    if let Some(from) = f.from {
+        conds.push("list_key >= $from");
+        binds.push(("from", list_key_at(day_start(from, tz)).into_value()));
     }
     let client = f.client.trim();
     if !client.is_empty() {
@@ -562,29 +564,16 @@ pub async fn list(
     cursor: &Cursor,
     per_page: usize,
 ) -> surrealdb::Result<Page<QueueMessage>> {
-    let (conds, binds) = conditions(filter, tz);
+    let mut page = page_list(filter, tz)
+        .fetch::<Row>(db, cursor, per_page)
+        .await?
+        .map(Row::view);
     // A status's total is maintained; any other filter's is not (see `counts`).
     let only_status = filter.from.is_none()
         && filter.to.is_none()
         && filter.client.trim().is_empty()
         && filter.message_id.trim().is_empty()
         && filter.code.is_none();
-    let list = List {
-        table: "outbox",
-        fields: FIELDS,
-        key: "list_key",
-        filter: if conds.is_empty() {
-            "true".into()
-        } else {
-            conds.join(" AND ")
-        },
-        binds,
-        descending: true,
-    };
-    let mut page = list
-        .fetch::<Row>(db, cursor, per_page)
-        .await?
-        .map(Row::view);
     if only_status {
         page.total = Some(match filter.status {
             Some(s) => count(db, s).await?,
@@ -592,6 +581,23 @@ pub async fn list(
         });
     }
     Ok(page)
+}
+
+/// The list of the messages matching `filter` (see [`list`]).
+fn page_list(filter: &QueueFilter, tz: chrono_tz::Tz) -> List<'static> {
+    let (mut conds, binds) = conditions(filter, tz);
+    // A status, a reason or a client have indexes of their own.
+    if filter.status.is_none() && filter.code.is_none() && filter.client.trim().is_empty() {
+        conds.insert(0, EVERY_ROW);
+    }
+    List {
+        table: "outbox",
+        fields: FIELDS,
+        key: "list_key",
+        filter: conds.join(" AND "),
+        binds,
+        descending: true,
+    }
 }
 
 #[derive(Debug, SurrealValue)]
@@ -792,6 +798,59 @@ mod tests {
             .await
             .unwrap();
         assert!(greeted.contains("1") && !greeted.contains("9"));
+    }
+
+    #[tokio::test]
+    async fn the_queue_reads_only_its_page_through_an_index_prefix() {
+        let db = db().await;
+        let tz = chrono_tz::America::Sao_Paulo;
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let at = Cursor::After("2026-11-01T00:00:00.000000Z x".into());
+        let dated = QueueFilter {
+            from: day("2026-09-01"),
+            to: day("2026-11-30"),
+            message_id: "m1".into(),
+            ..Default::default()
+        };
+        let failed = QueueFilter {
+            status: Some(QueueStatus::Failed),
+            ..dated.clone()
+        };
+        for (f, cursor, index, access) in [
+            (
+                QueueFilter::default(),
+                &Cursor::First,
+                "outbox_all_list",
+                "[true]",
+            ),
+            (
+                QueueFilter::default(),
+                &at,
+                "outbox_all_list",
+                "[true] LessThan '2026-11-01",
+            ),
+            // The end of the dates, not their start, where the newest-first walk begins.
+            (
+                dated.clone(),
+                &Cursor::First,
+                "outbox_all_list",
+                "[true] LessThan '2026-12-01",
+            ),
+            (dated, &at, "outbox_all_list", "[true] LessThan '2026-11-01"),
+            (
+                failed,
+                &Cursor::First,
+                "outbox_status_list",
+                "['erro'] LessThan '2026-12-01",
+            ),
+        ] {
+            let plan = page_list(&f, tz).plan(&db, cursor).await;
+            assert!(
+                plan.contains(&format!(r#""index":"{index}""#))
+                    && plan.contains(&format!(r#""access":"{access}"#)),
+                "{f:?} {cursor:?}: {plan}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -358,7 +358,72 @@ REMOVE FIELD IF EXISTS search ON client;
 REMOVE FUNCTION IF EXISTS fn::phone_key;
 "#,
     ),
+    (
+        17,
+        r#"
+-- The lists' indexes lead with `listed` (paging::EVERY_ROW), true on every row; the rows
+-- written before are set by `backfill_listed`.
+DEFINE FIELD OVERWRITE listed ON client TYPE bool DEFAULT ALWAYS true;
+DEFINE FIELD OVERWRITE listed ON outbox TYPE bool DEFAULT ALWAYS true;
+DEFINE FIELD OVERWRITE listed ON audit TYPE bool DEFAULT ALWAYS true;
+"#,
+    ),
+    (
+        18,
+        r#"
+DEFINE INDEX OVERWRITE client_list ON client FIELDS listed, sort_key;
+DEFINE INDEX OVERWRITE outbox_all_list ON outbox FIELDS listed, list_key;
+DEFINE INDEX OVERWRITE audit_all_list ON audit FIELDS listed, list_key;
+REMOVE INDEX IF EXISTS client_sort ON client;
+REMOVE INDEX IF EXISTS outbox_list ON outbox;
+REMOVE INDEX IF EXISTS audit_list ON audit;
+"#,
+    ),
 ];
+
+/// The lists (with the key they are walked by) whose rows version 17 sets `listed` on.
+const LISTED: [(&str, &str); 3] = [
+    ("client", "sort_key"),
+    ("outbox", "list_key"),
+    ("audit", "list_key"),
+];
+
+#[derive(SurrealValue)]
+#[surreal(crate = "surrealdb::types")]
+struct Walked {
+    id: surrealdb::types::RecordId,
+    key: String,
+}
+
+/// Sets `listed` on the rows written before version 17, a thousand per transaction (one
+/// `UPDATE` over a million rows would hold them all in memory), walking the list's old
+/// index on its key.
+async fn backfill_listed(db: &Db) -> surrealdb::Result<()> {
+    for (table, key) in LISTED {
+        let (mut after, mut done) = (String::new(), 0usize);
+        loop {
+            let rows: Vec<Walked> = db
+                .query(format!(
+                    "SELECT id, {key} AS key FROM {table} WHERE {key} > $after ORDER BY {key} LIMIT 1000"
+                ))
+                .bind(("after", after.clone()))
+                .await?
+                .take(0)?;
+            let Some(last) = rows.last() else { break };
+            after = last.key.clone();
+            done += rows.len();
+            let ids: Vec<_> = rows.into_iter().map(|r| r.id).collect();
+            db.query("UPDATE $ids SET listed = true RETURN NONE")
+                .bind(("ids", ids))
+                .await?
+                .check()?;
+        }
+        if done > 0 {
+            tracing::info!(table, rows = done, "list field set on existing rows");
+        }
+    }
+    Ok(())
+}
 
 #[derive(SurrealValue)]
 #[surreal(crate = "surrealdb::types")]
@@ -378,6 +443,9 @@ pub async fn migrate(db: &Db) -> surrealdb::Result<i64> {
     let pending: Vec<_> = MIGRATIONS.iter().filter(|(v, _)| *v > version).collect();
     for (v, statements) in pending {
         db.query(*statements).await?.check()?;
+        if *v == 17 {
+            backfill_listed(db).await?;
+        }
         db.query("UPSERT schema_meta:current SET version = $v, applied_at = time::now()")
             .bind(("v", *v))
             .await?
@@ -403,6 +471,47 @@ mod tests {
         for (_, s) in MIGRATIONS {
             db.query(*s).await.unwrap().check().unwrap();
         }
+    }
+
+    #[tokio::test]
+    async fn rows_stored_before_version_17_appear_in_the_lists_after_it() {
+        use crate::models::{audit::AuditAction, client::ClientRecord, page::Cursor};
+        use crate::server::{audit, clients};
+        let db = crate::server::db::connect("mem://", None).await.unwrap();
+        for (_, s) in MIGRATIONS.iter().filter(|(v, _)| *v <= 16) {
+            db.query(*s).await.unwrap().check().unwrap();
+        }
+        db.query("UPSERT schema_meta:current SET version = 16, applied_at = time::now()")
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        // More than one batch of the backfill.
+        let rows: Vec<ClientRecord> = (0..1_100)
+            .map(|i| ClientRecord {
+                external_id: i.to_string(),
+                name: format!("Cliente {i:04}"),
+                ..Default::default()
+            })
+            .collect();
+        clients::insert_new(&db, &rows, "csv").await.unwrap();
+        audit::record(&db, "admin", AuditAction::BackupDownloaded, "", None).await;
+        migrate(&db).await.unwrap();
+
+        let page = clients::search(&db, &Default::default(), &Cursor::First, 50)
+            .await
+            .unwrap();
+        assert_eq!((page.items.len(), page.total), (50, Some(1_100)));
+        assert_eq!(page.items[0].name, "Cliente 0000");
+        let mut res = db
+            .query("SELECT count() AS n FROM client WHERE listed = true GROUP ALL")
+            .await
+            .unwrap();
+        assert_eq!(res.take::<Option<i64>>((0, "n")).unwrap(), Some(1_100));
+        let log = audit::list(&db, &Default::default(), &Cursor::First, 50)
+            .await
+            .unwrap();
+        assert_eq!(log.items.len(), 1);
     }
 
     #[tokio::test]
