@@ -16,8 +16,8 @@ use app::server::{session, AppState};
 
 /// Largest body of a server-function request, but for the CSV import.
 pub const MAX_API_BODY: usize = 1024 * 1024;
-/// Largest CSV file *Clientes > Importar* takes.
-pub const MAX_IMPORT_BODY: usize = 256 * 1024 * 1024;
+/// Largest body of *Clientes > Importar*: its largest file and the multipart framing.
+pub const MAX_IMPORT_BODY: usize = app::functions::clients::MAX_UPLOAD_BYTES + 64 * 1024;
 /// The one server function that reads a multipart body.
 pub const IMPORT_FN: &str = "/api/import_clients";
 

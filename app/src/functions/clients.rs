@@ -127,8 +127,8 @@ pub async fn set_client_opt_out(external_id: String, opted_out: bool) -> Result<
     .await
 }
 
-/// Largest CSV accepted: 100,000 IXC rows are about 20 MB.
-pub const MAX_UPLOAD_BYTES: usize = 32 * 1024 * 1024;
+/// Largest CSV accepted: 1,000,000 IXC rows (`csv_import::MAX_ROWS`) are about 200 MB.
+pub const MAX_UPLOAD_BYTES: usize = 256 * 1024 * 1024;
 
 /// Receives a CSV file (multipart field `file`) and starts importing it; returns the job id
 /// to poll with [`client_import_status`].
@@ -162,7 +162,7 @@ pub async fn import_clients(data: server_fn::codec::MultipartData) -> Result<Str
                     .map_err(|_| bad("Envio interrompido. Tente novamente."))?
                 {
                     if bytes.len() + chunk.len() > MAX_UPLOAD_BYTES {
-                        return Err(bad("Arquivo grande demais (máximo 32 MB)."));
+                        return Err(bad("Arquivo grande demais (máximo 256 MB)."));
                     }
                     bytes.extend_from_slice(&chunk);
                 }
@@ -182,7 +182,7 @@ pub async fn import_clients(data: server_fn::codec::MultipartData) -> Result<Str
             state
                 .imports
                 .spawn(name, me.username, move |progress| async move {
-                    crate::server::imports::import_csv(&db, &bytes, &progress).await
+                    crate::server::imports::import_csv(&db, bytes, &progress).await
                 })
                 .await
                 .or_internal("queue an import")

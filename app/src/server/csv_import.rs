@@ -26,8 +26,13 @@
 //! - [`is_blank`]: `csv` does not say which fields were quoted; a quoted `" "` is a value.
 //!
 //! `csv` keeps every field of the record it is reading (8 bytes each), where the hand-written
-//! reader kept only the ones it needed: a hostile 32 MB row of delimiters peaks at about
-//! 350 MB instead of 90 MB. `csv` also drops a second UTF-8 BOM right after the first.
+//! reader kept only the ones it needed: [`fits`] counts each record's fields with `csv`'s own
+//! tokenizer first, and a file with a record of more than [`MAX_FIELDS`] is refused. `csv`
+//! also drops a second UTF-8 BOM right after the first.
+//!
+//! A file is read twice ([`check`], then [`Checked::read`]): the first pass decides whether
+//! it can be imported and which row of a repeated id wins, holding no record; the second
+//! hands the good rows out in batches to be written.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -41,7 +46,7 @@ use crate::domain::number::thousands;
 use crate::models::client::{ClientRecord, PersonType, RejectedRow};
 
 /// The most data rows one file may have.
-pub const MAX_ROWS: usize = 100_000;
+pub const MAX_ROWS: usize = 1_000_000;
 
 /// IXC column names this importer reads; any other column is ignored.
 const KNOWN_COLUMNS: [&str; 11] = [
@@ -61,6 +66,10 @@ const KNOWN_COLUMNS: [&str; 11] = [
 /// Columns without which a file cannot be imported, in the order they are reported.
 const REQUIRED_COLUMNS: [&str; 3] = ["id", "razao", "data_nascimento"];
 
+/// The most fields a record may have. `csv` holds every field of the record it reads (8
+/// bytes each): a 256 MB line of delimiters would be 2 GB. An IXC export has about 200.
+const MAX_FIELDS: usize = 10_000;
+
 /// Header fields looked at (beyond that they are only counted).
 const MAX_HEADER_FIELDS: usize = 1_000;
 
@@ -74,6 +83,8 @@ pub enum CsvError {
     NotText,
     MissingColumns(Vec<String>),
     TooManyRows(usize),
+    /// A record with more than [`MAX_FIELDS`] fields.
+    TooWide,
 }
 
 impl fmt::Display for CsvError {
@@ -89,6 +100,11 @@ impl fmt::Display for CsvError {
                 "O arquivo tem {} linhas; o máximo é {}.",
                 thousands(*n as u64),
                 thousands(MAX_ROWS as u64)
+            ),
+            CsvError::TooWide => write!(
+                f,
+                "Uma linha do arquivo tem mais de {} campos: não parece uma exportação de clientes do IXC.",
+                thousands(MAX_FIELDS as u64)
             ),
         }
     }
@@ -112,19 +128,19 @@ pub struct ParsedCsv {
 ///
 /// A file that starts with a UTF-8 BOM is read as UTF-8 even if some bytes are invalid
 /// (they become U+FFFD). Any NUL byte means binary (or UTF-16): [`CsvError::NotText`].
-pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), CsvError> {
+pub fn decode(bytes: &[u8]) -> Result<(Cow<'_, str>, &'static str), CsvError> {
     if bytes.contains(&0) {
         return Err(CsvError::NotText);
     }
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
-        return Ok((String::from_utf8_lossy(rest).into_owned(), "UTF-8"));
+        return Ok((String::from_utf8_lossy(rest), "UTF-8"));
     }
     match std::str::from_utf8(bytes) {
-        Ok(text) => Ok((text.to_owned(), "UTF-8")),
+        Ok(text) => Ok((Cow::Borrowed(text), "UTF-8")),
         // Without BOM sniffing: `FF FE` at the start is two letters here, not UTF-16.
         Err(_) => {
             let (text, _) = WINDOWS_1252.decode_without_bom_handling(bytes);
-            Ok((text.into_owned(), "Windows-1252"))
+            Ok((text, "Windows-1252"))
         }
     }
 }
@@ -206,72 +222,186 @@ fn strip_time(t: &str) -> &str {
     }
 }
 
-/// Parses an IXC client export. Whole-file problems are errors; row problems are in
+/// Parses an IXC client export whole. Whole-file problems are errors; row problems are in
 /// [`ParsedCsv::rejected`].
 pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, CsvError> {
+    let checked = check(bytes)?;
+    let mut records = Vec::with_capacity(checked.rows);
+    checked.read(bytes, usize::MAX, |batch| {
+        records.extend(batch);
+        true
+    })?;
+    Ok(ParsedCsv {
+        records,
+        rejected: checked.rejected,
+        delimiter: checked.delimiter,
+        encoding: checked.encoding,
+    })
+}
+
+/// A file read once through ([`check`]): whether it can be imported, its rejected rows, and
+/// which row of each id is the one to write. Holds no record: a second pass
+/// ([`Checked::read`]) hands the good rows out in batches, so a file of a million rows is never
+/// a million records in memory.
+#[derive(Debug)]
+pub struct Checked {
+    /// Good rows to write.
+    pub rows: usize,
+    /// Sorted by line.
+    pub rejected: Vec<RejectedRow>,
+    pub delimiter: char,
+    /// `"UTF-8"` or `"Windows-1252"`.
+    pub encoding: &'static str,
+    /// The line of each id's row to write (a repeated id's last good row), and the id as
+    /// written there when that differs (`007` for 7).
+    winners: HashMap<String, (usize, Option<Box<str>>)>,
+}
+
+/// The first pass over a file: whole-file problems are errors, row problems
+/// [`Checked::rejected`].
+pub fn check(bytes: &[u8]) -> Result<Checked, CsvError> {
+    check_at_most(bytes, MAX_ROWS)
+}
+
+/// [`check`] with another limit on the rows (tests).
+fn check_at_most(bytes: &[u8], max_rows: usize) -> Result<Checked, CsvError> {
+    // Each id's last good row: its line, and the id as written there when that differs
+    // (`007` for 7).
+    let mut winners: HashMap<String, (usize, Option<Box<str>>)> = HashMap::new();
+    // Rows that a later good row of the same id replaces: (line, id as written, id).
+    let mut replaced: Vec<(usize, String, String)> = Vec::new();
+    let mut rejected = Vec::new();
+    let (mut count, mut good) = (0usize, 0usize);
+    let (delimiter, encoding) = rows(bytes, |line, raw_id, record| {
+        count += 1;
+        if count > max_rows {
+            if count == max_rows + 1 {
+                // Only counting from here on: free what is no longer needed.
+                (winners, replaced, rejected) = Default::default();
+            }
+            return;
+        }
+        match record {
+            Ok(r) => {
+                let written = (raw_id != r.external_id).then(|| raw_id.into());
+                match winners.insert(r.external_id.clone(), (line, written)) {
+                    Some((earlier, written)) => {
+                        let raw = written.map_or_else(|| r.external_id.clone(), String::from);
+                        replaced.push((earlier, raw, r.external_id));
+                    }
+                    None => good += 1,
+                }
+            }
+            Err(reason) => rejected.push(RejectedRow {
+                line,
+                external_id: raw_id.to_owned(),
+                reason,
+            }),
+        }
+    })?;
+    if count > max_rows {
+        return Err(CsvError::TooManyRows(count));
+    }
+    // A repeated id: the last good row wins, the earlier ones are reported.
+    rejected.extend(replaced.into_iter().map(|(line, raw_id, id)| RejectedRow {
+        line,
+        external_id: raw_id,
+        reason: format!(
+            "Id repetido no arquivo (linha {} prevalece)",
+            winners[&id].0
+        ),
+    }));
+    rejected.sort_by_key(|r| r.line);
+    Ok(Checked {
+        rows: good,
+        rejected,
+        delimiter,
+        encoding,
+        winners,
+    })
+}
+
+impl Checked {
+    /// The second pass over the same `bytes`: the rows to write, in file order, `batch` at a
+    /// time to `each` (which says whether to go on).
+    pub fn read(
+        &self,
+        bytes: &[u8],
+        batch: usize,
+        mut each: impl FnMut(Vec<(usize, ClientRecord)>) -> bool,
+    ) -> Result<(), CsvError> {
+        let mut pending = Vec::new();
+        let mut going = true;
+        rows(bytes, |line, _, record| {
+            let Ok(r) = record else { return };
+            if !going || self.winners.get(&r.external_id).map(|w| w.0) != Some(line) {
+                return;
+            }
+            pending.push((line, r));
+            if pending.len() >= batch {
+                going = each(std::mem::take(&mut pending));
+            }
+        })?;
+        if going && !pending.is_empty() {
+            each(pending);
+        }
+        Ok(())
+    }
+}
+
+/// Every data row of a file, in order, to `each` with its line, its id as written and its
+/// record (or why it is rejected). Returns the file's delimiter and encoding.
+fn rows(
+    bytes: &[u8],
+    mut each: impl FnMut(usize, &str, Result<ClientRecord, String>),
+) -> Result<(char, &'static str), CsvError> {
     let (text, encoding) = decode(bytes)?;
     if text.trim().is_empty() {
         return Err(CsvError::Empty);
     }
     let (delim, fixed, unclosed) = detect_delimiter(&text);
-
+    if !fits(&fixed, delim, false) {
+        return Err(CsvError::TooWide);
+    }
     let mut rows = Records::new(&fixed, delim);
     let mut rec = ByteRecord::new();
     rows.next(&mut rec).ok_or(CsvError::Empty)?;
     let cols = Columns::from_header(&rec)?;
-
-    let mut accepted: Vec<(usize, String, ClientRecord)> = Vec::new();
-    let mut rejected = Vec::new();
-    let mut count = 0usize;
     while let Some(row) = rows.next(&mut rec) {
-        count += 1;
-        if count > MAX_ROWS {
-            if count == MAX_ROWS + 1 {
-                // Only counting from here on: free what is no longer needed.
-                accepted = Vec::new();
-                rejected = Vec::new();
-            }
-            continue;
-        }
-        let raw_id = field(&rec, cols.id).trim().to_owned();
+        let raw_id = field(&rec, cols.id).trim();
         let unclosed_quote = unclosed.is_some_and(|u| row.bytes.contains(&u));
-        match to_record(&rec, unclosed_quote, &cols) {
-            Ok(r) => accepted.push((row.line, raw_id, r)),
-            Err(reason) => rejected.push(RejectedRow {
-                line: row.line,
-                external_id: raw_id,
-                reason,
-            }),
+        each(row.line, raw_id, to_record(&rec, unclosed_quote, &cols));
+    }
+    Ok((char::from(delim), encoding))
+}
+
+/// Whether every record of `text` (only the first, if `first`) has at most [`MAX_FIELDS`]
+/// fields, counted by `csv`'s own tokenizer, which holds none of them.
+fn fits(text: &str, delim: u8, first: bool) -> bool {
+    use csv_core::ReadFieldResult;
+    let mut reader = csv_core::ReaderBuilder::new().delimiter(delim).build();
+    let (mut input, mut out) = (text.as_bytes(), [0u8; 4096]);
+    let mut fields = 0usize;
+    loop {
+        let (result, read, _) = reader.read_field(input, &mut out);
+        input = &input[read..];
+        match result {
+            ReadFieldResult::InputEmpty | ReadFieldResult::OutputFull => {}
+            ReadFieldResult::Field { record_end } => {
+                fields += 1;
+                if fields > MAX_FIELDS {
+                    return false;
+                }
+                if record_end {
+                    if first {
+                        return true;
+                    }
+                    fields = 0;
+                }
+            }
+            ReadFieldResult::End => return true,
         }
     }
-    if count > MAX_ROWS {
-        return Err(CsvError::TooManyRows(count));
-    }
-
-    // A repeated id: the last good row wins, the earlier ones are reported.
-    let mut winner: HashMap<String, usize> = HashMap::new();
-    for (line, _, r) in &accepted {
-        winner.insert(r.external_id.clone(), *line);
-    }
-    let mut records = Vec::with_capacity(accepted.len());
-    for (line, raw_id, r) in accepted {
-        match winner.get(&r.external_id) {
-            Some(&w) if w != line => rejected.push(RejectedRow {
-                line,
-                external_id: raw_id,
-                reason: format!("Id repetido no arquivo (linha {w} prevalece)"),
-            }),
-            _ => records.push((line, r)),
-        }
-    }
-    rejected.sort_by_key(|r| r.line);
-
-    Ok(ParsedCsv {
-        records,
-        rejected,
-        delimiter: char::from(delim),
-        encoding,
-    })
 }
 
 /// Positions of the known columns in the header.
@@ -357,7 +487,7 @@ fn detect_delimiter(text: &str) -> (u8, Cow<'_, str>, Option<usize>) {
     let last_odd_run = last_odd_quote_run(text);
     let known = |fixed: &str, delim: u8| {
         let mut rec = ByteRecord::new();
-        if Records::new(fixed, delim).next(&mut rec).is_none() {
+        if !fits(fixed, delim, true) || Records::new(fixed, delim).next(&mut rec).is_none() {
             return 0;
         }
         let mut names = column_names(&rec);
@@ -758,7 +888,7 @@ mod tests {
             (b"\xFF\xFEi\0d\0", Err(CsvError::NotText)),
         ];
         for (input, expected) in cases {
-            let got = decode(input);
+            let got = decode(input).map(|(t, e)| (t.into_owned(), e));
             let expected = expected.clone().map(|(s, e)| (s.to_owned(), e));
             assert_eq!(got, expected, "input {input:?}");
         }
@@ -860,12 +990,16 @@ mod tests {
                 "Colunas obrigatórias ausentes: id, razao",
             ),
             (
-                CsvError::TooManyRows(100_001),
-                "O arquivo tem 100.001 linhas; o máximo é 100.000.",
+                CsvError::TooManyRows(1_000_001),
+                "O arquivo tem 1.000.001 linhas; o máximo é 1.000.000.",
             ),
             (
                 CsvError::TooManyRows(1_234_567),
-                "O arquivo tem 1.234.567 linhas; o máximo é 100.000.",
+                "O arquivo tem 1.234.567 linhas; o máximo é 1.000.000.",
+            ),
+            (
+                CsvError::TooWide,
+                "Uma linha do arquivo tem mais de 10.000 campos: não parece uma exportação de clientes do IXC.",
             ),
         ];
         for (err, msg) in cases {
@@ -912,27 +1046,98 @@ mod tests {
     }
 
     #[test]
-    fn too_many_rows() {
+    fn records_of_more_fields_than_any_export_refuse_the_file() {
+        let more = |n: usize| ";".repeat(n);
+        // Exactly the most fields a record may have: read.
+        let widest = format!(
+            "id;razao;data_nascimento\n1;Ana;2000-01-01{}\n",
+            more(MAX_FIELDS - 3)
+        );
+        assert_eq!(ok(widest.as_bytes()).records.len(), 1);
+        for hostile in [
+            // One line of delimiters.
+            format!(
+                "id;razao;data_nascimento\n1;Ana;2000-01-01{}\n",
+                more(MAX_FIELDS - 2)
+            ),
+            // One record over many lines, each ending inside a quoted field.
+            format!(
+                "id;razao;data_nascimento\n1;Ana;2000-01-01{}\n",
+                ";\"\n\"".repeat(MAX_FIELDS)
+            ),
+            // The header.
+            format!(
+                "id;razao;data_nascimento{}\n1;Ana;2000-01-01\n",
+                more(MAX_FIELDS)
+            ),
+        ] {
+            assert_eq!(
+                parse(hostile.as_bytes()).map(|p| p.records.len()),
+                Err(CsvError::TooWide)
+            );
+        }
+    }
+
+    #[test]
+    fn the_second_pass_hands_out_the_first_passes_rows_in_batches() {
         let mut text = String::from("id;razao;data_nascimento\n");
-        for i in 1..=MAX_ROWS {
+        // Ids 2 to 6 twice: their first rows lose.
+        for i in 1..=25 {
+            text.push_str(&format!("{};Cliente {i};2000-01-01\n", i % 20 + 1));
+        }
+        let checked = check(text.as_bytes()).unwrap();
+        assert_eq!((checked.rows, checked.rejected.len()), (20, 5));
+        let (mut sizes, mut lines) = (Vec::new(), Vec::new());
+        checked
+            .read(text.as_bytes(), 8, |b| {
+                sizes.push(b.len());
+                lines.extend(b.iter().map(|r| r.0));
+                true
+            })
+            .unwrap();
+        assert_eq!(sizes, [8, 8, 4]);
+        assert_eq!(lines, (7..=26).collect::<Vec<_>>());
+        // Told to stop, it hands out nothing more.
+        let mut batches = 0;
+        checked
+            .read(text.as_bytes(), 8, |_| {
+                batches += 1;
+                false
+            })
+            .unwrap();
+        assert_eq!(batches, 1);
+    }
+
+    #[test]
+    fn too_many_rows() {
+        const MAX: usize = 1_000;
+        let mut text = String::from("id;razao;data_nascimento\n");
+        for i in 1..=MAX {
             text.push_str(&format!("{i};Cliente {i};2000-01-01\n"));
         }
-        let parsed = ok(text.as_bytes());
-        assert_eq!(parsed.records.len(), MAX_ROWS);
-        assert_eq!(parsed.records.last().map(|r| r.0), Some(MAX_ROWS + 1));
+        let checked = check_at_most(text.as_bytes(), MAX).unwrap();
+        assert_eq!(checked.rows, MAX);
+        let mut last = None;
+        checked
+            .read(text.as_bytes(), 300, |b| {
+                last = b.last().map(|r| r.0);
+                true
+            })
+            .unwrap();
+        assert_eq!(last, Some(MAX + 1));
 
         // Blank lines do not count; one more data row does.
         text.push_str("\n\n;;\n");
-        assert!(parse(text.as_bytes()).is_ok());
+        assert!(check_at_most(text.as_bytes(), MAX).is_ok());
         text.push_str("x;;\n");
         assert_eq!(
-            parse(text.as_bytes()),
-            Err(CsvError::TooManyRows(MAX_ROWS + 1))
+            check_at_most(text.as_bytes(), MAX).map(|c| c.rows),
+            Err(CsvError::TooManyRows(MAX + 1))
         );
         text.push_str("1;a;b\n");
         assert_eq!(
-            parse(text.as_bytes()),
-            Err(CsvError::TooManyRows(MAX_ROWS + 2))
+            check_at_most(text.as_bytes(), MAX).map(|c| c.rows),
+            Err(CsvError::TooManyRows(MAX + 2))
         );
     }
 

@@ -257,15 +257,62 @@ async fn run_import(task: ImportTask, jobs: Data<Arc<ImportJobs>>) -> Result<(),
     .await
 }
 
-/// A CSV file: parsed whole first (a malformed file changes nothing), then the good rows.
+/// A CSV file, read twice: whole first to check it (a malformed file changes nothing), then
+/// its good rows in batches while they are written, so a million rows are never a million
+/// records in memory at once.
 pub async fn import_csv(
     db: &Db,
-    bytes: &[u8],
+    bytes: Vec<u8>,
     progress: &Progress,
 ) -> Result<ImportReport, String> {
-    let parsed = csv_import::parse(bytes).map_err(|e| e.to_string())?;
-    let records: Vec<_> = parsed.records.into_iter().map(|(_, r)| r).collect();
-    store(db, records, parsed.rejected, "csv", progress).await
+    let bytes = Arc::new(bytes);
+    let file = Arc::clone(&bytes);
+    let checked = tokio::task::spawn_blocking(move || csv_import::check(&file))
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let total = checked.rows;
+    progress.set(0, total);
+    let checked = Arc::new(checked);
+    // The reader stays at most two batches ahead of the writes.
+    let (batches, mut next) = tokio::sync::mpsc::channel(2);
+    let reader = {
+        let checked = Arc::clone(&checked);
+        tokio::task::spawn_blocking(move || {
+            checked.read(&bytes, READ_BATCH, |b| batches.blocking_send(b).is_ok())
+        })
+    };
+    let mut report = ImportReport::default();
+    while let Some(batch) = next.recv().await {
+        let records: Vec<ClientRecord> = batch.into_iter().map(|(_, r)| r).collect();
+        let before = report.rows;
+        let written = clients::upsert(db, &records, "csv", |done| {
+            progress.set(before + done, total)
+        })
+        .await
+        .map_err(write_failed)?;
+        report.rows += written.rows;
+        report.created += written.created;
+        report.updated += written.updated;
+        report.unchanged += written.unchanged;
+    }
+    reader
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    report.rows += checked.rejected.len();
+    report.rejected = checked.rejected.clone();
+    Ok(report)
+}
+
+/// Rows a CSV import hands to the writes at once.
+const READ_BATCH: usize = 10_000;
+
+/// What an import that failed while writing says (the error itself goes to the log).
+fn write_failed(e: surrealdb::Error) -> String {
+    tracing::error!(%e, "client import failed while writing");
+    "Falha ao gravar no banco de dados; as linhas seguintes não foram gravadas. Tente novamente."
+        .to_string()
 }
 
 /// An IXC sync: every page read first (a failure changes nothing), then stored.
@@ -292,10 +339,7 @@ async fn store(
     progress.set(0, total);
     let mut report = clients::upsert(db, &records, source, |done| progress.set(done, total))
         .await
-        .map_err(|e| {
-            tracing::error!(%e, "client import failed while writing");
-            "Falha ao gravar no banco de dados; as linhas seguintes não foram gravadas. Tente novamente.".to_string()
-        })?;
+        .map_err(write_failed)?;
     report.rows += rejected.len();
     rejected.sort_by_key(|r| r.line);
     report.rejected = rejected;
