@@ -53,6 +53,9 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
         changes,
         metrics: Arc::default(),
         forecast: Arc::default(),
+        dashboard: Arc::new(app::server::fresh::Fresh::new(
+            app::functions::dashboard::FRESH_FOR,
+        )),
     })
 }
 

@@ -28,6 +28,8 @@ pub async fn save_agenda_entry(entry: AgendaEntry) -> Result<String, AppError> {
         let id = agenda::save(&state.db, &entry)
             .await
             .or_internal("save agenda entry")?;
+        // The *Painel*'s next runs.
+        state.changes.notify();
         tracing::info!(by = %me.username, entry = %id, task = entry.task.key(), "agenda entry saved");
         crate::server::audit::record(&state.db, &me.username, crate::models::audit::AuditAction::AgendaSaved, &format!("{} ({})", entry.task.label(), id), None).await;
         Ok(id)
@@ -45,6 +47,7 @@ pub async fn delete_agenda_entry(id: String) -> Result<(), AppError> {
             crate::server::bounded("id", &id, crate::domain::limits::MAX_ID)?;
             match agenda::delete(&state.db, &id).await {
                 Ok(true) => {
+                    state.changes.notify();
                     tracing::info!(by = %me.username, entry = %id, "agenda entry deleted");
                     crate::server::audit::record(
                         &state.db,

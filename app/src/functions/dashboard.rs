@@ -8,6 +8,9 @@ use crate::models::queue::Dashboard;
 /// Runs shown on the dashboard.
 pub const RECENT_RUNS: usize = 30;
 
+/// How long one instance's dashboard serves every admin when nothing changes.
+pub const FRESH_FOR: std::time::Duration = std::time::Duration::from_secs(2);
+
 #[server(prefix = "/api", endpoint = "load_dashboard")]
 pub async fn load_dashboard() -> Result<Dashboard, AppError> {
     use crate::domain::schedule;
@@ -22,42 +25,56 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
             .time_zone;
         let now = chrono::Utc::now();
         let today = now.with_timezone(&tz).date_naive();
-        let mut next_runs = Vec::new();
-        for e in agenda::list(db).await.or_internal("list agenda")? {
-            let Ok(s) = schedule::parse(&e.schedule) else {
-                continue;
-            };
-            if !e.enabled {
-                continue;
-            }
-            for t in crate::components::time::next_runs(&s, tz.name(), 3) {
-                if let Some(at) = t.and_local_timezone(tz).earliest() {
-                    next_runs.push(NextRun {
-                        entry_id: e.id.clone(),
-                        task: e.task,
-                        at: at.with_timezone(&chrono::Utc),
-                    });
+        // The same for every admin until a change is told, or the time moves the next runs
+        // and the instances' liveness on (FRESH_FOR).
+        let key = format!("{} {} {today}", state.changes.generation(), tz.name());
+        let cached = state
+            .dashboard
+            .get(key, || async {
+                let mut next_runs = Vec::new();
+                for e in agenda::list(db).await.or_internal("list agenda")? {
+                    let Ok(s) = schedule::parse(&e.schedule) else {
+                        continue;
+                    };
+                    if !e.enabled {
+                        continue;
+                    }
+                    for t in crate::components::time::next_runs(&s, tz.name(), 3) {
+                        if let Some(at) = t.and_local_timezone(tz).earliest() {
+                            next_runs.push(NextRun {
+                                entry_id: e.id.clone(),
+                                task: e.task,
+                                at: at.with_timezone(&chrono::Utc),
+                            });
+                        }
+                    }
                 }
-            }
-        }
-        next_runs.sort_by_key(|r| r.at);
-        next_runs.truncate(6);
+                next_runs.sort_by_key(|r| r.at);
+                next_runs.truncate(6);
+                Ok::<_, AppError>(Dashboard {
+                    runs: runs::recent(db, RECENT_RUNS)
+                        .await
+                        .or_internal("recent runs")?,
+                    instances: crate::server::cluster::list(db, &state.jobs.instance)
+                        .await
+                        .or_internal("instances")?,
+                    outages: Vec::new(),
+                    next_runs,
+                    counts: queue::counts(db).await.or_internal("queue counts")?,
+                    daily: queue::daily_stats(db, tz, today, 30)
+                        .await
+                        .or_internal("daily stats")?,
+                    time_zone: tz.name().to_string(),
+                })
+            })
+            .await?;
+        // Read on every load (two point reads): an outage begins and ends with any call to
+        // Opa! Suite or IXC, which tells no page.
         Ok(Dashboard {
-            runs: runs::recent(db, RECENT_RUNS)
-                .await
-                .or_internal("recent runs")?,
-            instances: crate::server::cluster::list(db, &state.jobs.instance)
-                .await
-                .or_internal("instances")?,
             outages: crate::server::reachability::outages(db)
                 .await
                 .or_internal("outages")?,
-            next_runs,
-            counts: queue::counts(db).await.or_internal("queue counts")?,
-            daily: queue::daily_stats(db, tz, today, 30)
-                .await
-                .or_internal("daily stats")?,
-            time_zone: tz.name().to_string(),
+            ..cached
         })
     })
     .await

@@ -2,7 +2,7 @@
 //! "something changed", each page then reloads what it shows. Local changes are told at
 //! once and marked pending for the other instances (see `cluster`, which relays them).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// Cloned freely; every clone notifies the same subscribers.
@@ -10,6 +10,8 @@ use std::sync::Arc;
 pub struct Changes {
     local: tokio::sync::broadcast::Sender<()>,
     pending: Arc<AtomicBool>,
+    /// Changes told here so far, local or relayed (see [`Changes::generation`]).
+    told: Arc<AtomicU64>,
 }
 
 impl Default for Changes {
@@ -17,6 +19,7 @@ impl Default for Changes {
         Self {
             local: tokio::sync::broadcast::channel(64).0,
             pending: Arc::new(AtomicBool::new(false)),
+            told: Arc::new(AtomicU64::new(0)),
         }
     }
 }
@@ -30,8 +33,15 @@ impl Changes {
 
     /// Tells this instance's pages only (of a change another instance made).
     pub fn notify_local(&self) {
+        self.told.fetch_add(1, Ordering::AcqRel);
         // No page listening is fine.
         let _ = self.local.send(());
+    }
+
+    /// Grows with every change told to this instance's pages: what they show is the same
+    /// while it does not.
+    pub fn generation(&self) -> u64 {
+        self.told.load(Ordering::Acquire)
     }
 
     /// Whether there were local changes since the last call.

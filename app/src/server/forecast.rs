@@ -2,11 +2,12 @@
 //! ([`clients::select_birthdays`]) run for each day, against the chosen message's channel's
 //! daily limit from Opa! Suite.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::Days;
 
 use super::db::Db;
+use super::fresh::Fresh;
 use super::opa::connection::OpaConnection;
 use super::params::Effective;
 use super::{clients, messages};
@@ -46,8 +47,13 @@ pub const FRESH_FOR: Duration = Duration::from_secs(60);
 /// twelfth of the clients, and asks Opa! Suite for the channel's limit, so fifty admins on the
 /// *Painel* at once would each do it. New parameters, a new day or a new client count make a
 /// new one at once; other changes to clients show within [`FRESH_FOR`].
-#[derive(Default)]
-pub struct ForecastCache(tokio::sync::Mutex<Option<(String, Instant, Forecast)>>);
+pub struct ForecastCache(Fresh<Forecast>);
+
+impl Default for ForecastCache {
+    fn default() -> Self {
+        Self(Fresh::new(FRESH_FOR))
+    }
+}
 
 impl ForecastCache {
     pub async fn get(
@@ -62,15 +68,7 @@ impl ForecastCache {
             clients::count(db).await?
         ])
         .to_string();
-        let mut slot = self.0.lock().await;
-        if let Some((k, at, f)) = slot.as_ref() {
-            if *k == key && at.elapsed() < FRESH_FOR {
-                return Ok(f.clone());
-            }
-        }
-        let f = forecast(db, opa, effective).await?;
-        *slot = Some((key, Instant::now(), f.clone()));
-        Ok(f)
+        self.0.get(key, || forecast(db, opa, effective)).await
     }
 }
 

@@ -17,6 +17,7 @@ pub mod csv_import;
 pub mod db;
 pub mod external;
 pub mod forecast;
+pub mod fresh;
 pub mod imports;
 pub mod ixc;
 pub mod jobs;

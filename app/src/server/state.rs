@@ -19,6 +19,7 @@ pub struct AppState {
     pub changes: super::changes::Changes,
     pub metrics: Arc<super::metrics::Metrics>,
     pub forecast: Arc<super::forecast::ForecastCache>,
+    pub dashboard: Arc<super::fresh::Fresh<crate::models::queue::Dashboard>>,
 }
 
 impl AppState {

@@ -40,7 +40,7 @@ pub fn ClientImportPage() -> impl IntoView {
     view! {
         <PageHeader
             title="Importar clientes"
-            description="Arquivo CSV exportado do IXC (colunas id, razao, fantasia, tipo_pessoa, ativo, data_nascimento, whatsapp, telefone_celular, email, cidade, uf), separado por ; ou ,, em UTF-8 ou Windows-1252, até 100.000 linhas."
+            description="Arquivo CSV exportado do IXC (colunas id, razao, fantasia, tipo_pessoa, ativo, data_nascimento, whatsapp, telefone_celular, email, cidade, uf), separado por ; ou ,, em UTF-8 ou Windows-1252, até 1.000.000 de linhas (256 MB)."
         />
         <ClientsNav />
         <section class="card">
