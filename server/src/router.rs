@@ -23,7 +23,10 @@ use app::{shell, App};
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let ctx_state = state.clone();
-    let context = move || provide_context(ctx_state.clone());
+    let context = move || {
+        provide_context(ctx_state.clone());
+        provide_context(session::RequestSession::default());
+    };
     let fn_state = state.clone();
     let options = state.config.leptos.clone();
 
@@ -92,7 +95,14 @@ async fn build_file_caching(req: Request, next: Next) -> Response {
 }
 
 async fn server_fns(State(state): State<AppState>, req: Request<Body>) -> impl IntoResponse {
-    handle_server_fns_with_context(move || provide_context(state.clone()), req).await
+    handle_server_fns_with_context(
+        move || {
+            provide_context(state.clone());
+            provide_context(session::RequestSession::default());
+        },
+        req,
+    )
+    .await
 }
 
 /// Server-sent events for the live pages: `change` whenever task runs or queued messages

@@ -119,6 +119,11 @@ pub fn clear_cookie(secure: bool) -> HeaderValue {
     set_cookie("", 0, secure)
 }
 
+/// The session of one request, looked up once for all its server functions (a page runs
+/// several as it renders). Provided per request by the router.
+#[derive(Clone, Default)]
+pub struct RequestSession(std::sync::Arc<tokio::sync::OnceCell<Option<String>>>);
+
 /// The request's session token and its user, inside a server function.
 pub async fn current() -> Result<Option<(String, CurrentUser)>, AppError> {
     let state = app_state()?;
@@ -128,9 +133,15 @@ pub async fn current() -> Result<Option<(String, CurrentUser)>, AppError> {
     let Some(token) = token_from_headers(&parts.headers) else {
         return Ok(None);
     };
-    let user = lookup(&state.db, &token)
-        .await
-        .map_err(|e| super::internal("session lookup", e))?;
+    let find = || async {
+        lookup(&state.db, &token)
+            .await
+            .map_err(|e| super::internal("session lookup", e))
+    };
+    let user = match leptos::prelude::use_context::<RequestSession>() {
+        Some(memo) => memo.0.get_or_try_init(find).await?.clone(),
+        None => find().await?,
+    };
     Ok(user.map(|username| (token, CurrentUser { username })))
 }
 
