@@ -269,7 +269,7 @@ pub async fn import_csv(
     let file = Arc::clone(&bytes);
     let checked = tokio::task::spawn_blocking(move || csv_import::check(&file))
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(read_failed)?
         .map_err(|e| e.to_string())?;
     let total = checked.rows;
     progress.set(0, total);
@@ -298,15 +298,22 @@ pub async fn import_csv(
     }
     reader
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(read_failed)?
         .map_err(|e| e.to_string())?;
     report.rows += checked.rejected.len();
     report.rejected = checked.rejected.clone();
     Ok(report)
 }
 
-/// Rows a CSV import hands to the writes at once.
-const READ_BATCH: usize = 10_000;
+/// Rows a CSV import hands to the writes at once: what `clients::upsert` writes at once (two
+/// batches, each on a task of its own).
+const READ_BATCH: usize = 2 * clients::BATCH;
+
+/// What an import whose reading failed says (the error itself goes to the log).
+fn read_failed(e: tokio::task::JoinError) -> String {
+    tracing::error!(%e, "CSV import failed while reading the file");
+    "Falha ao ler o arquivo; as linhas seguintes não foram gravadas. Tente novamente.".to_string()
+}
 
 /// What an import that failed while writing says (the error itself goes to the log).
 fn write_failed(e: surrealdb::Error) -> String {
@@ -354,6 +361,29 @@ mod tests {
         let db = crate::server::db::connect("mem://", None).await.unwrap();
         crate::server::schema::migrate(&db).await.unwrap();
         db
+    }
+
+    #[tokio::test]
+    async fn a_file_of_several_batches_is_written_whole_with_its_progress() {
+        use crate::models::page::Cursor;
+        let db = store().await;
+        let mut file = String::from("id;razao;data_nascimento\n");
+        for i in 1..=READ_BATCH * 2 + 345 {
+            file.push_str(&format!("{i};Cliente {i};1990-01-01\n"));
+        }
+        file.push_str("x;Sem id válido;1990-01-01\n");
+        let progress = Progress::default();
+        let report = import_csv(&db, file.into_bytes(), &progress).await.unwrap();
+        let rows = READ_BATCH * 2 + 345;
+        assert_eq!(
+            (report.rows, report.created, report.rejected.len()),
+            (rows + 1, rows, 1)
+        );
+        assert_eq!(progress.get(), (rows, rows));
+        let page = clients::search(&db, &Default::default(), &Cursor::First, 50)
+            .await
+            .unwrap();
+        assert_eq!(page.total, Some(rows as u64));
     }
 
     #[tokio::test]

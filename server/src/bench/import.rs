@@ -80,6 +80,13 @@ pub async fn import(a: ImportArgs) -> anyhow::Result<()> {
         "import failed: {}",
         report["error"]
     );
+    let created = report["report"]["created"].as_u64().unwrap_or(0);
+    anyhow::ensure!(
+        created == a.rows as u64,
+        "{created} of {} rows created: {}",
+        a.rows,
+        report["report"]
+    );
     let peak = server.peak_rss_mb();
     server.stop()?;
     println!(
