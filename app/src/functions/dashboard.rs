@@ -60,7 +60,11 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
                         .or_internal("instances")?,
                     outages: Vec::new(),
                     next_runs,
-                    counts: queue::counts(db).await.or_internal("queue counts")?,
+                    counts: state
+                        .queue_counts
+                        .get(state.changes.generation().to_string(), || queue::counts(db))
+                        .await
+                        .or_internal("queue counts")?,
                     daily: queue::daily_stats(db, tz, today, 30)
                         .await
                         .or_internal("daily stats")?,

@@ -556,28 +556,34 @@ fn conditions(f: &QueueFilter, tz: chrono_tz::Tz) -> (Vec<&'static str>, Binds) 
 }
 
 /// One page of the queue, newest first, through the `list_key` indexes. The total is known
-/// (from the COUNT indexes) when the filter is at most a status.
-pub async fn list(
+/// when the filter is at most a status: from `counts` (the COUNT indexes', [`counts`], or a
+/// caller's kept copy of them).
+pub async fn list<F>(
     db: &Db,
     filter: &QueueFilter,
     tz: chrono_tz::Tz,
     cursor: &Cursor,
     per_page: usize,
-) -> surrealdb::Result<Page<QueueMessage>> {
+    counts: impl FnOnce() -> F,
+) -> surrealdb::Result<Page<QueueMessage>>
+where
+    F: std::future::Future<Output = surrealdb::Result<QueueCounts>>,
+{
     let mut page = page_list(filter, tz)
         .fetch::<Row>(db, cursor, per_page)
         .await?
         .map(Row::view);
-    // A status's total is maintained; any other filter's is not (see `counts`).
+    // A status's total is maintained; any other filter's is not.
     let only_status = filter.from.is_none()
         && filter.to.is_none()
         && filter.client.trim().is_empty()
         && filter.message_id.trim().is_empty()
         && filter.code.is_none();
     if only_status {
+        let counts = counts().await?;
         page.total = Some(match filter.status {
-            Some(s) => count(db, s).await?,
-            None => counts(db).await?.by_status.values().sum(),
+            Some(s) => counts.get(s),
+            None => counts.by_status.values().sum(),
         });
     }
     Ok(page)
@@ -651,12 +657,6 @@ fn count_query(s: QueueStatus) -> String {
         "SELECT count() AS n FROM outbox WHERE status = '{}' GROUP ALL;",
         s.key()
     )
-}
-
-/// Messages in status `s`, from its COUNT index: no scan.
-pub async fn count(db: &Db, s: QueueStatus) -> surrealdb::Result<u64> {
-    let n: Option<i64> = db.query(count_query(s)).await?.take((0, "n"))?;
-    Ok(n.unwrap_or(0).max(0) as u64)
 }
 
 /// Messages per status, one COUNT index each, in one round trip.
@@ -871,7 +871,9 @@ mod tests {
             .await
             .unwrap();
         let all = QueueFilter::default();
-        let first = list(&db, &all, tz, &Cursor::First, 50).await.unwrap();
+        let first = list(&db, &all, tz, &Cursor::First, 50, || counts(&db))
+            .await
+            .unwrap();
         assert_eq!(first.total, Some(120));
         assert_eq!(first.items.len(), 50);
         assert!(
@@ -886,6 +888,7 @@ mod tests {
             tz,
             &Cursor::After(first.next.clone().unwrap()),
             50,
+            || counts(&db),
         )
         .await
         .unwrap();
@@ -895,6 +898,7 @@ mod tests {
             tz,
             &Cursor::After(second.next.clone().unwrap()),
             50,
+            || counts(&db),
         )
         .await
         .unwrap();
@@ -909,23 +913,34 @@ mod tests {
         seen.sort();
         seen.dedup();
         assert_eq!(seen.len(), 120, "every message once");
-        let back = list(&db, &all, tz, &Cursor::Before(third.prev.unwrap()), 50)
-            .await
-            .unwrap();
+        let back = list(
+            &db,
+            &all,
+            tz,
+            &Cursor::Before(third.prev.unwrap()),
+            50,
+            || counts(&db),
+        )
+        .await
+        .unwrap();
         assert_eq!(back.items, second.items);
 
         let cancelled = QueueFilter {
             status: Some(QueueStatus::Cancelled),
             ..Default::default()
         };
-        let page = list(&db, &cancelled, tz, &Cursor::First, 50).await.unwrap();
+        let page = list(&db, &cancelled, tz, &Cursor::First, 50, || counts(&db))
+            .await
+            .unwrap();
         assert_eq!(page.total, Some(1));
         assert_eq!(page.items[0].client_id, "205");
         let by_name = QueueFilter {
             client: "lote1".into(),
             ..Default::default()
         };
-        let page = list(&db, &by_name, tz, &Cursor::First, 50).await.unwrap();
+        let page = list(&db, &by_name, tz, &Cursor::First, 50, || counts(&db))
+            .await
+            .unwrap();
         assert_eq!((page.items.len(), page.total), (40, None));
         let today = Utc::now().with_timezone(&tz).date_naive();
         let dated = QueueFilter {
@@ -934,7 +949,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            list(&db, &dated, tz, &Cursor::First, 200)
+            list(&db, &dated, tz, &Cursor::First, 200, || counts(&db))
                 .await
                 .unwrap()
                 .items
@@ -945,11 +960,13 @@ mod tests {
             to: today.pred_opt(),
             ..Default::default()
         };
-        assert!(list(&db, &yesterday, tz, &Cursor::First, 50)
-            .await
-            .unwrap()
-            .items
-            .is_empty());
+        assert!(
+            list(&db, &yesterday, tz, &Cursor::First, 50, || counts(&db))
+                .await
+                .unwrap()
+                .items
+                .is_empty()
+        );
         let counts = counts(&db).await.unwrap();
         assert_eq!(
             (

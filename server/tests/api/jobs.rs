@@ -438,6 +438,7 @@ async fn retryable_faults_are_retried_until_delivered() {
         chrono_tz::America::Sao_Paulo,
         &app::models::page::Cursor::First,
         50,
+        || queue::counts(&app.running.state.db),
     )
     .await
     .unwrap();
@@ -490,6 +491,7 @@ async fn final_faults_stop_at_once_and_can_be_requeued() {
         chrono_tz::America::Sao_Paulo,
         &app::models::page::Cursor::First,
         50,
+        || queue::counts(&app.running.state.db),
     )
     .await
     .unwrap();
