@@ -127,9 +127,13 @@ async fn call<F: ServerFn, T: serde::de::DeserializeOwned>(
     Ok(serde_json::from_str(&text).unwrap_or_else(|_| serde_json::from_str("null").unwrap()))
 }
 
+/// The instances' business time zone: "today" is the day there (in the evening in Brazil
+/// it is already tomorrow in UTC).
+const TZ: chrono_tz::Tz = chrono_tz::America::Sao_Paulo;
+
 /// `n` active natural persons born today (twenty years ago), each with their own mobile.
 fn clients_csv(n: usize) -> String {
-    let today = Utc::now().date_naive();
+    let today = Utc::now().with_timezone(&TZ).date_naive();
     let born = today.with_year(today.year() - 20).unwrap_or(today);
     let mut out = String::from("id;razao;tipo_pessoa;ativo;data_nascimento;telefone_celular\n");
     for i in 0..n {
@@ -274,6 +278,7 @@ pub async fn cluster(a: ClusterArgs) -> anyhow::Result<()> {
             ("PARABENS_OPA_TOKEN", OPA_TOKEN.to_string()),
             ("PARABENS_TICK_SECONDS", "1".to_string()),
             ("PARABENS_RETRY_BASE_MS", "1000".to_string()),
+            ("PARABENS_TZ", TZ.name().to_string()),
             // Each claim is logged: a run claimed by two instances would be in two logs.
             ("RUST_LOG", "warn,app::server::jobs=info".to_string()),
             ("NO_COLOR", "1".to_string()),
