@@ -460,6 +460,21 @@ pub async fn migrate(db: &Db) -> surrealdb::Result<i64> {
 mod tests {
     use super::*;
 
+    /// A store as version `version` left it.
+    async fn store_at(version: i64) -> Db {
+        let db = crate::server::db::connect("mem://", None).await.unwrap();
+        for (_, s) in MIGRATIONS.iter().filter(|(v, _)| *v <= version) {
+            db.query(*s).await.unwrap().check().unwrap();
+        }
+        db.query("UPSERT schema_meta:current SET version = $v, applied_at = time::now()")
+            .bind(("v", version))
+            .await
+            .unwrap()
+            .check()
+            .unwrap();
+        db
+    }
+
     #[tokio::test]
     async fn migrate_is_idempotent_and_records_the_version() {
         let db = crate::server::db::connect("mem://", None).await.unwrap();
@@ -477,15 +492,7 @@ mod tests {
     async fn rows_stored_before_version_17_appear_in_the_lists_after_it() {
         use crate::models::{audit::AuditAction, client::ClientRecord, page::Cursor};
         use crate::server::{audit, clients};
-        let db = crate::server::db::connect("mem://", None).await.unwrap();
-        for (_, s) in MIGRATIONS.iter().filter(|(v, _)| *v <= 16) {
-            db.query(*s).await.unwrap().check().unwrap();
-        }
-        db.query("UPSERT schema_meta:current SET version = 16, applied_at = time::now()")
-            .await
-            .unwrap()
-            .check()
-            .unwrap();
+        let db = store_at(16).await;
         // More than one batch of the backfill.
         let rows: Vec<ClientRecord> = (0..1_100)
             .map(|i| ClientRecord {
@@ -518,15 +525,7 @@ mod tests {
     async fn secrets_saved_before_version_14_move_to_their_own_table() {
         use crate::server::{alerts::AlertsConfig, auth, opa::connection::OpaConfig};
         use crate::server::{secret::ExposeSecret, setting_store};
-        let db = crate::server::db::connect("mem://", None).await.unwrap();
-        for (_, s) in MIGRATIONS.iter().filter(|(v, _)| *v <= 13) {
-            db.query(*s).await.unwrap().check().unwrap();
-        }
-        db.query("UPSERT schema_meta:current SET version = 13, applied_at = time::now()")
-            .await
-            .unwrap()
-            .check()
-            .unwrap();
+        let db = store_at(13).await;
         // As versions up to 13 stored them: the hash on the user, tokens in the settings.
         db.query(
             "CREATE user:maria SET username = 'maria', password_hash = $hash,
