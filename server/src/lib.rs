@@ -56,9 +56,7 @@ pub async fn bootstrap(config: &Config) -> anyhow::Result<AppState> {
         dashboard: Arc::new(app::server::fresh::Fresh::new(
             app::functions::dashboard::FRESH_FOR,
         )),
-        queue_counts: Arc::new(app::server::fresh::Fresh::new(
-            app::functions::dashboard::FRESH_FOR,
-        )),
+        queue_counts: Arc::default(),
     })
 }
 

@@ -62,7 +62,7 @@ pub async fn load_dashboard() -> Result<Dashboard, AppError> {
                     next_runs,
                     counts: state
                         .queue_counts
-                        .get(state.changes.generation().to_string(), || queue::counts(db))
+                        .get(db, &state.changes)
                         .await
                         .or_internal("queue counts")?,
                     daily: queue::daily_stats(db, tz, today, 30)

@@ -66,9 +66,7 @@ pub async fn list_queue(
             .await
             .or_internal("read parameters")?
             .time_zone;
-        // The counts are the same for every admin until the queue changes (see the Painel).
-        let key = state.changes.generation().to_string();
-        let counts = || state.queue_counts.get(key, || queue::counts(&state.db));
+        let counts = || state.queue_counts.get(&state.db, &state.changes);
         queue::list(&state.db, &f, tz, &cursor, PER_PAGE, counts)
             .await
             .or_internal("list queue")

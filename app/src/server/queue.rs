@@ -7,7 +7,9 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use surrealdb::types::{RecordId, SurrealValue};
 
+use super::changes::Changes;
 use super::db::Db;
+use super::fresh::Fresh;
 use super::paging::{Binds, Keyed, List, EVERY_ROW};
 use crate::models::page::{Cursor, Page};
 use crate::models::queue::{
@@ -657,6 +659,25 @@ fn count_query(s: QueueStatus) -> String {
         "SELECT count() AS n FROM outbox WHERE status = '{}' GROUP ALL;",
         s.key()
     )
+}
+
+/// The [`counts`] kept per instance for every admin (the *Fila*'s total, the *Painel*'s
+/// cards) until a change is told to the pages (`Changes::generation`; every queue change
+/// tells them), and at most `dashboard::FRESH_FOR`.
+pub struct CountsCache(Fresh<QueueCounts>);
+
+impl Default for CountsCache {
+    fn default() -> Self {
+        Self(Fresh::new(crate::functions::dashboard::FRESH_FOR))
+    }
+}
+
+impl CountsCache {
+    pub async fn get(&self, db: &Db, changes: &Changes) -> surrealdb::Result<QueueCounts> {
+        self.0
+            .get(changes.generation().to_string(), || counts(db))
+            .await
+    }
 }
 
 /// Messages per status, one COUNT index each, in one round trip.

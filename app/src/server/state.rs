@@ -20,9 +20,7 @@ pub struct AppState {
     pub metrics: Arc<super::metrics::Metrics>,
     pub forecast: Arc<super::forecast::ForecastCache>,
     pub dashboard: Arc<super::fresh::Fresh<crate::models::queue::Dashboard>>,
-    /// The queue's counts by status, for the *Fila* and the *Painel*: kept until a change is
-    /// told (keyed on `Changes::generation`), at most `dashboard::FRESH_FOR`.
-    pub queue_counts: Arc<super::fresh::Fresh<crate::models::queue::QueueCounts>>,
+    pub queue_counts: Arc<super::queue::CountsCache>,
 }
 
 impl AppState {
