@@ -112,7 +112,9 @@ impl fmt::Display for CsvError {
 
 impl std::error::Error for CsvError {}
 
-/// A parsed file: the good rows (with their line numbers) and the rejected ones.
+/// A parsed file: the good rows (with their line numbers) and the rejected ones. What the
+/// tests compare; imports read through [`check`] and [`Checked::read`].
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedCsv {
     /// `(line where the row starts, 1-based; record)`, in file order, ids unique.
@@ -224,6 +226,7 @@ fn strip_time(t: &str) -> &str {
 
 /// Parses an IXC client export whole. Whole-file problems are errors; row problems are in
 /// [`ParsedCsv::rejected`].
+#[cfg(test)]
 pub fn parse(bytes: &[u8]) -> Result<ParsedCsv, CsvError> {
     let checked = check(bytes)?;
     let mut records = Vec::with_capacity(checked.rows);
