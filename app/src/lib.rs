@@ -65,23 +65,23 @@ pub fn App() -> impl IntoView {
             <Routes fallback=not_found::NotFoundPage>
                 <Route path=path!("/login") view=login::LoginPage />
                 <ParentRoute path=path!("") view=AppLayout>
-                    <Route path=path!("") view=dashboard::DashboardPage />
-                    <Route path=path!("mensagens") view=messages::MessagesPage />
-                    <Route path=path!("mensagens/:id") view=messages::MessageEditorPage />
-                    <Route path=path!("parametros") view=parameters::ParametersPage />
-                    <Route path=path!("agenda") view=agenda::AgendaPage />
-                    <Route path=path!("fila") view=queue::QueuePage />
-                    <Route path=path!("fila/:id") view=queue::QueueDetailPage />
-                    <Route path=path!("clientes") view=clients::ClientsPage />
-                    <Route path=path!("clientes/importar") view=clients::ClientImportPage />
-                    <Route path=path!("clientes/aniversariantes") view=clients::BirthdaysPage />
-                    <Route path=path!("clientes/:id") view=clients::ClientDetailPage />
-                    <Route path=path!("integracoes") view=integrations::IntegrationsPage />
-                    <Route path=path!("integracoes/ixc") view=integrations::IxcPage />
-                    <Route path=path!("integracoes/opa") view=integrations::OpaPage />
-                    <Route path=path!("integracoes/alertas") view=integrations::AlertsPage />
-                    <Route path=path!("conta") view=account::AccountPage />
-                    <Route path=path!("conta/auditoria") view=audit::AuditPage />
+                    <Route path=path!("") view=lazy::Dashboard::route() />
+                    <Route path=path!("mensagens") view=lazy::Messages::route() />
+                    <Route path=path!("mensagens/:id") view=lazy::MessageEditor::route() />
+                    <Route path=path!("parametros") view=lazy::Parameters::route() />
+                    <Route path=path!("agenda") view=lazy::Agenda::route() />
+                    <Route path=path!("fila") view=lazy::Queue::route() />
+                    <Route path=path!("fila/:id") view=lazy::QueueDetail::route() />
+                    <Route path=path!("clientes") view=lazy::Clients::route() />
+                    <Route path=path!("clientes/importar") view=lazy::ClientImport::route() />
+                    <Route path=path!("clientes/aniversariantes") view=lazy::Birthdays::route() />
+                    <Route path=path!("clientes/:id") view=lazy::ClientDetail::route() />
+                    <Route path=path!("integracoes") view=lazy::Integrations::route() />
+                    <Route path=path!("integracoes/ixc") view=lazy::Ixc::route() />
+                    <Route path=path!("integracoes/opa") view=lazy::Opa::route() />
+                    <Route path=path!("integracoes/alertas") view=lazy::Alerts::route() />
+                    <Route path=path!("conta") view=lazy::Account::route() />
+                    <Route path=path!("conta/auditoria") view=lazy::Audit::route() />
                 </ParentRoute>
             </Routes>
         </Router>

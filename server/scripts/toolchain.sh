@@ -7,6 +7,7 @@
 #    target here); rustup's own rust-lld links it.
 #  - wasm-bindgen-cli from the Rust package registry at exactly the Cargo.lock version;
 #    leptosfmt from there too.
+#  - parabens-split-wasm, our own build tool around wasm_split_cli_support (crates.io).
 #  - wasm-opt from npm's binaryen 132 (Debian's binaryen 108 breaks hydration).
 #  - Debian's chromium for the end-to-end tests, Playwright from npm.
 #  - Debian's brotli for the site's precompressed copies (build.sh).
@@ -56,6 +57,18 @@ if [ "$(leptosfmt --version 2>/dev/null | awk '{print $2}')" != "$LEPTOSFMT_VERS
   tlog "cargo install leptosfmt $LEPTOSFMT_VERSION (a few minutes, once)"
   cargo install -q leptosfmt --version "=$LEPTOSFMT_VERSION" --locked
 fi
+
+# 3c. parabens-split-wasm (server/split-wasm): cuts the bundle at its lazy routes.
+# Reinstalled when its sources change (a stamp of their hash beside it).
+_split_src="$ROOT/server/split-wasm"
+_split_stamp=$(cat "$_split_src/Cargo.toml" "$_split_src/Cargo.lock" "$_split_src/src/main.rs" | sha256sum | cut -c1-16)
+if [ "$(cat "$TOOLS_DIR/split-wasm.stamp" 2>/dev/null)" != "$_split_stamp" ] || [ ! -x "$TOOLS_DIR/bin/parabens-split-wasm" ]; then
+  tlog "cargo install parabens-split-wasm (a minute, once)"
+  mkdir -p "$TOOLS_DIR"
+  cargo install -q --locked --path "$_split_src" --root "$TOOLS_DIR" --target-dir "$TOOLS_DIR/split-wasm-target"
+  echo "$_split_stamp" >"$TOOLS_DIR/split-wasm.stamp"
+fi
+export PATH="$TOOLS_DIR/bin:$PATH"
 
 # 4. wasm-opt (npm binaryen) and Playwright (npm, no browser download: Debian's chromium).
 if [ "$("$TOOLS_DIR/node_modules/.bin/wasm-opt" --version 2>/dev/null | awk '{print $3}')" != "132" ]; then

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod clients;
 pub mod dashboard;
 pub mod integrations;
+pub mod lazy;
 pub mod login;
 pub mod messages;
 pub mod not_found;
