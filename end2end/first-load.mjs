@@ -6,6 +6,12 @@
 // http://127.0.0.1:3000) against a running server. FIRST_LOAD_RUNS (default 3) visits per
 // network, the median is printed; CHROMIUM the browser (default Debian's /usr/bin/chromium).
 // Details of each visit go to stderr.
+//
+// With PARABENS_ADMIN_PASSWORD (and PARABENS_ADMIN_USER, default admin) it then also signs
+// in on each network, right after that first visit, and prints a second line:
+//   after_sign_in: kb=<kB> fast_s=<s> slow_s=<s>
+// what the browser downloads from the click on "Entrar" until the Painel shows (the code of
+// the signed-in pages comes then, see app/src/routes/lazy.rs), and how long that takes.
 import { chromium } from '@playwright/test';
 
 const base = (process.argv[2] ?? process.env.PARABENS_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
@@ -32,7 +38,10 @@ const WATCH_HYDRATION = () => {
   }).observe(document, { subtree: true, attributes: true, attributeFilter: ['data-hydrated'] });
 };
 
-async function visit(browser, network) {
+const user = process.env.PARABENS_ADMIN_USER ?? 'admin';
+const password = process.env.PARABENS_ADMIN_PASSWORD;
+
+async function visit(browser, network, signIn = false) {
   // A new context is a new profile: empty HTTP and code caches, no cookies.
   const context = await browser.newContext();
   try {
@@ -42,7 +51,8 @@ async function visit(browser, network) {
     let bytes = 0;
     const urls = [];
     const pending = new Set();
-    cdp.on('Network.requestWillBeSent', (e) => pending.add(e.requestId));
+    // The live pages' event stream stays open: it is not part of a load.
+    cdp.on('Network.requestWillBeSent', (e) => { if (e.type !== 'EventSource') pending.add(e.requestId); });
     cdp.on('Network.loadingFinished', (e) => {
       pending.delete(e.requestId);
       bytes += e.encodedDataLength;
@@ -60,12 +70,27 @@ async function visit(browser, network) {
       });
     const seconds = (await page.evaluate(() => window.__hydratedAt)) / 1000;
     // What the page still loads once live (the favicon) belongs to the visit too.
-    await page.waitForLoadState('load');
-    for (let quiet = 0; quiet < 5; ) {
-      await page.waitForTimeout(100);
-      quiet = pending.size === 0 ? quiet + 1 : 0;
-    }
-    return { bytes, seconds, urls };
+    const settle = async () => {
+      await page.waitForLoadState('load');
+      for (let quiet = 0; quiet < 5; ) {
+        await page.waitForTimeout(100);
+        quiet = pending.size === 0 ? quiet + 1 : 0;
+      }
+    };
+    await settle();
+    if (!signIn) return { bytes, seconds, urls };
+
+    const before = { bytes, files: urls.length };
+    await page.locator('#username').fill(user);
+    await page.locator('#password').fill(password);
+    const clicked = await page.evaluate(() => performance.now());
+    await page.getByRole('button', { name: 'Entrar' }).click();
+    await page.getByRole('heading', { name: 'Painel' })
+      .waitFor({ timeout: 120_000 })
+      .catch(() => { throw new Error(`signing in as ${user} did not show the Painel within 120 s`); });
+    const shown = await page.evaluate(() => performance.now());
+    await settle();
+    return { bytes: bytes - before.bytes, seconds: (shown - clicked) / 1000, urls: urls.slice(before.files) };
   } finally {
     await context.close();
   }
@@ -93,6 +118,21 @@ try {
     result[name] = median(seconds);
   }
   console.log(`first_load: kb=${(bytes / 1000).toFixed(1)} fast_s=${result.fast.toFixed(2)} slow_s=${result.slow.toFixed(2)}`);
+  if (password) {
+    const after = {};
+    let signedBytes = 0;
+    for (const [name, network] of Object.entries(NETWORKS)) {
+      const seconds = [];
+      for (let i = 0; i < runs; i++) {
+        const v = await visit(browser, network, true);
+        console.error(`${name} sign-in #${i + 1}: ${v.bytes} bytes, Painel after ${v.seconds.toFixed(2)} s (${v.urls.length} files)`);
+        seconds.push(v.seconds);
+        signedBytes = Math.max(signedBytes, v.bytes);
+      }
+      after[name] = median(seconds);
+    }
+    console.log(`after_sign_in: kb=${(signedBytes / 1000).toFixed(1)} fast_s=${after.fast.toFixed(2)} slow_s=${after.slow.toFixed(2)}`);
+  }
 } finally {
   await browser.close();
 }
