@@ -27,11 +27,16 @@ test('the sign-in page loads no chunk; the signed-in pages load theirs, named in
 
   // A full load of a signed-in page: the server names the chunk in the <head>, and the page
   // hydrates with it, without an error.
+  const chunk = page.waitForResponse((r) => /\/split_signed_in_page_[^/]+\.wasm$/.test(r.url()));
   const res = await page.goto('/clientes');
   const html = (await res?.text()) ?? '';
   expect(html).toMatch(/<link[^>]+href="\/pkg\/split_signed_in_page_[^"]+\.wasm"/);
   await hydrated(page);
   expect(fetched.some((n) => n.startsWith('split_signed_in_page_'))).toBe(true);
+  // Its name carries its hash: kept for good, sent compressed.
+  const headers = await (await chunk).allHeaders();
+  expect(headers['cache-control']).toBe('public, max-age=31536000, immutable');
+  expect(headers['content-encoding']).toBe('br');
   await expect(page.getByRole('heading', { name: 'Clientes' })).toBeVisible();
   expect(errors).toEqual([]);
 });

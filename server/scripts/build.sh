@@ -33,8 +33,8 @@ blog() { echo "[build +$(( $(date +%s) - _b0 ))s] $*" >&2; }
 WASM_RUSTFLAGS="-Zfmt-debug=none -Zlocation-detail=none -Zunstable-options -Cpanic=immediate-abort"
 WASM_STD_FEATURES=optimize_for_size
 if [ -n "${WASM_PANIC_MESSAGES:-}" ]; then WASM_RUSTFLAGS=""; WASM_STD_FEATURES=""; fi
-WASM_RUSTFLAGS="$WASM_RUSTFLAGS -Clink-args=--emit-relocs"
 blog "front: wasm32 (Debian rustc-web, -Zbuild-std) ${WASM_RUSTFLAGS:-with panic messages}"
+WASM_RUSTFLAGS="$WASM_RUSTFLAGS -Clink-args=--emit-relocs"
 env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$WASM_LINKER" \
     CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$WASM_RUSTFLAGS" \
@@ -45,9 +45,9 @@ env RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc RUSTC_BOOTSTRAP=1 \
 # names files that a failed build left half made.
 rm -rf "$PKG" "$SITE/hash.txt"
 mkdir -p "$PKG"
-# The lazy routes (app/src/routes/lazy.rs): the main module, one chunk per page and chunks of
-# shared code, the loader `__wasm_split.js` and the manifest the server reads to name a
-# page's chunks in its <head>.
+# The lazy routes (app/src/routes/lazy.rs): the main module, the chunks (`split_<fn>_….wasm`
+# per lazy function, `chunk_<n>.wasm` for code several of them share), the loader
+# `__wasm_split.js` and the manifest the server reads to name a page's chunks in its <head>.
 SPLIT=$TARGET_DIR/front/split
 rm -rf "$SPLIT"
 blog "split at the lazy routes"
@@ -92,9 +92,8 @@ for name in "${chunks[@]}"; do
   sed -i "s|\"$name\"|\"$name.$hash\"|g" "$PKG/__wasm_split_manifest.json"
 done
 # The glue and the loader import each other, so one hash names both: that of their texts
-# before either is renamed.
-# Only their `import` lines: the glue also names the loader as the key of the bundle's
-# imports, which must stay the name the bundle was linked with.
+# before either is renamed. Only their `import` lines change: the glue also names the loader
+# as the key of the bundle's imports, which must stay the name the bundle was linked with.
 js_hash=$(hash16 "$PKG/parabens.js" "$PKG/__wasm_split.js")
 sed -i "s|^\(import .* from \"\)\./__wasm_split\.js\"|\1./__wasm_split.$js_hash.js\"|" "$PKG/parabens.js"
 sed -i "s|^\(import .* from \"\)\./parabens\.js\"|\1./parabens.$js_hash.js\"|" "$PKG/__wasm_split.js"

@@ -2,9 +2,11 @@
 //! may keep them.
 //!
 //! `server/scripts/build.sh` names each file after a hash of its content
-//! (`parabens.<hash>.js`, `.wasm`, `.css`) and writes the hashes into `<site root>/hash.txt`
-//! as lines `js: <hash>`, `wasm: <hash>`, `css: <hash>`. Leptos' `HydrationScripts` reads the
-//! `js` and `wasm` lines itself; the shell reads the `css` line here. A file whose name
+//! (`parabens.<hash>.js`, `.wasm`, `.css`, the lazy routes' loader `__wasm_split.<hash>.js`
+//! and chunks `split_<fn>_<id>.<hash>.wasm`) and writes the hashes into `<site root>/hash.txt`
+//! as lines `js: <hash>`, `wasm: <hash>`, `css: <hash>`, `split: <hash>`. Leptos'
+//! `HydrationScripts` reads the `js`, `wasm` and `split` lines itself (and the chunks' names
+//! from `pkg/__wasm_split_manifest.json`); the shell reads the `css` line here. A file whose name
 //! changes with its content can be cached for good, so a returning browser loads nothing.
 
 use std::path::{Path, PathBuf};
@@ -109,7 +111,18 @@ mod tests {
     fn only_hashed_names_are_immutable() {
         assert_eq!(cache_control("/parabens.0123456789abcdef.wasm"), IMMUTABLE);
         assert_eq!(cache_control("parabens.0123456789ABCDEF.css"), IMMUTABLE);
+        // The lazy routes' loader and chunks, as build.sh names them.
+        assert_eq!(
+            cache_control("/__wasm_split.0123456789abcdef.js"),
+            IMMUTABLE
+        );
+        assert_eq!(
+            cache_control("/split_signed_in_page_6072865744685534885.0123456789abcdef.wasm"),
+            IMMUTABLE
+        );
         for plain in [
+            "/__wasm_split_manifest.json",
+            "/__wasm_split.js",
             "/parabens.css",
             "/parabens_bg.wasm",
             "/parabens.min.js",
