@@ -104,35 +104,27 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
-try {
+// `runs` visits on each network; one line `<label>: kb=<most bytes> fast_s=.. slow_s=..` of
+// the medians. `what` names in the details on stderr what the time runs until.
+async function measure(label, what, signIn) {
   const result = {};
   let bytes = 0;
   for (const [name, network] of Object.entries(NETWORKS)) {
     const seconds = [];
     for (let i = 0; i < runs; i++) {
-      const v = await visit(browser, network);
-      console.error(`${name} #${i + 1}: ${v.bytes} bytes, hydrated after ${v.seconds.toFixed(2)} s (${v.urls.length} files)`);
+      const v = await visit(browser, network, signIn);
+      console.error(`${label} ${name} #${i + 1}: ${v.bytes} bytes, ${what} after ${v.seconds.toFixed(2)} s (${v.urls.length} files)`);
       seconds.push(v.seconds);
       bytes = Math.max(bytes, v.bytes);
     }
     result[name] = median(seconds);
   }
-  console.log(`first_load: kb=${(bytes / 1000).toFixed(1)} fast_s=${result.fast.toFixed(2)} slow_s=${result.slow.toFixed(2)}`);
-  if (password) {
-    const after = {};
-    let signedBytes = 0;
-    for (const [name, network] of Object.entries(NETWORKS)) {
-      const seconds = [];
-      for (let i = 0; i < runs; i++) {
-        const v = await visit(browser, network, true);
-        console.error(`${name} sign-in #${i + 1}: ${v.bytes} bytes, Painel after ${v.seconds.toFixed(2)} s (${v.urls.length} files)`);
-        seconds.push(v.seconds);
-        signedBytes = Math.max(signedBytes, v.bytes);
-      }
-      after[name] = median(seconds);
-    }
-    console.log(`after_sign_in: kb=${(signedBytes / 1000).toFixed(1)} fast_s=${after.fast.toFixed(2)} slow_s=${after.slow.toFixed(2)}`);
-  }
+  console.log(`${label}: kb=${(bytes / 1000).toFixed(1)} fast_s=${result.fast.toFixed(2)} slow_s=${result.slow.toFixed(2)}`);
+}
+
+try {
+  await measure('first_load', 'hydrated', false);
+  if (password) await measure('after_sign_in', 'Painel', true);
 } finally {
   await browser.close();
 }
